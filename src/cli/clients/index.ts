@@ -1,0 +1,13 @@
+import type { Command } from 'commander';
+import { registerClientsCreate } from './create.js';
+import { registerClientsDelete } from './delete.js';
+import { registerClientsList } from './list.js';
+import { registerClientsRotate } from './rotate.js';
+
+export function registerClients(program: Command): void {
+  const clients = program.command('clients').description('manage client credentials');
+  registerClientsCreate(clients);
+  registerClientsList(clients);
+  registerClientsDelete(clients);
+  registerClientsRotate(clients);
+}

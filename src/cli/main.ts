@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { registerClients } from './clients/index.js';
+import { CliError } from './context.js';
+import { registerServe } from './serve.js';
+
+const program = new Command()
+  .name('mypos-auth')
+  .description('OAuth 2.0 authorization server for the myPOS REST API auth protocol')
+  .exitOverride();
+
+registerServe(program);
+registerClients(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) process.exit(err.exitCode);
+  process.stderr.write(`mypos-auth: ${err instanceof CliError ? err.message : (err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,114 @@
+import type { Command } from 'commander';
+import { configFromEnv, ConfigError, resolveConfig, type Config } from '../config.js';
+import { createClient } from '../core/client-management.js';
+import { createLogger } from '../http/logger.js';
+import { startServer, type RunningServer } from '../server.js';
+import { CliError } from './context.js';
+
+interface ServeFlags {
+  db?: string;
+  host?: string;
+  sandboxPort?: string;
+  productionPort?: string;
+  sandboxIssuer?: string;
+  productionIssuer?: string;
+  serverKey?: string;
+  accessTokenTtl?: string;
+  logLevel?: string;
+  trustProxy?: boolean;
+  demoClient?: boolean;
+}
+
+/** `serve`: both environments, each on its own port; SIGTERM drains and exits 0. */
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('run the authorization server (sandbox and production listeners)')
+    .option('--db <url>', 'database URL: sqlite:PATH or postgres://… (env DATABASE_URL)')
+    .option('--host <addr>', 'interface to bind (env HOST)')
+    .option('--sandbox-port <port>', 'sandbox port (env PORT)')
+    .option('--production-port <port>', 'production port (env PRODUCTION_PORT)')
+    .option('--sandbox-issuer <url>', 'public URL of the sandbox, when behind a proxy')
+    .option('--production-issuer <url>', 'public URL of production, when behind a proxy')
+    .option('--server-key <key>', 'server key, ≥32 bytes hex or base64 (env MYPOS_AUTH_SERVER_KEY)')
+    .option('--access-token-ttl <seconds>', 'access token lifetime')
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env LOG_LEVEL)')
+    .option('--trust-proxy', 'trust X-Forwarded-For from the proxy in front')
+    .option('--demo-client', 'on an empty database, create a demo sandbox client and print it')
+    .action(async (flags: ServeFlags) => {
+      let config: Config;
+      try {
+        config = resolveConfig({ ...configFromEnv(process.env), ...flagsToConfig(flags) });
+      } catch (err) {
+        if (err instanceof ConfigError) throw new CliError(err.message);
+        throw err;
+      }
+      const logger = createLogger(config.logLevel);
+      let server: RunningServer;
+      try {
+        server = await startServer(config, { logger });
+      } catch (err) {
+        throw new CliError(`Cannot start: ${(err as Error).message}`);
+      }
+      installSignalHandlers(server);
+      process.stdout.write(`mypos-auth listening: sandbox ${server.urls.sandbox}, production ${server.urls.production}\n`);
+      if (config.demoClient && (await server.store.clients.count()) === 0) await printDemoClient(server);
+    });
+}
+
+function flagsToConfig(f: ServeFlags): Partial<Config> {
+  const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+  const out: Record<string, unknown> = {
+    db: f.db,
+    host: f.host,
+    sandboxPort: num(f.sandboxPort),
+    productionPort: num(f.productionPort),
+    sandboxIssuer: f.sandboxIssuer,
+    productionIssuer: f.productionIssuer,
+    serverKey: f.serverKey,
+    accessTokenTtl: num(f.accessTokenTtl),
+    logLevel: f.logLevel,
+    trustProxy: f.trustProxy,
+    demoClient: f.demoClient,
+  };
+  for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
+  return out as Partial<Config>;
+}
+
+function installSignalHandlers(server: RunningServer): void {
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`mypos-auth: ${signal} received, draining\n`);
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+async function printDemoClient(server: RunningServer): Promise<void> {
+  const { client, secret } = await createClient(
+    { clients: server.store.clients, hasher: server.hasher, clock: { now: () => Math.floor(Date.now() / 1000) } },
+    { environment: 'sandbox', name: 'Demo client', scopes: ['webhooks', 'transactions', 'devices'] },
+  );
+  const url = server.urls.sandbox;
+  process.stdout.write(
+    [
+      '',
+      'Created a demo sandbox client (shown once):',
+      `  Client ID:     ${client.id}`,
+      `  Client Secret: ${secret}`,
+      '',
+      'Get a token:',
+      `  curl -s -X POST ${url}/oauth/token \\`,
+      `    -H "Authorization: Basic $(printf '%s' '${client.id}:${secret}' | base64 -w0)" \\`,
+      `    -H 'Content-Type: application/x-www-form-urlencoded' \\`,
+      `    -d 'grant_type=client_credentials&scope=webhooks'`,
+      '',
+    ].join('\n'),
+  );
+}

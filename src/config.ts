@@ -1,0 +1,143 @@
+/**
+ * The one typed options object. Every setting has a documented default here; environment variables and CLI
+ * flags map onto it, and unknown keys fail at start with a clear message.
+ */
+export interface Config {
+  /** Database URL: `sqlite:PATH` (embedded default) or `postgres://…`. Env: DATABASE_URL. */
+  db: string;
+  /** Interface both listeners bind to. Env: HOST. */
+  host: string;
+  /** Port of the sandbox environment. Env: PORT. */
+  sandboxPort: number;
+  /** Port of the production environment. Env: PRODUCTION_PORT (default PORT + 1). */
+  productionPort: number;
+  /** Public issuer URL of the sandbox (behind a proxy); default `http://HOST:PORT` of its listener. */
+  sandboxIssuer: string | undefined;
+  /** Public issuer URL of production; default `http://HOST:PORT` of its listener. */
+  productionIssuer: string | undefined;
+  /**
+   * The server key (hex or base64, ≥32 bytes) under which secrets and tokens are hashed. Env:
+   * MYPOS_AUTH_SERVER_KEY. When absent with SQLite, a key is generated once and kept beside the database
+   * (`server.key`, mode 0600); PostgreSQL deployments must give it, so every node shares it.
+   */
+  serverKey: string | undefined;
+  /** Access token lifetime, seconds. */
+  accessTokenTtl: number;
+  /** Refresh token absolute lifetime, seconds (30 days). */
+  refreshTokenTtl: number;
+  /** Failed client authentications allowed per (client_id, IP) per minute before 429. */
+  clientFailuresPerMinute: number;
+  /** Failed client authentications allowed per IP per minute before 429. */
+  ipFailuresPerMinute: number;
+  /** Largest request body, bytes (64 KiB); larger ones get 413 and reading stops at the cap. */
+  bodyLimit: number;
+  /** Time to receive all request headers, ms (slowloris guard; Node's 60 s default is too lax). */
+  headersTimeoutMs: number;
+  /** Time to receive a whole request, ms. */
+  requestTimeoutMs: number;
+  /** How long SIGTERM waits for in-flight requests before closing anyway, ms (below a typical 30 s grace). */
+  shutdownGraceMs: number;
+  /** Trust X-Forwarded-For from a proxy in front (for per-IP limits and audit). */
+  trustProxy: boolean;
+  /** pino level: fatal, error, warn, info, debug, trace, silent. Env: LOG_LEVEL. */
+  logLevel: string;
+  /** Seconds between purges of expired tokens; each purge deletes in bounded batches. */
+  purgeIntervalSeconds: number;
+  /** Create and print a demo sandbox client when the database has no clients (npm start). */
+  demoClient: boolean;
+}
+
+export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
+  db: 'sqlite:./data/mypos-auth.db',
+  host: '127.0.0.1',
+  sandboxPort: 8080,
+  productionPort: 8081,
+  sandboxIssuer: undefined,
+  productionIssuer: undefined,
+  serverKey: undefined,
+  accessTokenTtl: 3600,
+  refreshTokenTtl: 30 * 24 * 3600,
+  clientFailuresPerMinute: 30,
+  ipFailuresPerMinute: 300,
+  bodyLimit: 64 * 1024,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  shutdownGraceMs: 25_000,
+  trustProxy: false,
+  logLevel: 'info',
+  purgeIntervalSeconds: 300,
+  demoClient: false,
+});
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Merges partial options over the defaults and validates; throws one message naming every problem. */
+export function resolveConfig(partial: Record<string, unknown>): Config {
+  const problems: string[] = [];
+  for (const key of Object.keys(partial)) {
+    if (!(key in DEFAULT_CONFIG)) problems.push(`unknown option "${key}"`);
+  }
+  const merged = { ...DEFAULT_CONFIG } as Record<string, unknown>;
+  for (const [k, v] of Object.entries(partial)) if (v !== undefined && k in DEFAULT_CONFIG) merged[k] = v;
+  const c = merged as unknown as Config;
+
+  const port = (name: keyof Config) => {
+    const v = c[name];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 65535) problems.push(`${name} must be a port number (0-65535)`);
+  };
+  const positive = (name: keyof Config) => {
+    const v = c[name];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) problems.push(`${name} must be a positive whole number`);
+  };
+  port('sandboxPort');
+  port('productionPort');
+  for (const k of ['accessTokenTtl', 'refreshTokenTtl', 'clientFailuresPerMinute', 'ipFailuresPerMinute', 'bodyLimit',
+    'headersTimeoutMs', 'requestTimeoutMs', 'shutdownGraceMs', 'purgeIntervalSeconds'] as const) positive(k);
+  if (typeof c.db !== 'string' || c.db === '') problems.push('db must be a database URL (sqlite:PATH or postgres://…)');
+  if (typeof c.host !== 'string' || c.host === '') problems.push('host must be an interface address');
+  for (const k of ['sandboxIssuer', 'productionIssuer'] as const) {
+    const v = c[k];
+    if (v !== undefined && (typeof v !== 'string' || !/^https?:\/\/[^/?#]+(\/[^?#]*)?$/.test(v))) {
+      problems.push(`${k} must be an http(s) URL without query or fragment (RFC 8414 §2)`);
+    }
+  }
+  if (!LOG_LEVELS.includes(String(c.logLevel))) problems.push(`logLevel must be one of ${LOG_LEVELS.join(', ')}`);
+  if (c.serverKey !== undefined && decodeServerKey(String(c.serverKey)) === undefined) {
+    problems.push('serverKey must be at least 32 bytes, hex or base64 encoded');
+  }
+  if (c.sandboxPort !== 0 && c.sandboxPort === c.productionPort) problems.push('sandboxPort and productionPort must differ');
+  if (problems.length) throw new ConfigError(problems);
+  return c;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration: ${problems.join('; ')}`);
+  }
+}
+
+/** Hex (64+ chars) or base64 (≥32 bytes) → key bytes; undefined when neither. */
+export function decodeServerKey(text: string): Buffer | undefined {
+  const t = text.trim();
+  if (/^[0-9a-fA-F]{64,}$/.test(t) && t.length % 2 === 0) return Buffer.from(t, 'hex');
+  if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(t)) {
+    const b = Buffer.from(t, 'base64');
+    if (b.length >= 32) return b;
+  }
+  return undefined;
+}
+
+/** Maps the documented environment variables onto options (flags given on the command line win). */
+export function configFromEnv(env: NodeJS.ProcessEnv): Partial<Config> {
+  const out: Partial<Config> = {};
+  if (env.DATABASE_URL) out.db = env.DATABASE_URL;
+  if (env.HOST) out.host = env.HOST;
+  if (env.PORT) {
+    out.sandboxPort = Number(env.PORT);
+    out.productionPort = Number(env.PORT) + 1;
+  }
+  if (env.PRODUCTION_PORT) out.productionPort = Number(env.PRODUCTION_PORT);
+  if (env.MYPOS_AUTH_SERVER_KEY) out.serverKey = env.MYPOS_AUTH_SERVER_KEY;
+  if (env.LOG_LEVEL) out.logLevel = env.LOG_LEVEL;
+  return out;
+}

@@ -1,0 +1,68 @@
+import type { ClientRecord, Environment } from '../storage/types.js';
+import type { PresentedClient } from './client-auth-parser.js';
+import type { Clock } from './clock.js';
+import { InvalidClientError, TooManyAttemptsError } from './errors.js';
+import type { AuthFailureLimiter } from './failure-limiter.js';
+import type { SecretHasher } from './secret-hasher.js';
+
+export interface ClientLookup {
+  find(id: string): Promise<ClientRecord | undefined>;
+}
+
+export interface ClientAuthenticatorDeps {
+  clients: ClientLookup;
+  hasher: SecretHasher;
+  limiter: AuthFailureLimiter;
+  clock: Clock;
+  /** Told of every failed authentication (metrics, audit); never given the secret. */
+  onFailure?: (clientId: string, ip: string) => void;
+}
+
+// Compared against when the client is unknown, so an unknown id costs the same HMAC as a wrong secret
+// (OWASP ASVS 6.3.8: no timing difference between "no such client" and "wrong secret").
+const DUMMY_DIGEST = '0'.repeat(64);
+
+/** Verifies presented client credentials against the store (RFC 6749 §2.3.1). */
+export class ClientAuthenticator {
+  constructor(private readonly deps: ClientAuthenticatorDeps) {}
+
+  /**
+   * The authenticated client of `environment`, or InvalidClientError. A credential of the other environment
+   * answers exactly like an unknown one. Public clients (no secret) pass only where `allowPublic`.
+   */
+  async authenticate(
+    presented: PresentedClient,
+    environment: Environment,
+    ip: string,
+    options: { allowPublic?: boolean } = {},
+  ): Promise<ClientRecord> {
+    const { clients, hasher, limiter, clock } = this.deps;
+    const basicChallenge = presented.method !== 'client_secret_post';
+    // Checked before the secret: a blocked caller learns nothing about whether its next guess was right.
+    const wait = limiter.blockedFor(presented.clientId, ip);
+    if (wait > 0) throw new TooManyAttemptsError(wait);
+
+    const client = await clients.find(presented.clientId);
+    const usable = client !== undefined && client.environment === environment;
+
+    if (presented.clientSecret === undefined) {
+      if (usable && client.secretHash === null && options.allowPublic) return client;
+      this.#fail(presented.clientId, ip);
+      throw new InvalidClientError({ basicChallenge });
+    }
+
+    const now = clock.now();
+    let ok = hasher.matches('client_secret', presented.clientSecret, (usable && client.secretHash) || DUMMY_DIGEST);
+    if (!ok && usable && client.previousSecretHash && (client.previousSecretExpiresAt ?? 0) > now) {
+      ok = hasher.matches('client_secret', presented.clientSecret, client.previousSecretHash);
+    }
+    if (ok && usable) return client;
+    this.#fail(presented.clientId, ip);
+    throw new InvalidClientError({ basicChallenge });
+  }
+
+  #fail(clientId: string, ip: string): void {
+    this.deps.limiter.recordFailure(clientId, ip);
+    this.deps.onFailure?.(clientId, ip);
+  }
+}

@@ -1,0 +1,63 @@
+import type { ClientRecord, ClientRepository, Environment } from '../storage/types.js';
+import type { Clock } from './clock.js';
+import { newClientId, newClientSecret } from './random.js';
+import { validateClientScopes } from './scope.js';
+import type { SecretHasher } from './secret-hasher.js';
+
+export interface ClientManagementDeps {
+  clients: ClientRepository;
+  hasher: SecretHasher;
+  clock: Clock;
+}
+
+export interface NewClient {
+  environment: Environment;
+  name: string;
+  scopes: string[];
+  grantTypes?: string[];
+  redirectUris?: string[];
+  isResourceServer?: boolean;
+  merchantId?: string | null;
+  /** A public client has no secret and must use PKCE (RFC 6749 §2.1). */
+  isPublic?: boolean;
+}
+
+/** A created client and its secret: the only moment the secret exists in plaintext on the server. */
+export interface CreatedClient {
+  client: ClientRecord;
+  secret: string | undefined;
+}
+
+export async function createClient(deps: ClientManagementDeps, input: NewClient): Promise<CreatedClient> {
+  const name = input.name.trim();
+  if (name === '' || name.length > 100) throw new Error('A client name needs 1 to 100 characters');
+  const secret = input.isPublic ? undefined : newClientSecret();
+  const client: ClientRecord = {
+    id: newClientId(),
+    environment: input.environment,
+    name,
+    secretHash: secret === undefined ? null : deps.hasher.hash('client_secret', secret),
+    previousSecretHash: null,
+    previousSecretExpiresAt: null,
+    scopes: validateClientScopes(input.scopes),
+    grantTypes: input.grantTypes ?? ['client_credentials'],
+    redirectUris: input.redirectUris ?? [],
+    isResourceServer: input.isResourceServer ?? false,
+    merchantId: input.merchantId ?? null,
+    createdAt: deps.clock.now(),
+  };
+  await deps.clients.create(client);
+  return { client, secret };
+}
+
+/**
+ * A new secret for the client. The old one keeps working for `graceSeconds` (0: it dies now), so a merchant
+ * can roll the new secret out before the old one stops (fosite's RotatedSecrets). Undefined if no such client.
+ */
+export async function rotateClientSecret(deps: ClientManagementDeps, id: string, graceSeconds: number): Promise<string | undefined> {
+  if (!Number.isInteger(graceSeconds) || graceSeconds < 0) throw new Error('The grace period must be a whole number of seconds ≥ 0');
+  const secret = newClientSecret();
+  const now = deps.clock.now();
+  const ok = await deps.clients.rotateSecret(id, deps.hasher.hash('client_secret', secret), now + graceSeconds, now);
+  return ok ? secret : undefined;
+}

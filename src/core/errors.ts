@@ -1,0 +1,143 @@
+/**
+ * One class per OAuth error code. The class fixes the `error` value and the HTTP status, so a throw
+ * site never picks a status by hand (the habit of node-oidc-provider's helpers/errors.js).
+ * The description is safe to show: it never contains a secret or a token.
+ */
+export abstract class OAuthError extends Error {
+  abstract readonly error: string;
+  abstract readonly status: number;
+  /** Extra response headers (WWW-Authenticate, Retry-After, Allow). */
+  readonly headers: Record<string, string> = {};
+
+  constructor(readonly description?: string) {
+    super(description);
+  }
+
+  body(): Record<string, string> {
+    return this.description ? { error: this.error, error_description: this.description } : { error: this.error };
+  }
+}
+
+// ---- RFC 6749 §5.2: token endpoint errors ----
+
+/** RFC 6749 §5.2: missing, repeated or malformed parameter; unsupported body. */
+export class InvalidRequestError extends OAuthError {
+  readonly error = 'invalid_request';
+  readonly status: number = 400;
+}
+
+/** RFC 6749 §3.2: the token endpoint takes POST only. Same code, 405 + Allow. */
+export class MethodNotAllowedError extends InvalidRequestError {
+  override readonly status = 405;
+  constructor(allow: string) {
+    super(`Method not allowed; use ${allow}`);
+    this.headers['Allow'] = allow;
+  }
+}
+
+/** A body past the configured limit; reading stopped at the cap. */
+export class PayloadTooLargeError extends InvalidRequestError {
+  override readonly status = 413;
+  constructor() {
+    super('Request body too large');
+  }
+}
+
+/**
+ * RFC 6749 §5.2: client authentication failed. The answer is the same for an unknown client, a wrong
+ * secret and a credential of the other environment, so nothing tells which part was wrong.
+ */
+export class InvalidClientError extends OAuthError {
+  readonly error = 'invalid_client';
+  readonly status = 401;
+  constructor(options: { basicChallenge: boolean; realm?: string }) {
+    super('Client authentication failed');
+    // RFC 6749 §5.2: MUST include WWW-Authenticate when the client tried the Authorization header.
+    if (options.basicChallenge) this.headers['WWW-Authenticate'] = `Basic realm="${options.realm ?? 'oauth'}"`;
+  }
+}
+
+/** RFC 6749 §5.2: the code, refresh token or its binding (client, redirect_uri, verifier) is not good. */
+export class InvalidGrantError extends OAuthError {
+  readonly error = 'invalid_grant';
+  readonly status = 400;
+}
+
+/** RFC 6749 §5.2: the client may not use this grant type (or, RFC 7009 §2.1, touch this token). */
+export class UnauthorizedClientError extends OAuthError {
+  readonly error = 'unauthorized_client';
+  readonly status = 400;
+}
+
+/** RFC 6749 §5.2: grant_type values are case-sensitive; ROPC and implicit are not served (RFC 9700 §2.4). */
+export class UnsupportedGrantTypeError extends OAuthError {
+  readonly error = 'unsupported_grant_type';
+  readonly status = 400;
+}
+
+/** RFC 6749 §5.2: scope unknown, malformed, or beyond what the client may ask. */
+export class InvalidScopeError extends OAuthError {
+  readonly error = 'invalid_scope';
+  readonly status = 400;
+}
+
+/** RFC 7009 §2.2.1: the server does not support revoking this token type. */
+export class UnsupportedTokenTypeError extends OAuthError {
+  readonly error = 'unsupported_token_type';
+  readonly status = 400;
+}
+
+/** RFC 6749 §4.1.2.1: an unexpected condition. Never carries a detail to the client. */
+export class ServerError extends OAuthError {
+  readonly error = 'server_error';
+  readonly status = 500;
+  constructor() {
+    super(undefined);
+  }
+}
+
+/**
+ * RFC 6749 §4.1.2.1 / RFC 7009 §2.2.1: storage unavailable, or too many failed attempts. Always with
+ * Retry-After so clients back off instead of hammering.
+ */
+export class TemporarilyUnavailableError extends OAuthError {
+  readonly error = 'temporarily_unavailable';
+  readonly status: number = 503;
+  constructor(retryAfterSeconds: number, description = 'The service is temporarily unavailable') {
+    super(description);
+    this.headers['Retry-After'] = String(Math.max(1, Math.ceil(retryAfterSeconds)));
+  }
+}
+
+/** Too many failed client authentications from this address: 429, never revealing whether the next secret was right. */
+export class TooManyAttemptsError extends TemporarilyUnavailableError {
+  override readonly status = 429;
+  constructor(retryAfterSeconds: number) {
+    super(retryAfterSeconds, 'Too many failed attempts; retry later');
+  }
+}
+
+// ---- RFC 6750 §3.1: resource server errors ----
+
+/** RFC 6750 §3.1: the access token is missing its mark: expired, revoked, unknown or malformed. */
+export class InvalidTokenError extends OAuthError {
+  readonly error = 'invalid_token';
+  readonly status = 401;
+}
+
+/** RFC 6750 §3.1: the token is good but lacks the scope the resource needs. */
+export class InsufficientScopeError extends OAuthError {
+  readonly error = 'insufficient_scope';
+  readonly status = 403;
+  constructor(readonly requiredScope: string) {
+    super('The access token lacks the required scope');
+  }
+}
+
+/** Every OAuth error code this server emits, grouped by the RFC that defines it; the README documents each. */
+export const ERROR_CODES = {
+  'RFC 6749 §5.2': ['invalid_request', 'invalid_client', 'invalid_grant', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope'],
+  'RFC 6749 §4.1.2.1': ['server_error', 'temporarily_unavailable'],
+  'RFC 7009 §2.2.1': ['unsupported_token_type'],
+  'RFC 6750 §3.1': ['invalid_token', 'insufficient_scope'],
+} as const;

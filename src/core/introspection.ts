@@ -1,0 +1,42 @@
+import type { ClientRecord, Environment } from '../storage/types.js';
+import { findToken, isActive, type TokenLookupDeps } from './token-lookup.js';
+
+export type IntrospectionResponse =
+  | { active: false }
+  | {
+      active: true;
+      scope: string;
+      client_id: string;
+      token_type: 'Bearer' | 'refresh_token';
+      exp: number;
+      iat: number;
+      iss: string;
+      sub?: string;
+    };
+
+/**
+ * RFC 7662 §2.2: describe a token to a caller entitled to see it. A client sees its own tokens; a client
+ * registered as a resource server sees every token of its environment. Anything else, like an unknown,
+ * expired or revoked token, is `{"active": false}` and nothing more.
+ */
+export async function introspect(
+  deps: TokenLookupDeps,
+  caller: ClientRecord,
+  environment: Environment,
+  issuer: string,
+  value: string,
+): Promise<IntrospectionResponse> {
+  const record = await findToken(deps, environment, value);
+  if (!record || !isActive(record, deps.clock.now())) return { active: false };
+  if (!caller.isResourceServer && record.clientId !== caller.id) return { active: false };
+  return {
+    active: true,
+    scope: record.scope,
+    client_id: record.clientId,
+    token_type: record.kind === 'access' ? 'Bearer' : 'refresh_token',
+    exp: record.expiresAt,
+    iat: record.issuedAt,
+    iss: issuer,
+    ...(record.subject ? { sub: record.subject } : {}),
+  };
+}

@@ -1,0 +1,30 @@
+import { randomBytes } from 'node:crypto';
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+// Largest multiple of 62 below 256: bytes at or above it are dropped so every character is equally likely.
+const UNBIASED_LIMIT = 248;
+
+/**
+ * A string of `length` alphanumerics from the CSPRNG, by rejection sampling (no modulo bias).
+ * 42 characters carry ≈250 bits, past the 128 that RFC 6749 §10.10 asks of tokens.
+ */
+export function randomAlphanumeric(length: number): string {
+  let out = '';
+  while (out.length < length) {
+    const bytes = randomBytes(length + 16);
+    for (let i = 0; i < bytes.length && out.length < length; i++) {
+      const b = bytes[i]!;
+      if (b < UNBIASED_LIMIT) out += ALPHABET[b % 62];
+    }
+  }
+  return out;
+}
+
+/** myPOS formats: client ID 24 alphanumerics, secret 48, opaque token 42. */
+export const CLIENT_ID_LENGTH = 24;
+export const CLIENT_SECRET_LENGTH = 48;
+export const TOKEN_LENGTH = 42;
+
+export const newClientId = (): string => randomAlphanumeric(CLIENT_ID_LENGTH);
+export const newClientSecret = (): string => randomAlphanumeric(CLIENT_SECRET_LENGTH);
+export const newOpaqueToken = (): string => randomAlphanumeric(TOKEN_LENGTH);

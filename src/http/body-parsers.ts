@@ -1,0 +1,56 @@
+import type { FastifyInstance } from 'fastify';
+import { InvalidRequestError } from '../core/errors.js';
+import type { RequestParams } from '../core/params.js';
+
+/**
+ * Every body becomes RequestParams, whatever its media type; each endpoint decides which kinds it takes
+ * (the token endpoint: form only; revocation: form or JSON, since the myPOS PHP example sends JSON).
+ * Reading stops at the app's bodyLimit (413).
+ */
+export function registerBodyParsers(app: FastifyInstance): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    done(null, parseForm(body as string));
+  });
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, parseJsonObject(body as string));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
+  // Anything else (multipart, text/plain, …) is read up to the cap and marked, so the endpoint can say
+  // invalid_request rather than the framework saying 415.
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, _body, done) => {
+    done(null, { kind: 'unsupported', fields: Object.create(null), duplicates: [] } satisfies RequestParams);
+  });
+}
+
+export function parseForm(body: string): RequestParams {
+  const fields: Record<string, unknown> = Object.create(null);
+  const duplicates: string[] = [];
+  for (const [name, value] of new URLSearchParams(body)) {
+    if (name in fields) {
+      if (!duplicates.includes(name)) duplicates.push(name);
+      continue;
+    }
+    fields[name] = value;
+  }
+  return { kind: 'form', fields, duplicates };
+}
+
+export function parseJsonObject(body: string): RequestParams {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    throw new InvalidRequestError('Malformed JSON body');
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new InvalidRequestError('The JSON body must be an object');
+  }
+  // Copy into a prototype-less object: a "__proto__" key stays an ordinary field.
+  const fields: Record<string, unknown> = Object.create(null);
+  for (const [k, v] of Object.entries(parsed)) fields[k] = v;
+  return { kind: 'json', fields, duplicates: [] };
+}

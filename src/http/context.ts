@@ -1,0 +1,21 @@
+import type { Config } from '../config.js';
+import type { ClientAuthenticator } from '../core/client-authenticator.js';
+import type { Clock } from '../core/clock.js';
+import type { SecretHasher } from '../core/secret-hasher.js';
+import type { TokenIssuer } from '../core/token-issuer.js';
+import type { Environment, Store } from '../storage/types.js';
+
+/** Everything an endpoint may use, passed in; one per environment listener. */
+export interface AppContext {
+  environment: Environment;
+  config: Config;
+  store: Store;
+  hasher: SecretHasher;
+  clock: Clock;
+  authenticator: ClientAuthenticator;
+  tokenIssuer: TokenIssuer;
+  /** The issuer identifier of this environment (RFC 8414 §2), known once the listener is bound. */
+  issuer: () => string;
+  /** Shared across listeners: true once SIGTERM arrived, so readiness turns off at once. */
+  lifecycle: { draining: boolean };
+}

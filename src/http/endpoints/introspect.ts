@@ -1,0 +1,33 @@
+import type { FastifyInstance } from 'fastify';
+import { MethodNotAllowedError } from '../../core/errors.js';
+import { introspect } from '../../core/introspection.js';
+import { rejectDuplicates, requiredParam } from '../../core/params.js';
+import { authenticateClient } from '../client-auth.js';
+import type { AppContext } from '../context.js';
+import { setNoStore } from '../oauth-headers.js';
+import { bodyParams, rejectQueryString } from '../request-params.js';
+
+/**
+ * POST /oauth/introspect (RFC 7662). The caller authenticates as a client (§2.1: protected against token
+ * scanning); a resource-server client may inspect any token of its environment, others only their own.
+ */
+export function registerIntrospectEndpoint(app: FastifyInstance, ctx: AppContext): void {
+  app.post('/oauth/introspect', async (request, reply) => {
+    setNoStore(reply);
+    rejectQueryString(request);
+    const params = bodyParams(request, ['form']);
+    rejectDuplicates(params);
+    const caller = await authenticateClient(ctx, request, params);
+    const token = requiredParam(params, 'token');
+    const body = await introspect({ tokens: ctx.store.tokens, hasher: ctx.hasher, clock: ctx.clock }, caller, ctx.environment, ctx.issuer(), token);
+    return reply.type('application/json').send(body);
+  });
+
+  app.route({
+    method: ['GET', 'PUT', 'PATCH', 'DELETE'],
+    url: '/oauth/introspect',
+    handler: async () => {
+      throw new MethodNotAllowedError('POST');
+    },
+  });
+}

@@ -1,0 +1,26 @@
+import type { FastifyInstance } from 'fastify';
+import { SUPPORTED_GRANT_TYPES } from '../../core/grants/index.js';
+import { KNOWN_SCOPES } from '../../core/scope.js';
+import type { AppContext } from '../context.js';
+
+const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post'];
+
+/** GET /.well-known/oauth-authorization-server (RFC 8414 §3): what this environment serves, at its own issuer. */
+export function registerMetadataEndpoint(app: FastifyInstance, ctx: AppContext): void {
+  app.get('/.well-known/oauth-authorization-server', async (_request, reply) => {
+    const issuer = ctx.issuer();
+    reply.header('Cache-Control', 'public, max-age=300');
+    return {
+      issuer,
+      token_endpoint: `${issuer}/oauth/token`,
+      revocation_endpoint: `${issuer}/oauth/revoke`,
+      introspection_endpoint: `${issuer}/oauth/introspect`,
+      grant_types_supported: SUPPORTED_GRANT_TYPES,
+      response_types_supported: [],
+      scopes_supported: [...KNOWN_SCOPES],
+      token_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
+      revocation_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
+      introspection_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
+    };
+  });
+}

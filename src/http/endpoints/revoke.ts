@@ -1,0 +1,35 @@
+import type { FastifyInstance } from 'fastify';
+import { MethodNotAllowedError } from '../../core/errors.js';
+import { rejectDuplicates, requiredParam } from '../../core/params.js';
+import { revokeToken } from '../../core/revocation.js';
+import { authenticateClient } from '../client-auth.js';
+import type { AppContext } from '../context.js';
+import { setNoStore } from '../oauth-headers.js';
+import { bodyParams, rejectQueryString } from '../request-params.js';
+
+/**
+ * POST /oauth/revoke (RFC 7009). Takes a form body, and JSON too: the myPOS docs' own PHP example sends
+ * `Content-Type: application/json`. `token_type_hint` is optional and only a hint (§2.1): lookup is by digest
+ * whatever the type, so an unknown hint is ignored.
+ */
+export function registerRevokeEndpoint(app: FastifyInstance, ctx: AppContext): void {
+  app.post('/oauth/revoke', async (request, reply) => {
+    setNoStore(reply);
+    rejectQueryString(request);
+    const params = bodyParams(request, ['form', 'json']);
+    rejectDuplicates(params);
+    const client = await authenticateClient(ctx, request, params, { allowPublic: true });
+    const token = requiredParam(params, 'token');
+    await revokeToken({ tokens: ctx.store.tokens, hasher: ctx.hasher, clock: ctx.clock }, client, ctx.environment, token);
+    // §2.2: 200 whether or not the token was known; the body is empty.
+    return reply.code(200).type('application/json').send('');
+  });
+
+  app.route({
+    method: ['GET', 'PUT', 'PATCH', 'DELETE'],
+    url: '/oauth/revoke',
+    handler: async () => {
+      throw new MethodNotAllowedError('POST');
+    },
+  });
+}

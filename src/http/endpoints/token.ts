@@ -1,0 +1,34 @@
+import type { FastifyInstance } from 'fastify';
+import { MethodNotAllowedError, UnauthorizedClientError } from '../../core/errors.js';
+import { grantHandler } from '../../core/grants/index.js';
+import { rejectDuplicates, requiredParam } from '../../core/params.js';
+import { authenticateClient } from '../client-auth.js';
+import type { AppContext } from '../context.js';
+import { setNoStore } from '../oauth-headers.js';
+import { bodyParams, rejectQueryString } from '../request-params.js';
+
+/** POST /oauth/token (RFC 6749 §3.2): authenticate the client, read the grant, check, issue, reply. */
+export function registerTokenEndpoint(app: FastifyInstance, ctx: AppContext): void {
+  app.post('/oauth/token', async (request, reply) => {
+    setNoStore(reply);
+    rejectQueryString(request);
+    const params = bodyParams(request, ['form']);
+    rejectDuplicates(params);
+    const client = await authenticateClient(ctx, request, params);
+    const grantType = requiredParam(params, 'grant_type');
+    const handler = grantHandler(grantType);
+    // RFC 6749 §5.2 / ASVS 10.4.4: a client uses only the grants it was registered for.
+    if (!client.grantTypes.includes(grantType)) throw new UnauthorizedClientError('This client may not use this grant type');
+    const body = await handler({ client, environment: ctx.environment, params, issuer: ctx.tokenIssuer });
+    return reply.type('application/json').send(body);
+  });
+
+  // RFC 6749 §3.2: the client MUST use POST.
+  app.route({
+    method: ['GET', 'PUT', 'PATCH', 'DELETE'],
+    url: '/oauth/token',
+    handler: async () => {
+      throw new MethodNotAllowedError('POST');
+    },
+  });
+}

@@ -1,0 +1,46 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  InvalidRequestError,
+  OAuthError,
+  PayloadTooLargeError,
+  ServerError,
+  TemporarilyUnavailableError,
+} from '../core/errors.js';
+import { isStorageUnavailable } from '../storage/unavailable.js';
+import { isOAuthPath, setNoStore } from './oauth-headers.js';
+
+/**
+ * The one place errors become responses. Endpoints throw; this renders RFC 6749 §5.2 JSON. Framework errors
+ * (body too large, bad media type, timeouts) map onto OAuth codes; storage outages onto 503 with
+ * Retry-After; anything unexpected onto a bare server_error, logged with its stack but never shown.
+ */
+export function registerErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    const oauth = toOAuthError(err);
+    if (oauth instanceof ServerError) request.log.error({ err }, 'unexpected error');
+    else if (oauth instanceof TemporarilyUnavailableError && oauth.status === 503) request.log.warn({ err: { message: err.message, code: err.code } }, 'storage unavailable');
+    sendOAuthError(request, reply, oauth);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    if (isOAuthPath(request.url)) setNoStore(reply);
+    reply.code(404).send({ error: 'not_found', error_description: 'No such endpoint' });
+  });
+}
+
+export function sendOAuthError(request: FastifyRequest, reply: FastifyReply, err: OAuthError): void {
+  if (isOAuthPath(request.url)) setNoStore(reply);
+  for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
+  reply.code(err.status).type('application/json').send(err.body());
+}
+
+export function toOAuthError(err: FastifyError | Error): OAuthError {
+  if (err instanceof OAuthError) return err;
+  if (isStorageUnavailable(err)) return new TemporarilyUnavailableError(5);
+  const f = err as FastifyError;
+  if (f.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || f.statusCode === 413) return new PayloadTooLargeError();
+  if (typeof f.statusCode === 'number' && f.statusCode >= 400 && f.statusCode < 500) {
+    // Malformed media type, empty JSON body, bad content-length, …: the request is at fault.
+    return new InvalidRequestError('Malformed request');
+  }
+  return new ServerError();
+}

@@ -1,0 +1,36 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { decodeServerKey } from './config.js';
+
+/**
+ * The key every secret and token digest is made with. Given by config in production (all nodes share it);
+ * for the embedded default it is generated once and kept beside the SQLite database, so a restart keeps
+ * every client and token valid. It is never generated at boot when one exists: that would orphan every
+ * stored digest.
+ */
+export function loadServerKey(configured: string | undefined, sqlitePath: string | undefined): Buffer {
+  if (configured !== undefined) {
+    const key = decodeServerKey(configured);
+    if (!key) throw new Error('serverKey must be at least 32 bytes, hex or base64 encoded');
+    return key;
+  }
+  if (sqlitePath === undefined) {
+    throw new Error('A PostgreSQL deployment needs a server key shared by every node: set MYPOS_AUTH_SERVER_KEY (64 hex characters)');
+  }
+  if (sqlitePath === ':memory:') return randomBytes(32);
+  const file = join(dirname(resolve(sqlitePath)), 'server.key');
+  if (existsSync(file)) {
+    const key = decodeServerKey(readFileSync(file, 'utf8'));
+    if (!key) throw new Error(`${file} does not hold a valid server key`);
+    return key;
+  }
+  mkdirSync(dirname(file), { recursive: true });
+  // 'wx' fails if another process created it first; then read theirs.
+  try {
+    writeFileSync(file, randomBytes(32).toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  return decodeServerKey(readFileSync(file, 'utf8'))!;
+}

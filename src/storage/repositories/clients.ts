@@ -1,0 +1,111 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { ClientsTable, Database } from '../schema.js';
+import type { ClientFilter, ClientRecord, ClientRepository, Environment } from '../types.js';
+
+/** Clients over Kysely; the same queries run on SQLite and PostgreSQL. */
+export class KyselyClientRepository implements ClientRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async create(c: ClientRecord): Promise<void> {
+    await this.db
+      .insertInto('clients')
+      .values({
+        id: c.id,
+        environment: c.environment,
+        name: c.name,
+        secret_hash: c.secretHash,
+        previous_secret_hash: c.previousSecretHash,
+        previous_secret_expires_at: c.previousSecretExpiresAt,
+        scopes: c.scopes.join(' '),
+        grant_types: c.grantTypes.join(' '),
+        redirect_uris: JSON.stringify(c.redirectUris),
+        is_resource_server: c.isResourceServer ? 1 : 0,
+        merchant_id: c.merchantId,
+        created_at: c.createdAt,
+        deleted_at: null,
+      })
+      .execute();
+  }
+
+  async find(id: string): Promise<ClientRecord | undefined> {
+    const row = await this.db
+      .selectFrom('clients')
+      .selectAll()
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    return row && toClient(row);
+  }
+
+  async list(filter: ClientFilter): Promise<ClientRecord[]> {
+    let q = this.db.selectFrom('clients').selectAll().where('deleted_at', 'is', null);
+    if (filter.environment) q = q.where('environment', '=', filter.environment);
+    if (filter.merchantId !== undefined) {
+      q = filter.merchantId === null ? q.where('merchant_id', 'is', null) : q.where('merchant_id', '=', filter.merchantId);
+    }
+    const rows = await q.orderBy('created_at').orderBy('id').execute();
+    return rows.map(toClient);
+  }
+
+  async count(): Promise<number> {
+    const row = await this.db
+      .selectFrom('clients')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async rotateSecret(id: string, newHash: string, previousExpiresAt: number, now: number): Promise<boolean> {
+    // One conditional statement: the old digest moves to previous_secret_hash and the new one takes its
+    // place, so two racing rotations cannot both keep a secret alive that neither caller holds.
+    const res = await this.db
+      .updateTable('clients')
+      .set((eb) => ({
+        previous_secret_hash: eb.ref('secret_hash'),
+        previous_secret_expires_at: previousExpiresAt > now ? previousExpiresAt : now,
+        secret_hash: newHash,
+      }))
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
+  async delete(id: string, now: number): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const res = await trx
+        .updateTable('clients')
+        .set({ deleted_at: now, secret_hash: null, previous_secret_hash: null })
+        .where('id', '=', id)
+        .where('deleted_at', 'is', null)
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) !== 1) return false;
+      await trx
+        .updateTable('tokens')
+        .set({ revoked_at: now })
+        .where('client_id', '=', id)
+        .where('revoked_at', 'is', null)
+        .execute();
+      return true;
+    });
+  }
+}
+
+function toClient(r: Selectable<ClientsTable>): ClientRecord {
+  return {
+    id: r.id,
+    environment: r.environment as Environment,
+    name: r.name,
+    secretHash: r.secret_hash,
+    previousSecretHash: r.previous_secret_hash,
+    previousSecretExpiresAt: r.previous_secret_expires_at === null ? null : Number(r.previous_secret_expires_at),
+    scopes: splitWords(r.scopes),
+    grantTypes: splitWords(r.grant_types),
+    redirectUris: JSON.parse(r.redirect_uris) as string[],
+    isResourceServer: Number(r.is_resource_server) === 1,
+    merchantId: r.merchant_id,
+    createdAt: Number(r.created_at),
+  };
+}
+
+const splitWords = (s: string): string[] => (s === '' ? [] : s.split(' '));

@@ -1,0 +1,100 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, TokensTable } from '../schema.js';
+import type { Environment, TokenKind, TokenRecord, TokenRepository } from '../types.js';
+
+/** Tokens over Kysely; the same queries run on SQLite and PostgreSQL. */
+export class KyselyTokenRepository implements TokenRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(t: TokenRecord): Promise<void> {
+    await this.db
+      .insertInto('tokens')
+      .values({
+        hash: t.hash,
+        kind: t.kind,
+        client_id: t.clientId,
+        environment: t.environment,
+        scope: t.scope,
+        issued_at: t.issuedAt,
+        expires_at: t.expiresAt,
+        revoked_at: t.revokedAt,
+        grant_id: t.grantId,
+        subject: t.subject,
+      })
+      .execute();
+  }
+
+  async find(hash: string): Promise<TokenRecord | undefined> {
+    const row = await this.db.selectFrom('tokens').selectAll().where('hash', '=', hash).executeTakeFirst();
+    return row && toToken(row);
+  }
+
+  async revoke(hash: string, now: number): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .selectFrom('tokens')
+        .select(['kind', 'grant_id'])
+        .where('hash', '=', hash)
+        .executeTakeFirst();
+      if (!row) return;
+      // RFC 7009 §2.1: revoking a refresh token SHOULD also revoke the access tokens of the same grant.
+      if (row.kind === 'refresh' && row.grant_id !== null) {
+        await trx
+          .updateTable('tokens')
+          .set({ revoked_at: now })
+          .where('grant_id', '=', row.grant_id)
+          .where('revoked_at', 'is', null)
+          .execute();
+      } else {
+        await trx.updateTable('tokens').set({ revoked_at: now }).where('hash', '=', hash).where('revoked_at', 'is', null).execute();
+      }
+    });
+  }
+
+  async revokeByClient(clientId: string, now: number): Promise<number> {
+    const res = await this.db
+      .updateTable('tokens')
+      .set({ revoked_at: now })
+      .where('client_id', '=', clientId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows);
+  }
+
+  async countActiveByClient(clientId: string, now: number): Promise<number> {
+    const row = await this.db
+      .selectFrom('tokens')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('client_id', '=', clientId)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', now)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async purgeExpired(before: number, limit: number): Promise<number> {
+    // Bounded batch: a subquery picks at most `limit` rows, so no statement holds the write lock for long.
+    const res = await this.db
+      .deleteFrom('tokens')
+      .where('hash', 'in', (eb) =>
+        eb.selectFrom('tokens').select('hash').where('expires_at', '<', before).limit(limit),
+      )
+      .executeTakeFirst();
+    return Number(res.numDeletedRows);
+  }
+}
+
+function toToken(r: Selectable<TokensTable>): TokenRecord {
+  return {
+    hash: r.hash,
+    kind: r.kind as TokenKind,
+    clientId: r.client_id,
+    environment: r.environment as Environment,
+    scope: r.scope,
+    issuedAt: Number(r.issued_at),
+    expiresAt: Number(r.expires_at),
+    revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
+    grantId: r.grant_id,
+    subject: r.subject,
+  };
+}

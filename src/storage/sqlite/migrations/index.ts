@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely';
+import * as m0001 from './0001_clients_and_tokens.js';
+
+/** sqlite schema, in order. Never edit a shipped migration: add the next file and list it here. */
+export const sqliteMigrations: Record<string, Migration> = {
+  '0001_clients_and_tokens': m0001,
+};
