@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { parseClientAuth } from '../../src/core/client-auth-parser.js';
+import { InvalidClientError, InvalidRequestError } from '../../src/core/errors.js';
+
+const b = (s: string) => 'Basic ' + Buffer.from(s).toString('base64');
+
+describe('parseClientAuth', () => {
+  it.each([
+    ['colon separator (RFC 7617)', b('id1:secret'), { clientId: 'id1', clientSecret: 'secret', method: 'client_secret_basic' }],
+    ['semicolon separator (myPOS legacy text)', b('id1;secret'), { clientId: 'id1', clientSecret: 'secret', method: 'client_secret_basic' }],
+    ['split at the first separator, colon first', b('id1:a;b:c'), { clientId: 'id1', clientSecret: 'a;b:c', method: 'client_secret_basic' }],
+    ['split at the first separator, semicolon first', b('id1;a:b'), { clientId: 'id1', clientSecret: 'a:b', method: 'client_secret_basic' }],
+    ['RFC 6749 App. B: halves are form-decoded', b('id%201:p%2Bq+r'), { clientId: 'id 1', clientSecret: 'p+q r', method: 'client_secret_basic' }],
+    ['padding optional', 'Basic ' + Buffer.from('ab:c').toString('base64').replace(/=+$/, ''), { clientId: 'ab', clientSecret: 'c', method: 'client_secret_basic' }],
+  ])('accepts %s', (_name, header, expected) => {
+    expect(parseClientAuth(header, {})).toEqual(expected);
+  });
+
+  it.each([
+    ['non-base64 characters', 'Basic Zm9v!', InvalidRequestError],
+    ['no separator', b('foo'), InvalidRequestError],
+    ['empty value', 'Basic', InvalidRequestError],
+    ['only spaces', 'Basic    ', InvalidRequestError],
+    ['base64 with inner space', 'Basic Zm9v OmJh', InvalidRequestError],
+    ['empty id', b(':secret'), InvalidClientError],
+    ['empty secret', b('id:'), InvalidClientError],
+    ['other scheme', 'Digest abc', InvalidClientError],
+  ])('rejects %s', (_name, header, errorClass) => {
+    expect(() => parseClientAuth(header, {})).toThrow(errorClass);
+  });
+
+  it('RFC 6749 §2.3: header and body secret together → invalid_request', () => {
+    expect(() => parseClientAuth(b('id:s'), { client_secret: 's' })).toThrow(InvalidRequestError);
+  });
+
+  it('body credentials → client_secret_post; body id alone → public client (method none)', () => {
+    expect(parseClientAuth(undefined, { client_id: 'id', client_secret: 's' })).toEqual({ clientId: 'id', clientSecret: 's', method: 'client_secret_post' });
+    expect(parseClientAuth(undefined, { client_id: 'id' })).toEqual({ clientId: 'id', method: 'none' });
+  });
+
+  it('the Basic challenge is advertised unless the client used client_secret_post', () => {
+    const challenge = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return (e as InvalidClientError).headers['WWW-Authenticate'];
+      }
+    };
+    expect(challenge(() => parseClientAuth(undefined, {}))).toBe('Basic realm="oauth"');
+    expect(challenge(() => parseClientAuth(undefined, { client_id: 'x', client_secret: '' }))).toBeUndefined();
+  });
+});

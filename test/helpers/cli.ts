@@ -1,0 +1,45 @@
+import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+/** Runs `mypos-auth ARGS` (the built CLI, as `npx mypos-auth` would) and returns stdout. */
+export async function cli(args: string[], env: Record<string, string> = {}): Promise<string> {
+  const { stdout } = await run(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } });
+  return stdout;
+}
+
+export interface ServeProcess {
+  child: ChildProcessWithoutNullStreams;
+  urls: { sandbox: string; production: string };
+  /** Everything the process printed so far (stdout and stderr). */
+  output(): string;
+  /** Resolves with the exit code (or signal name). */
+  exited: Promise<number | string>;
+}
+
+/** Starts `mypos-auth serve` on free ports and waits for its "listening" line. */
+export async function startServe(args: string[], env: Record<string, string> = {}): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--sandbox-port', '0', '--production-port', '0', ...args], {
+    env: { ...process.env, ...env },
+  });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const urls = await new Promise<ServeProcess['urls']>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${out}`)), 15_000);
+    const check = () => {
+      const m = /listening: sandbox (\S+), production (\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ sandbox: m[1]!.replace(/,$/, ''), production: m[2]! });
+      }
+    };
+    child.stdout.on('data', check);
+    void exited.then(() => reject(new Error(`serve exited early:\n${out}`)));
+  });
+  return { child, urls, output: () => out, exited };
+}

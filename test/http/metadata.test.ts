@@ -1,0 +1,40 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestServer, type TestServer } from '../helpers/test-server.js';
+
+describe('metadata › RFC 8414', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await createTestServer({ config: { productionIssuer: 'https://auth-api.example.com' } });
+  });
+  afterAll(() => t.close());
+
+  it('§3.2: lists the real endpoints, grants, auth methods and scopes under the issuer', async () => {
+    const res = await t.app().inject({ method: 'GET', url: '/.well-known/oauth-authorization-server' });
+    expect(res.statusCode).toBe(200);
+    const m = res.json();
+    expect(m.issuer).toBe(t.server.urls.sandbox);
+    expect(m.token_endpoint).toBe(`${m.issuer}/oauth/token`);
+    expect(m.revocation_endpoint).toBe(`${m.issuer}/oauth/revoke`);
+    expect(m.introspection_endpoint).toBe(`${m.issuer}/oauth/introspect`);
+    expect(m.grant_types_supported).toContain('client_credentials');
+    expect(m.token_endpoint_auth_methods_supported).toEqual(['client_secret_basic', 'client_secret_post']);
+    expect(m.scopes_supported).toEqual(['webhooks', 'transactions', 'devices']);
+  });
+
+  it('§2: a configured issuer (deployment behind a proxy) is used as is', async () => {
+    const m = (await t.app('production').inject({ method: 'GET', url: '/.well-known/oauth-authorization-server' })).json();
+    expect(m.issuer).toBe('https://auth-api.example.com');
+    expect(m.token_endpoint).toBe('https://auth-api.example.com/oauth/token');
+  });
+
+  it('unknown paths → 404 JSON, not a stack trace', async () => {
+    const res = await t.app().inject({ method: 'GET', url: '/nope' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json().error).toBe('not_found');
+  });
+
+  it('/healthz and /readyz answer; /readyz turns 503 while draining', async () => {
+    expect((await t.app().inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    expect((await t.app().inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+  });
+});

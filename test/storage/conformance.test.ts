@@ -1,0 +1,170 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClientRecord, Store, TokenRecord } from '../../src/storage/types.js';
+import { BACKENDS } from '../helpers/backends.js';
+
+let seq = 0;
+const client = (over: Partial<ClientRecord> = {}): ClientRecord => ({
+  id: `client${String(++seq).padStart(18, '0')}`,
+  environment: 'sandbox',
+  name: 'c',
+  secretHash: 'a'.repeat(64),
+  previousSecretHash: null,
+  previousSecretExpiresAt: null,
+  scopes: ['webhooks', 'devices'],
+  grantTypes: ['client_credentials'],
+  redirectUris: ['https://app.example/cb'],
+  isResourceServer: false,
+  merchantId: null,
+  createdAt: 1_700_000_000,
+  ...over,
+});
+const token = (clientId: string, over: Partial<TokenRecord> = {}): TokenRecord => ({
+  hash: `h${String(++seq).padStart(63, '0')}`,
+  kind: 'access',
+  clientId,
+  environment: 'sandbox',
+  scope: 'webhooks',
+  issuedAt: 1_700_000_000,
+  expiresAt: 1_700_003_600,
+  revokedAt: null,
+  grantId: null,
+  subject: null,
+  ...over,
+});
+const NOW = 1_700_000_100;
+
+for (const backend of BACKENDS) {
+  describe(`storage conformance (${backend.name})`, () => {
+    let store: Store;
+    let cleanup: () => Promise<void>;
+    beforeAll(async () => {
+      ({ store, cleanup } = await backend.create());
+    });
+    afterAll(() => cleanup());
+
+    it('a client round-trips every field', async () => {
+      const c = client({ merchantId: 'm1', isResourceServer: true, environment: 'production' });
+      await store.clients.create(c);
+      expect(await store.clients.find(c.id)).toEqual(c);
+    });
+
+    it('a duplicate client id is refused', async () => {
+      const c = client();
+      await store.clients.create(c);
+      await expect(store.clients.create(c)).rejects.toThrow();
+    });
+
+    it('list filters by environment and merchant, oldest first; deleted clients vanish', async () => {
+      const m = `merchant-${seq}`;
+      const a = client({ merchantId: m, createdAt: 2 });
+      const b = client({ merchantId: m, createdAt: 1, environment: 'production' });
+      const c = client({ merchantId: m, createdAt: 3 });
+      for (const x of [a, b, c]) await store.clients.create(x);
+      expect((await store.clients.list({ merchantId: m })).map((x) => x.id)).toEqual([b.id, a.id, c.id]);
+      expect((await store.clients.list({ merchantId: m, environment: 'sandbox' })).map((x) => x.id)).toEqual([a.id, c.id]);
+      await store.clients.delete(c.id, NOW);
+      expect((await store.clients.list({ merchantId: m })).map((x) => x.id)).toEqual([b.id, a.id]);
+      expect(await store.clients.find(c.id)).toBeUndefined();
+    });
+
+    it('rotateSecret moves the old digest aside with its expiry; unknown ids answer false', async () => {
+      const c = client();
+      await store.clients.create(c);
+      expect(await store.clients.rotateSecret(c.id, 'b'.repeat(64), NOW + 60, NOW)).toBe(true);
+      const r = await store.clients.find(c.id);
+      expect(r).toMatchObject({ secretHash: 'b'.repeat(64), previousSecretHash: 'a'.repeat(64), previousSecretExpiresAt: NOW + 60 });
+      expect(await store.clients.rotateSecret('missing', 'c'.repeat(64), NOW, NOW)).toBe(false);
+    });
+
+    it('concurrent rotations: the last writer wins and the stored pair is one of the written secrets', async () => {
+      const c = client();
+      await store.clients.create(c);
+      const digests = Array.from({ length: 10 }, (_, i) => String(i).repeat(64));
+      const results = await Promise.all(digests.map((d) => store.clients.rotateSecret(c.id, d, NOW, NOW)));
+      expect(results.every(Boolean)).toBe(true);
+      const r = (await store.clients.find(c.id))!;
+      expect(digests).toContain(r.secretHash);
+      expect([...digests, 'a'.repeat(64)]).toContain(r.previousSecretHash);
+      expect(r.previousSecretHash).not.toBe(r.secretHash);
+    });
+
+    it('delete revokes every token of the client in the same step and is idempotent', async () => {
+      const c = client();
+      await store.clients.create(c);
+      const t1 = token(c.id);
+      const t2 = token(c.id);
+      await store.tokens.insert(t1);
+      await store.tokens.insert(t2);
+      expect(await store.tokens.countActiveByClient(c.id, NOW)).toBe(2);
+      expect(await store.clients.delete(c.id, NOW)).toBe(true);
+      expect(await store.clients.delete(c.id, NOW)).toBe(false);
+      expect((await store.tokens.find(t1.hash))?.revokedAt).toBe(NOW);
+      expect((await store.tokens.find(t2.hash))?.revokedAt).toBe(NOW);
+      expect(await store.tokens.countActiveByClient(c.id, NOW)).toBe(0);
+    });
+
+    it('a token round-trips; a duplicate digest is refused', async () => {
+      const t = token('x', { grantId: 'g', subject: 's', kind: 'refresh' });
+      await store.tokens.insert(t);
+      expect(await store.tokens.find(t.hash)).toEqual(t);
+      await expect(store.tokens.insert(t)).rejects.toThrow();
+      expect(await store.tokens.find('nope')).toBeUndefined();
+    });
+
+    it('RFC 7009 §2.1: revoking a refresh token revokes the access tokens of its grant, not others', async () => {
+      const g = `grant-${seq}`;
+      const rt = token('c', { kind: 'refresh', grantId: g });
+      const at = token('c', { grantId: g });
+      const other = token('c', { grantId: 'other' });
+      for (const t of [rt, at, other]) await store.tokens.insert(t);
+      await store.tokens.revoke(rt.hash, NOW);
+      expect((await store.tokens.find(rt.hash))?.revokedAt).toBe(NOW);
+      expect((await store.tokens.find(at.hash))?.revokedAt).toBe(NOW);
+      expect((await store.tokens.find(other.hash))?.revokedAt).toBeNull();
+    });
+
+    it('revoking an access token leaves its grant\'s refresh token alone; a second revoke keeps the first time', async () => {
+      const g = `grant-${seq}`;
+      const rt = token('c', { kind: 'refresh', grantId: g });
+      const at = token('c', { grantId: g });
+      await store.tokens.insert(rt);
+      await store.tokens.insert(at);
+      await store.tokens.revoke(at.hash, NOW);
+      await store.tokens.revoke(at.hash, NOW + 50);
+      expect((await store.tokens.find(at.hash))?.revokedAt).toBe(NOW);
+      expect((await store.tokens.find(rt.hash))?.revokedAt).toBeNull();
+    });
+
+    it('countActiveByClient ignores expired and revoked tokens', async () => {
+      const id = `counter-${seq}`;
+      await store.tokens.insert(token(id));
+      await store.tokens.insert(token(id, { expiresAt: NOW - 1 }));
+      await store.tokens.insert(token(id, { revokedAt: NOW }));
+      expect(await store.tokens.countActiveByClient(id, NOW)).toBe(1);
+      expect(await store.tokens.revokeByClient(id, NOW)).toBe(2);
+      expect(await store.tokens.countActiveByClient(id, NOW)).toBe(0);
+    });
+
+    it('purgeExpired deletes in bounded batches and never a live token', async () => {
+      const id = `purge-${seq}`;
+      const live = token(id, { expiresAt: 2_000_000_000 });
+      await store.tokens.insert(live);
+      for (let i = 0; i < 25; i++) await store.tokens.insert(token(id, { expiresAt: 1000 + i }));
+      expect(await store.tokens.purgeExpired(5000, 10)).toBe(10);
+      expect(await store.tokens.purgeExpired(5000, 10)).toBe(10);
+      expect(await store.tokens.purgeExpired(5000, 10)).toBe(5);
+      expect(await store.tokens.purgeExpired(5000, 10)).toBe(0);
+      expect(await store.tokens.find(live.hash)).toEqual(live);
+    });
+
+    it('50 concurrent inserts all land', async () => {
+      const id = `burst-${seq}`;
+      await Promise.all(Array.from({ length: 50 }, () => store.tokens.insert(token(id, { expiresAt: 2_000_000_000 }))));
+      expect(await store.tokens.countActiveByClient(id, NOW)).toBe(50);
+    });
+
+    it('ping answers while the database is up', async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+  });
+}
