@@ -37,6 +37,12 @@ export interface Config {
   requestTimeoutMs: number;
   /** How long SIGTERM waits for in-flight requests before closing anyway, ms (below a typical 30 s grace). */
   shutdownGraceMs: number;
+  /**
+   * After SIGTERM, how long the listeners keep serving (readiness already 503, every response with
+   * `Connection: close`) before they close, ms: keep-alive clients move off their sockets instead of
+   * having them closed under a request.
+   */
+  drainDelayMs: number;
   /** Trust X-Forwarded-For from a proxy in front (for per-IP limits and audit). */
   trustProxy: boolean;
   /** pino level: fatal, error, warn, info, debug, trace, silent. Env: LOG_LEVEL. */
@@ -45,6 +51,15 @@ export interface Config {
   purgeIntervalSeconds: number;
   /** Create and print a demo sandbox client when the database has no clients (npm start). */
   demoClient: boolean;
+  /**
+   * Apply pending PostgreSQL migrations at start. Off by default: a node refuses to start on an unmigrated
+   * database, and `mypos-auth migrate` is the deliberate step. (SQLite always migrates at open.)
+   */
+  migrate: boolean;
+  /** Worker processes (node:cluster) sharing the listeners; 1 runs in-process. */
+  workers: number;
+  /** Serve Prometheus metrics at GET /metrics on both listeners. */
+  metrics: boolean;
 }
 
 export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
@@ -63,10 +78,14 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
   shutdownGraceMs: 25_000,
+  drainDelayMs: 1000,
   trustProxy: false,
   logLevel: 'info',
   purgeIntervalSeconds: 300,
   demoClient: false,
+  migrate: false,
+  workers: 1,
+  metrics: true,
 });
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -92,7 +111,8 @@ export function resolveConfig(partial: Record<string, unknown>): Config {
   port('sandboxPort');
   port('productionPort');
   for (const k of ['accessTokenTtl', 'refreshTokenTtl', 'clientFailuresPerMinute', 'ipFailuresPerMinute', 'bodyLimit',
-    'headersTimeoutMs', 'requestTimeoutMs', 'shutdownGraceMs', 'purgeIntervalSeconds'] as const) positive(k);
+    'headersTimeoutMs', 'requestTimeoutMs', 'shutdownGraceMs', 'purgeIntervalSeconds', 'workers'] as const) positive(k);
+  if (!Number.isInteger(c.drainDelayMs) || c.drainDelayMs < 0) problems.push('drainDelayMs must be a whole number ≥ 0');
   if (typeof c.db !== 'string' || c.db === '') problems.push('db must be a database URL (sqlite:PATH or postgres://…)');
   if (typeof c.host !== 'string' || c.host === '') problems.push('host must be an interface address');
   for (const k of ['sandboxIssuer', 'productionIssuer'] as const) {

@@ -3,7 +3,9 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { ClientAuthenticator } from './core/client-authenticator.js';
 import { systemClock, type Clock } from './core/clock.js';
-import { InMemoryFailureLimiter } from './core/failure-limiter.js';
+import { InMemoryFailureLimiter, type AuthFailureLimiter, type FailureLimits } from './core/failure-limiter.js';
+import { SharedFailureLimiter } from './core/shared-failure-limiter.js';
+import { Metrics } from './http/metrics.js';
 import { SecretHasher } from './core/secret-hasher.js';
 import { TokenIssuer } from './core/token-issuer.js';
 import { buildApp, type BuildAppOptions } from './http/app.js';
@@ -16,6 +18,7 @@ export interface RunningServer {
   store: Store;
   hasher: SecretHasher;
   apps: Record<Environment, FastifyInstance>;
+  metrics: Metrics;
   /** Base URL each environment answers at (its issuer). */
   urls: Record<Environment, string>;
   /** Readiness off, stop accepting, let in-flight requests finish (bounded), close the store. */
@@ -34,14 +37,24 @@ export interface StartOptions {
 
 /** Wires the store, the key, the limiter and one app per environment, and binds both listeners. */
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
-  const store = options.store ?? (await openStore(config.db));
+  const store = options.store ?? (await openStore(config.db, { migrate: config.migrate }));
   const hasher = new SecretHasher(loadServerKey(config.serverKey, sqlitePathOf(config.db)));
   const clock = options.clock ?? systemClock;
-  const limiter = new InMemoryFailureLimiter({
-    perClientPerMinute: config.clientFailuresPerMinute,
-    perIpPerMinute: config.ipFailuresPerMinute,
+  const limits: FailureLimits = { perClientPerMinute: config.clientFailuresPerMinute, perIpPerMinute: config.ipFailuresPerMinute };
+  // One process on SQLite counts in memory, exactly and for free. Several processes (PostgreSQL nodes, or
+  // workers) share the counters through the store, so spreading guesses over nodes buys nothing.
+  const limiter: AuthFailureLimiter =
+    store.dialect === 'postgres' || config.workers > 1
+      ? new SharedFailureLimiter(store.failures, limits, clock)
+      : new InMemoryFailureLimiter(limits);
+  const metrics = new Metrics(store);
+  const authenticator = new ClientAuthenticator({
+    clients: store.clients,
+    hasher,
+    limiter,
+    clock,
+    onFailure: (_clientId, _ip, environment) => metrics.authFailures.inc({ environment }),
   });
-  const authenticator = new ClientAuthenticator({ clients: store.clients, hasher, limiter, clock });
   const tokenIssuer = new TokenIssuer({
     tokens: store.tokens,
     hasher,
@@ -62,6 +75,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       clock,
       authenticator,
       tokenIssuer,
+      metrics,
       issuer: () => configured ?? urls[environment],
       lifecycle,
     };
@@ -90,11 +104,13 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     store,
     hasher,
     apps,
+    metrics,
     urls,
     close() {
       closing ??= (async () => {
         lifecycle.draining = true;
         clearInterval(purge);
+        if (options.listen ?? true) await new Promise((r) => setTimeout(r, config.drainDelayMs));
         const drain = Promise.all(ENVIRONMENTS.map((e) => apps[e].close()));
         const grace = new Promise<void>((r) => setTimeout(r, config.shutdownGraceMs).unref());
         await Promise.race([drain, grace]);
@@ -118,6 +134,9 @@ export async function purgeExpiredTokens(store: Store, clock: Clock, logger?: Lo
       total += n;
       if (n < batch) break;
       await new Promise((r) => setImmediate(r));
+    }
+    for (let i = 0; i < 1000; i++) {
+      if ((await store.failures.purge(clock.now() - 120, batch)) < batch) break;
     }
   } catch (err) {
     logger?.warn({ err: { message: (err as Error).message } }, 'token purge failed; will retry');

@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerClients } from './clients/index.js';
 import { CliError } from './context.js';
+import { registerMigrate } from './migrate.js';
 import { registerServe } from './serve.js';
 
 const program = new Command()
@@ -11,6 +12,7 @@ const program = new Command()
 
 registerServe(program);
 registerClients(program);
+registerMigrate(program);
 
 try {
   await program.parseAsync(process.argv);

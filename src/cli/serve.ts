@@ -1,8 +1,10 @@
+import cluster from 'node:cluster';
 import type { Command } from 'commander';
 import { configFromEnv, ConfigError, resolveConfig, type Config } from '../config.js';
 import { createClient } from '../core/client-management.js';
 import { createLogger } from '../http/logger.js';
 import { startServer, type RunningServer } from '../server.js';
+import { openStore } from '../storage/open-store.js';
 import { CliError } from './context.js';
 
 interface ServeFlags {
@@ -17,6 +19,10 @@ interface ServeFlags {
   logLevel?: string;
   trustProxy?: boolean;
   demoClient?: boolean;
+  migrate?: boolean;
+  workers?: string;
+  clientFailuresPerMinute?: string;
+  ipFailuresPerMinute?: string;
 }
 
 /** `serve`: both environments, each on its own port; SIGTERM drains and exits 0. */
@@ -35,6 +41,10 @@ export function registerServe(program: Command): void {
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env LOG_LEVEL)')
     .option('--trust-proxy', 'trust X-Forwarded-For from the proxy in front')
     .option('--demo-client', 'on an empty database, create a demo sandbox client and print it')
+    .option('--migrate', 'apply pending PostgreSQL migrations before serving')
+    .option('--workers <n>', 'worker processes sharing the ports (node:cluster)')
+    .option('--client-failures-per-minute <n>', 'failed authentications allowed per (client_id, IP) per minute (30)')
+    .option('--ip-failures-per-minute <n>', 'failed authentications allowed per IP per minute (300)')
     .action(async (flags: ServeFlags) => {
       let config: Config;
       try {
@@ -43,17 +53,64 @@ export function registerServe(program: Command): void {
         if (err instanceof ConfigError) throw new CliError(err.message);
         throw err;
       }
+      if (config.workers > 1 && cluster.isPrimary) return runPrimary(config);
       const logger = createLogger(config.logLevel);
       let server: RunningServer;
       try {
-        server = await startServer(config, { logger });
+        // In a cluster the primary already migrated; workers only check.
+        server = await startServer(cluster.isWorker ? { ...config, migrate: false } : config, { logger });
       } catch (err) {
         throw new CliError(`Cannot start: ${(err as Error).message}`);
       }
       installSignalHandlers(server);
+      if (cluster.isWorker) {
+        process.send?.({ type: 'listening', urls: server.urls });
+        if (config.demoClient && cluster.worker?.id === 1 && (await server.store.clients.count()) === 0) await printDemoClient(server);
+        return;
+      }
       process.stdout.write(`mypos-auth listening: sandbox ${server.urls.sandbox}, production ${server.urls.production}\n`);
       if (config.demoClient && (await server.store.clients.count()) === 0) await printDemoClient(server);
     });
+}
+
+/**
+ * `--workers N`: the primary migrates once, forks N workers that share both listening sockets, prints the
+ * listening line when every worker is up, replaces a worker that dies, and on SIGTERM drains them all.
+ */
+async function runPrimary(config: Config): Promise<void> {
+  if (config.migrate) {
+    const store = await openStore(config.db, { migrate: true }).catch((err: Error) => {
+      throw new CliError(`Cannot start: ${err.message}`);
+    });
+    await store.close();
+  }
+  let stopping = false;
+  let up = 0;
+  const fork = () => {
+    const worker = cluster.fork();
+    worker.on('message', (m: { type?: string; urls?: RunningServer['urls'] }) => {
+      if (m?.type === 'listening' && ++up === config.workers && m.urls) {
+        process.stdout.write(`mypos-auth listening: sandbox ${m.urls.sandbox}, production ${m.urls.production} (${config.workers} workers)\n`);
+      }
+    });
+  };
+  cluster.on('exit', (worker, code) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      return;
+    }
+    process.stderr.write(`mypos-auth: worker ${worker.process.pid} exited (${code}); starting another\n`);
+    fork();
+  });
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`mypos-auth: ${signal} received, draining ${config.workers} workers\n`);
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  for (let i = 0; i < config.workers; i++) fork();
 }
 
 function flagsToConfig(f: ServeFlags): Partial<Config> {
@@ -70,6 +127,10 @@ function flagsToConfig(f: ServeFlags): Partial<Config> {
     logLevel: f.logLevel,
     trustProxy: f.trustProxy,
     demoClient: f.demoClient,
+    migrate: f.migrate,
+    workers: num(f.workers),
+    clientFailuresPerMinute: num(f.clientFailuresPerMinute),
+    ipFailuresPerMinute: num(f.ipFailuresPerMinute),
   };
   for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
   return out as Partial<Config>;

@@ -15,7 +15,7 @@ export interface ClientAuthenticatorDeps {
   limiter: AuthFailureLimiter;
   clock: Clock;
   /** Told of every failed authentication (metrics, audit); never given the secret. */
-  onFailure?: (clientId: string, ip: string) => void;
+  onFailure?: (clientId: string, ip: string, environment: Environment) => void;
 }
 
 // Compared against when the client is unknown, so an unknown id costs the same HMAC as a wrong secret
@@ -39,7 +39,8 @@ export class ClientAuthenticator {
     const { clients, hasher, limiter, clock } = this.deps;
     const basicChallenge = presented.method !== 'client_secret_post';
     // Checked before the secret: a blocked caller learns nothing about whether its next guess was right.
-    const wait = limiter.blockedFor(presented.clientId, ip);
+    const blocked = limiter.blockedFor(presented.clientId, ip);
+    const wait = typeof blocked === 'number' ? blocked : await blocked;
     if (wait > 0) throw new TooManyAttemptsError(wait);
 
     const client = await clients.find(presented.clientId);
@@ -47,7 +48,7 @@ export class ClientAuthenticator {
 
     if (presented.clientSecret === undefined) {
       if (usable && client.secretHash === null && options.allowPublic) return client;
-      this.#fail(presented.clientId, ip);
+      await this.#fail(presented.clientId, ip, environment);
       throw new InvalidClientError({ basicChallenge });
     }
 
@@ -57,12 +58,12 @@ export class ClientAuthenticator {
       ok = hasher.matches('client_secret', presented.clientSecret, client.previousSecretHash);
     }
     if (ok && usable) return client;
-    this.#fail(presented.clientId, ip);
+    await this.#fail(presented.clientId, ip, environment);
     throw new InvalidClientError({ basicChallenge });
   }
 
-  #fail(clientId: string, ip: string): void {
-    this.deps.limiter.recordFailure(clientId, ip);
-    this.deps.onFailure?.(clientId, ip);
+  async #fail(clientId: string, ip: string, environment: Environment): Promise<void> {
+    this.deps.onFailure?.(clientId, ip, environment);
+    await this.deps.limiter.recordFailure(clientId, ip);
   }
 }

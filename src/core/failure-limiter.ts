@@ -5,8 +5,8 @@
  */
 export interface AuthFailureLimiter {
   /** Seconds until `clientId` may try again from `ip`; 0 when it may try now. */
-  blockedFor(clientId: string, ip: string): number;
-  recordFailure(clientId: string, ip: string): void;
+  blockedFor(clientId: string, ip: string): number | Promise<number>;
+  recordFailure(clientId: string, ip: string): void | Promise<void>;
 }
 
 export interface FailureLimits {

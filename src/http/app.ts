@@ -26,13 +26,25 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     requestTimeout: ctx.config.requestTimeoutMs,
     trustProxy: ctx.config.trustProxy,
     return503OnClosing: true,
+    // Slowloris guard: Node checks header/request deadlines only every connectionsCheckingInterval
+    // (30 s by default), which would stretch a 10 s headersTimeout to 40 s.
+    http: {
+      headersTimeout: ctx.config.headersTimeoutMs,
+      requestTimeout: ctx.config.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, ctx.config.headersTimeoutMs),
+      maxHeaderSize: 16 * 1024,
+    },
     // Only our own parsers run: no Fastify JSON parsing of __proto__ and friends to worry about.
   });
-  app.server.headersTimeout = ctx.config.headersTimeoutMs;
 
   registerBodyParsers(app);
   registerErrorHandler(app);
 
+  app.addHook('onRequest', (_request, reply, done) => {
+    // Draining: answer, but tell keep-alive clients to take their next request elsewhere.
+    if (ctx.lifecycle.draining) reply.header('Connection', 'close');
+    done();
+  });
   app.addHook('onResponse', (request, reply, done) => {
     // Method, path and status only: never headers, bodies or the query string.
     request.log.info(
@@ -42,6 +54,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     done();
   });
 
+  if (ctx.config.metrics) ctx.metrics.register(app, ctx.environment);
   registerTokenEndpoint(app, ctx);
   registerRevokeEndpoint(app, ctx);
   registerIntrospectEndpoint(app, ctx);

@@ -4,6 +4,7 @@ import type { Clock } from '../core/clock.js';
 import type { SecretHasher } from '../core/secret-hasher.js';
 import type { TokenIssuer } from '../core/token-issuer.js';
 import type { Environment, Store } from '../storage/types.js';
+import type { Metrics } from './metrics.js';
 
 /** Everything an endpoint may use, passed in; one per environment listener. */
 export interface AppContext {
@@ -14,6 +15,7 @@ export interface AppContext {
   clock: Clock;
   authenticator: ClientAuthenticator;
   tokenIssuer: TokenIssuer;
+  metrics: Metrics;
   /** The issuer identifier of this environment (RFC 8414 §2), known once the listener is bound. */
   issuer: () => string;
   /** Shared across listeners: true once SIGTERM arrived, so readiness turns off at once. */

@@ -28,7 +28,14 @@ export interface TokensTable {
   subject: string | null;
 }
 
+export interface AuthFailuresTable {
+  key: string;
+  window_start: number;
+  count: number;
+}
+
 export interface Database {
   clients: ClientsTable;
   tokens: TokensTable;
+  auth_failures: AuthFailuresTable;
 }

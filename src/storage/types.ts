@@ -74,10 +74,35 @@ export interface TokenRepository {
   purgeExpired(before: number, limit: number): Promise<number>;
 }
 
+/** A fixed window of failed authentications for one limiter key. */
+export interface FailureWindow {
+  windowStart: number;
+  count: number;
+}
+
+/** Shared counters behind the brute-force limiter, so every server process sees the same counts. */
+export interface FailureCounterRepository {
+  /** Windows of these keys that started after `since`. */
+  read(keys: string[], since: number): Promise<Map<string, FailureWindow>>;
+  /** Adds one failure to each key, opening a new window where the old one is older than `windowSeconds`. */
+  increment(keys: string[], now: number, windowSeconds: number): Promise<void>;
+  /** Deletes windows that started before `before`, at most `limit` of them. */
+  purge(before: number, limit: number): Promise<number>;
+}
+
+/** Connection pool figures for metrics (PostgreSQL); undefined for the embedded database. */
+export interface PoolStats {
+  total: number;
+  idle: number;
+  waiting: number;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly clients: ClientRepository;
   readonly tokens: TokenRepository;
+  readonly failures: FailureCounterRepository;
+  poolStats(): PoolStats | undefined;
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -20,6 +20,7 @@ export function registerTokenEndpoint(app: FastifyInstance, ctx: AppContext): vo
     // RFC 6749 §5.2 / ASVS 10.4.4: a client uses only the grants it was registered for.
     if (!client.grantTypes.includes(grantType)) throw new UnauthorizedClientError('This client may not use this grant type');
     const body = await handler({ client, environment: ctx.environment, params, issuer: ctx.tokenIssuer });
+    ctx.metrics.tokensIssued.inc({ grant_type: grantType, environment: ctx.environment });
     return reply.type('application/json').send(body);
   });
 

@@ -1,16 +1,20 @@
-import { Kysely, Migrator, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../schema.js';
 import { KyselyClientRepository } from '../repositories/clients.js';
+import { KyselyFailureCounterRepository } from '../repositories/failures.js';
 import { KyselyTokenRepository } from '../repositories/tokens.js';
 import type { Store } from '../types.js';
-import { StaticMigrationProvider, runMigrations } from '../migrate.js';
+import { newMigrator, pendingMigrations, runMigrations, UnmigratedDatabaseError } from '../migrate.js';
 import { postgresMigrations } from './migrations/index.js';
 
 export interface PostgresOptions {
   connectionString: string;
   poolSize?: number;
-  /** Apply pending migrations at open (tests, `serve --migrate`); otherwise `mypos-auth migrate` does it. */
+  /**
+   * Apply pending migrations at open (tests, `serve --migrate`, `mypos-auth migrate`). When false, opening a
+   * database with pending migrations fails with UnmigratedDatabaseError.
+   */
   migrate?: boolean;
 }
 
@@ -31,17 +35,31 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
         oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
     },
   });
-  // An idle client losing its connection (server restart, failover) must not crash the process.
+  // A connection lost during a restart or failover must not crash the process: the error reaches the
+  // query that was using it (→ 503), and the pool discards the client. pg emits it on the pool for idle
+  // clients and on the client itself for checked-out ones; both need a listener.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  if (options.migrate ?? true) {
-    await runMigrations(new Migrator({ db, provider: new StaticMigrationProvider(postgresMigrations) }));
+  const migrator = newMigrator(db, postgresMigrations);
+  try {
+    if (options.migrate ?? true) {
+      await runMigrations(migrator);
+    } else {
+      const pending = await pendingMigrations(migrator);
+      if (pending.length > 0) throw new UnmigratedDatabaseError(pending);
+    }
+  } catch (err) {
+    await db.destroy();
+    throw err;
   }
 
   return {
     dialect: 'postgres',
     clients: new KyselyClientRepository(db),
     tokens: new KyselyTokenRepository(db),
+    failures: new KyselyFailureCounterRepository(db),
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async ping() {
       await pool.query('select 1');
     },

@@ -1,12 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect } from 'kysely';
 import type { Database } from '../schema.js';
 import { KyselyClientRepository } from '../repositories/clients.js';
+import { KyselyFailureCounterRepository } from '../repositories/failures.js';
 import { KyselyTokenRepository } from '../repositories/tokens.js';
 import type { Store } from '../types.js';
-import { StaticMigrationProvider, runMigrations } from '../migrate.js';
+import { newMigrator, runMigrations } from '../migrate.js';
 import { sqliteMigrations } from './migrations/index.js';
 
 export interface SqliteOptions {
@@ -30,12 +31,14 @@ export async function openSqliteStore(options: SqliteOptions): Promise<Store> {
   sqlite.pragma('foreign_keys = ON');
 
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  await runMigrations(new Migrator({ db, provider: new StaticMigrationProvider(sqliteMigrations) }));
+  await runMigrations(newMigrator(db, sqliteMigrations));
 
   return {
     dialect: 'sqlite',
     clients: new KyselyClientRepository(db),
     tokens: new KyselyTokenRepository(db),
+    failures: new KyselyFailureCounterRepository(db),
+    poolStats: () => undefined,
     async ping() {
       sqlite.prepare('select 1').get();
     },

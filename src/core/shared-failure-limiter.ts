@@ -1,0 +1,44 @@
+import { createHash } from 'node:crypto';
+import type { FailureCounterRepository } from '../storage/types.js';
+import type { Clock } from './clock.js';
+import type { AuthFailureLimiter, FailureLimits } from './failure-limiter.js';
+
+const WINDOW_SECONDS = 60;
+
+/**
+ * The failure limiter for several server processes on one database (PostgreSQL nodes, or `--workers` on
+ * SQLite): the counters live in the store, so a guesser cannot multiply its budget by spreading requests
+ * over nodes. The check reads the shared counters before the secret is verified, so a blocked caller
+ * learns nothing from a correct guess (SECURITY-CASES A21).
+ *
+ * Keys are SHA-256 digests: a client_id is attacker-chosen and may be long.
+ */
+export class SharedFailureLimiter implements AuthFailureLimiter {
+  constructor(
+    private readonly counters: FailureCounterRepository,
+    private readonly limits: FailureLimits,
+    private readonly clock: Clock,
+  ) {}
+
+  async blockedFor(clientId: string, ip: string): Promise<number> {
+    const now = this.clock.now();
+    const [ipKey, clientKey] = keys(clientId, ip);
+    const windows = await this.counters.read([ipKey, clientKey], now - WINDOW_SECONDS);
+    let wait = 0;
+    for (const [key, limit] of [[ipKey, this.limits.perIpPerMinute], [clientKey, this.limits.perClientPerMinute]] as const) {
+      const w = windows.get(key);
+      if (w && w.count >= limit) wait = Math.max(wait, w.windowStart + WINDOW_SECONDS - now);
+    }
+    return Math.max(0, wait);
+  }
+
+  async recordFailure(clientId: string, ip: string): Promise<void> {
+    await this.counters.increment(keys(clientId, ip), this.clock.now(), WINDOW_SECONDS);
+  }
+}
+
+function keys(clientId: string, ip: string): [string, string] {
+  return [digest(`ip ${ip}`), digest(`cid ${clientId} ${ip}`)];
+}
+
+const digest = (s: string) => createHash('sha256').update(s).digest('hex');

@@ -1,0 +1,70 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { FastifyInstance } from 'fastify';
+import type { Store } from '../storage/types.js';
+
+/**
+ * Prometheus metrics of one process, in a registry of its own (no global default registry). With
+ * `--workers N` each worker has its own; scrape every worker or sum at the proxy.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly tokensIssued = new Counter({
+    name: 'mypos_auth_tokens_issued_total',
+    help: 'Tokens issued, by grant type and environment',
+    labelNames: ['grant_type', 'environment'] as const,
+    registers: [this.registry],
+  });
+  readonly tokensRevoked = new Counter({
+    name: 'mypos_auth_tokens_revoked_total',
+    help: 'Revocation requests that revoked a live token, by environment',
+    labelNames: ['environment'] as const,
+    registers: [this.registry],
+  });
+  readonly authFailures = new Counter({
+    name: 'mypos_auth_client_auth_failures_total',
+    help: 'Failed client authentications, by environment',
+    labelNames: ['environment'] as const,
+    registers: [this.registry],
+  });
+  readonly requestDuration = new Histogram({
+    name: 'mypos_auth_http_request_duration_seconds',
+    help: 'HTTP request latency, by route, method and status class',
+    labelNames: ['route', 'method', 'status', 'environment'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  constructor(store: Store) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'mypos_auth_' });
+    const pool = (field: 'total' | 'idle' | 'waiting', help: string) =>
+      new Gauge({
+        name: `mypos_auth_db_pool_${field}`,
+        help,
+        registers: [this.registry],
+        collect() {
+          const stats = store.poolStats();
+          if (stats) this.set(stats[field]);
+        },
+      });
+    if (store.poolStats() !== undefined) {
+      pool('total', 'Database connections open');
+      pool('idle', 'Database connections idle');
+      pool('waiting', 'Queries waiting for a database connection');
+    }
+  }
+
+  /** GET /metrics, and the latency hook. Routes are labelled by their pattern, never by the raw URL. */
+  register(app: FastifyInstance, environment: string): void {
+    app.addHook('onResponse', (request, reply, done) => {
+      this.requestDuration.observe(
+        { route: request.routeOptions.url ?? 'unmatched', method: request.method, status: `${Math.floor(reply.statusCode / 100)}xx`, environment },
+        reply.elapsedTime / 1000,
+      );
+      done();
+    });
+    app.get('/metrics', async (_request, reply) => {
+      reply.type(this.registry.contentType);
+      return this.registry.metrics();
+    });
+  }
+}

@@ -1,0 +1,12 @@
+import type { Kysely } from 'kysely';
+
+/** Shared brute-force counters (one fixed one-minute window per key). */
+export async function up(db: Kysely<any>): Promise<void> {
+  await db.schema
+    .createTable('auth_failures')
+    .addColumn('key', 'text', (c) => c.primaryKey())
+    .addColumn('window_start', 'integer', (c) => c.notNull())
+    .addColumn('count', 'integer', (c) => c.notNull())
+    .execute();
+  await db.schema.createIndex('auth_failures_window').on('auth_failures').column('window_start').execute();
+}
