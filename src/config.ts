@@ -23,8 +23,17 @@ export interface Config {
   serverKey: string | undefined;
   /** Access token lifetime, seconds. */
   accessTokenTtl: number;
-  /** Refresh token absolute lifetime, seconds (30 days). */
+  /** Refresh token absolute lifetime, seconds (30 days): rotation never extends a grant past it. */
   refreshTokenTtl: number;
+  /** Refresh token idle lifetime, seconds (14 days): a refresh token unused this long dies. */
+  refreshTokenIdleTtl: number;
+  /**
+   * Seconds a just-rotated refresh token may be exchanged again without counting as reuse (for clients that
+   * retry after a lost response). 0, the default, is strict RFC 9700 §4.14.2 rotation.
+   */
+  refreshGraceSeconds: number;
+  /** Authorization code lifetime, seconds (60; at most 600, RFC 6749 §4.1.2). */
+  authorizationCodeTtl: number;
   /** Failed client authentications allowed per (client_id, IP) per minute before 429. */
   clientFailuresPerMinute: number;
   /** Failed client authentications allowed per IP per minute before 429. */
@@ -72,6 +81,9 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   serverKey: undefined,
   accessTokenTtl: 3600,
   refreshTokenTtl: 30 * 24 * 3600,
+  refreshTokenIdleTtl: 14 * 24 * 3600,
+  refreshGraceSeconds: 0,
+  authorizationCodeTtl: 60,
   clientFailuresPerMinute: 30,
   ipFailuresPerMinute: 300,
   bodyLimit: 64 * 1024,
@@ -113,6 +125,9 @@ export function resolveConfig(partial: Record<string, unknown>): Config {
   for (const k of ['accessTokenTtl', 'refreshTokenTtl', 'clientFailuresPerMinute', 'ipFailuresPerMinute', 'bodyLimit',
     'headersTimeoutMs', 'requestTimeoutMs', 'shutdownGraceMs', 'purgeIntervalSeconds', 'workers'] as const) positive(k);
   if (!Number.isInteger(c.drainDelayMs) || c.drainDelayMs < 0) problems.push('drainDelayMs must be a whole number ≥ 0');
+  if (!Number.isInteger(c.refreshGraceSeconds) || c.refreshGraceSeconds < 0) problems.push('refreshGraceSeconds must be a whole number ≥ 0');
+  if (!Number.isInteger(c.authorizationCodeTtl) || c.authorizationCodeTtl < 1 || c.authorizationCodeTtl > 600) problems.push('authorizationCodeTtl must be 1-600 seconds (RFC 6749 §4.1.2)');
+  if (typeof c.refreshTokenIdleTtl !== 'number' || c.refreshTokenIdleTtl <= 0) problems.push('refreshTokenIdleTtl must be positive');
   if (typeof c.db !== 'string' || c.db === '') problems.push('db must be a database URL (sqlite:PATH or postgres://…)');
   if (typeof c.host !== 'string' || c.host === '') problems.push('host must be an interface address');
   for (const k of ['sandboxIssuer', 'productionIssuer'] as const) {

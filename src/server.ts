@@ -59,7 +59,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     tokens: store.tokens,
     hasher,
     clock,
-    lifetimes: { accessTokenTtl: config.accessTokenTtl, refreshTokenTtl: config.refreshTokenTtl },
+    lifetimes: { accessTokenTtl: config.accessTokenTtl, refreshTokenTtl: config.refreshTokenTtl, refreshTokenIdleTtl: config.refreshTokenIdleTtl },
   });
   const lifecycle = { draining: false };
   const urls = {} as Record<Environment, string>;
@@ -137,6 +137,9 @@ export async function purgeExpiredTokens(store: Store, clock: Clock, logger?: Lo
     }
     for (let i = 0; i < 1000; i++) {
       if ((await store.failures.purge(clock.now() - 120, batch)) < batch) break;
+    }
+    for (let i = 0; i < 1000; i++) {
+      if ((await store.codes.purgeExpired(before, batch)) < batch) break;
     }
   } catch (err) {
     logger?.warn({ err: { message: (err as Error).message } }, 'token purge failed; will retry');

@@ -1,6 +1,8 @@
 import type { ClientRecord, ClientRepository, Environment } from '../storage/types.js';
 import type { Clock } from './clock.js';
 import { newClientId, newClientSecret } from './random.js';
+import { SUPPORTED_GRANT_TYPES } from './grants/index.js';
+import { validateRedirectUri } from './redirect-uri.js';
 import { validateClientScopes } from './scope.js';
 import type { SecretHasher } from './secret-hasher.js';
 
@@ -31,6 +33,21 @@ export interface CreatedClient {
 export async function createClient(deps: ClientManagementDeps, input: NewClient): Promise<CreatedClient> {
   const name = input.name.trim();
   if (name === '' || name.length > 100) throw new Error('A client name needs 1 to 100 characters');
+  const grantTypes = [...new Set(input.grantTypes ?? ['client_credentials'])];
+  for (const g of grantTypes) {
+    if (!SUPPORTED_GRANT_TYPES.includes(g)) throw new Error(`Unknown grant type "${g}"; supported: ${SUPPORTED_GRANT_TYPES.join(', ')}`);
+  }
+  const redirectUris = [...new Set(input.redirectUris ?? [])];
+  for (const uri of redirectUris) {
+    const problem = validateRedirectUri(uri);
+    if (problem) throw new Error(problem);
+  }
+  if (grantTypes.includes('authorization_code') && redirectUris.length === 0) {
+    throw new Error('The authorization_code grant needs at least one redirect URI');
+  }
+  if (input.isPublic && grantTypes.includes('client_credentials')) {
+    throw new Error('A public client has no secret, so it cannot use client_credentials');
+  }
   const secret = input.isPublic ? undefined : newClientSecret();
   const client: ClientRecord = {
     id: newClientId(),
@@ -40,8 +57,8 @@ export async function createClient(deps: ClientManagementDeps, input: NewClient)
     previousSecretHash: null,
     previousSecretExpiresAt: null,
     scopes: validateClientScopes(input.scopes),
-    grantTypes: input.grantTypes ?? ['client_credentials'],
-    redirectUris: input.redirectUris ?? [],
+    grantTypes,
+    redirectUris,
     isResourceServer: input.isResourceServer ?? false,
     merchantId: input.merchantId ?? null,
     createdAt: deps.clock.now(),

@@ -1,4 +1,4 @@
-import type { ClientRecord, Environment, TokenKind, TokenRepository } from '../storage/types.js';
+import type { ClientRecord, Environment, TokenKind, TokenRecord, TokenRepository } from '../storage/types.js';
 import type { Clock } from './clock.js';
 import { newOpaqueToken } from './random.js';
 import type { SecretHasher } from './secret-hasher.js';
@@ -6,14 +6,23 @@ import type { SecretHasher } from './secret-hasher.js';
 export interface TokenLifetimes {
   /** Access token lifetime in seconds (default 3600). */
   accessTokenTtl: number;
-  /** Refresh token absolute lifetime in seconds. */
+  /** Refresh token absolute lifetime in seconds: the end of the grant, never extended by rotation. */
   refreshTokenTtl: number;
+  /** Refresh token idle lifetime in seconds: unused this long, it dies. */
+  refreshTokenIdleTtl: number;
 }
 
-export interface IssuedToken {
+export interface MintedToken {
   value: string;
+  record: TokenRecord;
   expiresIn: number;
-  expiresAt: number;
+}
+
+export interface GrantBinding {
+  grantId: string | null;
+  subject: string | null;
+  /** Refresh tokens: the grant's absolute end (defaults to now + refreshTokenTtl for a new grant). */
+  familyExpiresAt?: number;
 }
 
 /** Mints opaque tokens and records their digests; the plaintext leaves only in the response. */
@@ -27,19 +36,20 @@ export class TokenIssuer {
     },
   ) {}
 
-  async issue(
-    kind: TokenKind,
-    client: ClientRecord,
-    environment: Environment,
-    scope: string,
-    grant: { grantId: string | null; subject: string | null },
-  ): Promise<IssuedToken> {
+  /** A new token and its record, not yet stored (for grants that store it inside their own transaction). */
+  mint(kind: TokenKind, client: ClientRecord, environment: Environment, scope: string, grant: GrantBinding): MintedToken {
     const { hasher, clock, lifetimes } = this.deps;
     const value = newOpaqueToken();
     const now = clock.now();
-    const ttl = kind === 'access' ? lifetimes.accessTokenTtl : lifetimes.refreshTokenTtl;
-    const expiresAt = now + ttl;
-    await this.deps.tokens.insert({
+    let expiresAt: number;
+    let familyExpiresAt: number | null = null;
+    if (kind === 'access') {
+      expiresAt = now + lifetimes.accessTokenTtl;
+    } else {
+      familyExpiresAt = grant.familyExpiresAt ?? now + lifetimes.refreshTokenTtl;
+      expiresAt = Math.min(familyExpiresAt, now + lifetimes.refreshTokenIdleTtl);
+    }
+    const record: TokenRecord = {
       hash: hasher.hash('token', value),
       kind,
       clientId: client.id,
@@ -50,7 +60,16 @@ export class TokenIssuer {
       revokedAt: null,
       grantId: grant.grantId,
       subject: grant.subject,
-    });
-    return { value, expiresIn: ttl, expiresAt };
+      rotatedAt: null,
+      familyExpiresAt,
+    };
+    return { value, record, expiresIn: expiresAt - now };
+  }
+
+  /** Mints and stores an access token in one step (client_credentials). */
+  async issue(kind: TokenKind, client: ClientRecord, environment: Environment, scope: string, grant: GrantBinding): Promise<MintedToken> {
+    const minted = this.mint(kind, client, environment, scope, grant);
+    await this.deps.tokens.insert(minted.record);
+    return minted;
   }
 }

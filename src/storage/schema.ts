@@ -26,6 +26,22 @@ export interface TokensTable {
   revoked_at: number | null;
   grant_id: string | null;
   subject: string | null;
+  rotated_at: number | null;
+  family_expires_at: number | null;
+}
+
+export interface AuthorizationCodesTable {
+  hash: string;
+  client_id: string;
+  environment: string;
+  redirect_uri: string;
+  scope: string;
+  code_challenge: string;
+  subject: string;
+  grant_id: string;
+  created_at: number;
+  expires_at: number;
+  consumed_at: number | null;
 }
 
 export interface AuthFailuresTable {
@@ -38,4 +54,5 @@ export interface Database {
   clients: ClientsTable;
   tokens: TokensTable;
   auth_failures: AuthFailuresTable;
+  authorization_codes: AuthorizationCodesTable;
 }

@@ -41,6 +41,39 @@ export interface TokenRecord {
   grantId: string | null;
   /** The merchant who authorized the grant (authorization_code); null for client_credentials. */
   subject: string | null;
+  /** Refresh tokens: when it was exchanged for a new pair (RFC 9700 §4.14.2 rotation); null while unused. */
+  rotatedAt?: number | null;
+  /** Refresh tokens: the absolute end of the grant, which rotation never extends. */
+  familyExpiresAt?: number | null;
+}
+
+export interface AuthorizationCodeRecord {
+  /** Digest of the code value. */
+  hash: string;
+  clientId: string;
+  environment: Environment;
+  redirectUri: string;
+  scope: string;
+  /** RFC 7636 S256 code_challenge. */
+  codeChallenge: string;
+  /** The merchant who consented. */
+  subject: string;
+  /** Every token issued from this code carries it, so a replayed code revokes them all. */
+  grantId: string;
+  createdAt: number;
+  expiresAt: number;
+  consumedAt: number | null;
+}
+
+export interface AuthorizationCodeRepository {
+  create(code: AuthorizationCodeRecord): Promise<void>;
+  find(hash: string): Promise<AuthorizationCodeRecord | undefined>;
+  /**
+   * Marks the code used and stores the tokens issued for it, in one transaction with one conditional
+   * update: of any number of concurrent redemptions exactly one gets 'redeemed' (RFC 6749 §4.1.2).
+   */
+  redeem(hash: string, now: number, tokens: TokenRecord[]): Promise<'redeemed' | 'already_used'>;
+  purgeExpired(before: number, limit: number): Promise<number>;
 }
 
 export interface ClientFilter {
@@ -69,6 +102,15 @@ export interface TokenRepository {
   /** Revokes one token; revoking a refresh token revokes its whole grant (RFC 7009 §2.1). Idempotent. */
   revoke(hash: string, now: number): Promise<void>;
   revokeByClient(clientId: string, now: number): Promise<number>;
+  /** Revokes every token of a grant (code replay, refresh-token reuse); returns how many were live. */
+  revokeGrant(grantId: string, now: number): Promise<number>;
+  /**
+   * Refresh-token rotation: marks the token rotated and stores its successors in one transaction with one
+   * conditional update, so of concurrent rotations exactly one gets 'rotated'.
+   */
+  rotateRefresh(hash: string, now: number, successors: TokenRecord[]): Promise<'rotated' | 'lost'>;
+  /** Stores several tokens atomically (the grace-window reissue of a just-rotated refresh token). */
+  insertMany(tokens: TokenRecord[]): Promise<void>;
   countActiveByClient(clientId: string, now: number): Promise<number>;
   /** Deletes at most `limit` tokens that expired before `before`; returns how many went. */
   purgeExpired(before: number, limit: number): Promise<number>;
@@ -102,6 +144,7 @@ export interface Store {
   readonly clients: ClientRepository;
   readonly tokens: TokenRepository;
   readonly failures: FailureCounterRepository;
+  readonly codes: AuthorizationCodeRepository;
   poolStats(): PoolStats | undefined;
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;

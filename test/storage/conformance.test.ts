@@ -29,6 +29,8 @@ const token = (clientId: string, over: Partial<TokenRecord> = {}): TokenRecord =
   revokedAt: null,
   grantId: null,
   subject: null,
+  rotatedAt: null,
+  familyExpiresAt: null,
   ...over,
 });
 const NOW = 1_700_000_100;
@@ -161,6 +163,43 @@ for (const backend of BACKENDS) {
       const id = `burst-${seq}`;
       await Promise.all(Array.from({ length: 50 }, () => store.tokens.insert(token(id, { expiresAt: 2_000_000_000 }))));
       expect(await store.tokens.countActiveByClient(id, NOW)).toBe(50);
+    });
+
+    it('codes: 20 concurrent redemptions of one code → exactly one redeemed, and only its tokens stored', async () => {
+      const hash = `code${String(++seq).padStart(60, '0')}`;
+      await store.codes.create({ hash, clientId: 'c', environment: 'sandbox', redirectUri: 'https://x/cb', scope: 'webhooks', codeChallenge: 'x'.repeat(43), subject: 'm', grantId: `g-${seq}`, createdAt: NOW, expiresAt: NOW + 60, consumedAt: null });
+      const attempts = Array.from({ length: 20 }, (_, i) => token('c', { grantId: `g-${seq}`, hash: `race${i}${hash}`.slice(0, 64) }));
+      const outcomes = await Promise.all(attempts.map((t) => store.codes.redeem(hash, NOW, [t])));
+      expect(outcomes.filter((o) => o === 'redeemed')).toHaveLength(1);
+      const stored = await Promise.all(attempts.map((t) => store.tokens.find(t.hash)));
+      expect(stored.filter(Boolean)).toHaveLength(1);
+      expect((await store.codes.find(hash))?.consumedAt).toBe(NOW);
+    });
+
+    it('refresh rotation: 20 concurrent rotations of one refresh token → exactly one rotated', async () => {
+      const rt = token('c', { kind: 'refresh', grantId: `rg-${seq}`, expiresAt: 2_000_000_000 });
+      await store.tokens.insert(rt);
+      const successors = Array.from({ length: 20 }, () => token('c', { grantId: rt.grantId }));
+      const outcomes = await Promise.all(successors.map((s) => store.tokens.rotateRefresh(rt.hash, NOW, [s])));
+      expect(outcomes.filter((o) => o === 'rotated')).toHaveLength(1);
+      expect((await Promise.all(successors.map((s) => store.tokens.find(s.hash)))).filter(Boolean)).toHaveLength(1);
+      expect((await store.tokens.find(rt.hash))?.rotatedAt).toBe(NOW);
+      expect(await store.tokens.revokeGrant(rt.grantId!, NOW)).toBe(2);
+    });
+
+    it('a revoked refresh token cannot be rotated', async () => {
+      const rt = token('c', { kind: 'refresh', grantId: `rv-${seq}`, revokedAt: NOW });
+      await store.tokens.insert(rt);
+      expect(await store.tokens.rotateRefresh(rt.hash, NOW, [token('c')])).toBe('lost');
+    });
+
+    it('brute-force counters: concurrent increments all count, windows reset after a minute', async () => {
+      const key = `k-${seq}`;
+      await Promise.all(Array.from({ length: 10 }, () => store.failures.increment([key], NOW, 60)));
+      expect((await store.failures.read([key], NOW - 60)).get(key)).toEqual({ windowStart: NOW, count: 10 });
+      await store.failures.increment([key], NOW + 60, 60);
+      expect((await store.failures.read([key], NOW)).get(key)).toEqual({ windowStart: NOW + 60, count: 1 });
+      expect(await store.failures.purge(NOW + 61, 100)).toBeGreaterThanOrEqual(1);
     });
 
     it('ping answers while the database is up', async () => {

@@ -8,8 +8,13 @@ interface CreateOptions extends DbOptions {
   name: string;
   scope: string;
   resourceServer?: boolean;
+  redirectUri?: string[];
+  grant?: string[];
+  public?: boolean;
   json?: boolean;
 }
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** `clients create`: a new credential; the secret is printed once and never again. */
 export function registerClientsCreate(clients: Command): void {
@@ -20,6 +25,9 @@ export function registerClientsCreate(clients: Command): void {
     .option('--name <name>', 'a name to recognise it by', 'CLI client')
     .option('--scope <scopes>', 'space-separated allowed scopes', 'webhooks')
     .option('--resource-server', 'may introspect any token of its environment (RFC 7662)')
+    .option('--redirect-uri <url>', 'a redirect URI for the code flow (repeatable; exact match)', collect)
+    .option('--grant <type>', 'an allowed grant type (repeatable; default client_credentials)', collect)
+    .option('--public', 'a public client: no secret, PKCE only (authorization_code, refresh_token)')
     .option('--json', 'print JSON')
     .option('--db <url>', 'database URL')
     .option('--server-key <key>', 'server key (default: MYPOS_AUTH_SERVER_KEY or the key beside the SQLite file)')
@@ -33,6 +41,9 @@ export function registerClientsCreate(clients: Command): void {
             name: o.name,
             scopes: o.scope.split(/\s+/).filter(Boolean),
             isResourceServer: o.resourceServer ?? false,
+            grantTypes: o.grant,
+            redirectUris: o.redirectUri,
+            isPublic: o.public ?? false,
           });
         } catch (err) {
           throw new CliError((err as Error).message);
@@ -47,12 +58,14 @@ export function registerClientsCreate(clients: Command): void {
             name: client.name,
             scope: client.scopes.join(' '),
             grant_types: client.grantTypes,
+            redirect_uris: client.redirectUris,
+            public: client.secretHash === null,
             resource_server: client.isResourceServer,
           },
           () =>
             [
               `Client ID:     ${client.id}`,
-              `Client Secret: ${secret}`,
+              `Client Secret: ${secret ?? '(none: public client, use PKCE)'}`,
               `Environment:   ${client.environment}`,
               `Scope:         ${client.scopes.join(' ')}`,
               '',

@@ -1,5 +1,7 @@
-import type { ClientRecord, Environment } from '../../storage/types.js';
+import type { AuthorizationCodeRepository, ClientRecord, Environment, TokenRepository } from '../../storage/types.js';
+import type { Clock } from '../clock.js';
 import type { RequestParams } from '../params.js';
+import type { SecretHasher } from '../secret-hasher.js';
 import type { TokenIssuer } from '../token-issuer.js';
 import type { TokenResponse } from '../token-response.js';
 
@@ -9,6 +11,12 @@ export interface GrantContext {
   environment: Environment;
   params: RequestParams;
   issuer: TokenIssuer;
+  codes: Pick<AuthorizationCodeRepository, 'find' | 'redeem'>;
+  tokens: Pick<TokenRepository, 'find' | 'rotateRefresh' | 'revokeGrant' | 'insertMany'>;
+  hasher: SecretHasher;
+  clock: Clock;
+  /** Seconds a just-rotated refresh token may still be exchanged (clients that retry); 0 = strict. */
+  refreshGraceSeconds: number;
 }
 
 export type GrantHandler = (ctx: GrantContext) => Promise<TokenResponse>;

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { MethodNotAllowedError, UnauthorizedClientError } from '../../core/errors.js';
-import { grantHandler } from '../../core/grants/index.js';
-import { rejectDuplicates, requiredParam } from '../../core/params.js';
+import { grantHandler, PUBLIC_CLIENT_GRANTS } from '../../core/grants/index.js';
+import { optionalParam, rejectDuplicates, requiredParam } from '../../core/params.js';
 import { authenticateClient } from '../client-auth.js';
 import type { AppContext } from '../context.js';
 import { setNoStore } from '../oauth-headers.js';
@@ -14,12 +14,23 @@ export function registerTokenEndpoint(app: FastifyInstance, ctx: AppContext): vo
     rejectQueryString(request);
     const params = bodyParams(request, ['form']);
     rejectDuplicates(params);
-    const client = await authenticateClient(ctx, request, params);
+    const allowPublic = PUBLIC_CLIENT_GRANTS.includes(optionalParam(params, 'grant_type') ?? '');
+    const client = await authenticateClient(ctx, request, params, { allowPublic });
     const grantType = requiredParam(params, 'grant_type');
     const handler = grantHandler(grantType);
     // RFC 6749 §5.2 / ASVS 10.4.4: a client uses only the grants it was registered for.
     if (!client.grantTypes.includes(grantType)) throw new UnauthorizedClientError('This client may not use this grant type');
-    const body = await handler({ client, environment: ctx.environment, params, issuer: ctx.tokenIssuer });
+    const body = await handler({
+      client,
+      environment: ctx.environment,
+      params,
+      issuer: ctx.tokenIssuer,
+      codes: ctx.store.codes,
+      tokens: ctx.store.tokens,
+      hasher: ctx.hasher,
+      clock: ctx.clock,
+      refreshGraceSeconds: ctx.config.refreshGraceSeconds,
+    });
     ctx.metrics.tokensIssued.inc({ grant_type: grantType, environment: ctx.environment });
     return reply.type('application/json').send(body);
   });

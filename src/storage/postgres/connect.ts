@@ -2,6 +2,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../schema.js';
 import { KyselyClientRepository } from '../repositories/clients.js';
+import { KyselyAuthorizationCodeRepository } from '../repositories/codes.js';
 import { KyselyFailureCounterRepository } from '../repositories/failures.js';
 import { KyselyTokenRepository } from '../repositories/tokens.js';
 import type { Store } from '../types.js';
@@ -59,6 +60,7 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
     clients: new KyselyClientRepository(db),
     tokens: new KyselyTokenRepository(db),
     failures: new KyselyFailureCounterRepository(db),
+    codes: new KyselyAuthorizationCodeRepository(db),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async ping() {
       await pool.query('select 1');

@@ -7,21 +7,38 @@ export class KyselyTokenRepository implements TokenRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
   async insert(t: TokenRecord): Promise<void> {
-    await this.db
-      .insertInto('tokens')
-      .values({
-        hash: t.hash,
-        kind: t.kind,
-        client_id: t.clientId,
-        environment: t.environment,
-        scope: t.scope,
-        issued_at: t.issuedAt,
-        expires_at: t.expiresAt,
-        revoked_at: t.revokedAt,
-        grant_id: t.grantId,
-        subject: t.subject,
-      })
-      .execute();
+    await this.db.insertInto('tokens').values(toRow(t)).execute();
+  }
+
+  async insertMany(tokens: TokenRecord[]): Promise<void> {
+    await this.db.insertInto('tokens').values(tokens.map(toRow)).execute();
+  }
+
+  async revokeGrant(grantId: string, now: number): Promise<number> {
+    const res = await this.db
+      .updateTable('tokens')
+      .set({ revoked_at: now })
+      .where('grant_id', '=', grantId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows);
+  }
+
+  async rotateRefresh(hash: string, now: number, successors: TokenRecord[]): Promise<'rotated' | 'lost'> {
+    return this.db.transaction().execute(async (trx) => {
+      // The one conditional statement that decides a race: only the first rotation finds rotated_at null.
+      const res = await trx
+        .updateTable('tokens')
+        .set({ rotated_at: now })
+        .where('hash', '=', hash)
+        .where('kind', '=', 'refresh')
+        .where('rotated_at', 'is', null)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) !== 1) return 'lost';
+      await trx.insertInto('tokens').values(successors.map(toRow)).execute();
+      return 'rotated';
+    });
   }
 
   async find(hash: string): Promise<TokenRecord | undefined> {
@@ -84,6 +101,23 @@ export class KyselyTokenRepository implements TokenRepository {
   }
 }
 
+export function toRow(t: TokenRecord): TokensTable {
+  return {
+    hash: t.hash,
+    kind: t.kind,
+    client_id: t.clientId,
+    environment: t.environment,
+    scope: t.scope,
+    issued_at: t.issuedAt,
+    expires_at: t.expiresAt,
+    revoked_at: t.revokedAt,
+    grant_id: t.grantId,
+    subject: t.subject,
+    rotated_at: t.rotatedAt ?? null,
+    family_expires_at: t.familyExpiresAt ?? null,
+  };
+}
+
 function toToken(r: Selectable<TokensTable>): TokenRecord {
   return {
     hash: r.hash,
@@ -96,5 +130,7 @@ function toToken(r: Selectable<TokensTable>): TokenRecord {
     revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
     grantId: r.grant_id,
     subject: r.subject,
+    rotatedAt: r.rotated_at === null ? null : Number(r.rotated_at),
+    familyExpiresAt: r.family_expires_at === null ? null : Number(r.family_expires_at),
   };
 }

@@ -4,6 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { Database } from '../schema.js';
 import { KyselyClientRepository } from '../repositories/clients.js';
+import { KyselyAuthorizationCodeRepository } from '../repositories/codes.js';
 import { KyselyFailureCounterRepository } from '../repositories/failures.js';
 import { KyselyTokenRepository } from '../repositories/tokens.js';
 import type { Store } from '../types.js';
@@ -38,6 +39,7 @@ export async function openSqliteStore(options: SqliteOptions): Promise<Store> {
     clients: new KyselyClientRepository(db),
     tokens: new KyselyTokenRepository(db),
     failures: new KyselyFailureCounterRepository(db),
+    codes: new KyselyAuthorizationCodeRepository(db),
     poolStats: () => undefined,
     async ping() {
       sqlite.prepare('select 1').get();

@@ -1,0 +1,45 @@
+import { InvalidGrantError } from '../errors.js';
+import { optionalParam, requiredParam } from '../params.js';
+import { grantedScope } from '../scope.js';
+import type { TokenResponse } from '../token-response.js';
+import type { GrantContext } from './grant.js';
+
+/**
+ * RFC 6749 §6 with rotation (RFC 9700 §4.14.2): every use returns a new refresh token and retires the old
+ * one. Presenting a retired one again means it leaked (or a race was lost): the whole grant is revoked.
+ * A narrower scope narrows the access token only; the new refresh token keeps the original scope (§6).
+ */
+export async function refreshTokenGrant(ctx: GrantContext): Promise<TokenResponse> {
+  const { client, clock, hasher } = ctx;
+  const presented = requiredParam(ctx.params, 'refresh_token');
+  const requestedScope = optionalParam(ctx.params, 'scope');
+  const now = clock.now();
+  const invalid = () => new InvalidGrantError('The refresh token is invalid, expired or revoked');
+
+  const record = await ctx.tokens.find(hasher.hash('token', presented));
+  // An access token presented as a refresh token is simply not a refresh token (SECURITY-CASES D7).
+  if (!record || record.kind !== 'refresh' || record.environment !== ctx.environment || record.grantId === null) throw invalid();
+  // SECURITY-CASES D3: another client's refresh token is refused and its family left alone.
+  if (record.clientId !== client.id) throw invalid();
+  if (record.revokedAt !== null || record.expiresAt <= now) throw invalid();
+
+  const inGrace = record.rotatedAt != null && now - record.rotatedAt < ctx.refreshGraceSeconds;
+  if (record.rotatedAt != null && !inGrace) {
+    await ctx.tokens.revokeGrant(record.grantId, now);
+    throw invalid();
+  }
+
+  const accessScope = grantedScope(requestedScope, record.scope.split(' ')).join(' ');
+  const binding = { grantId: record.grantId, subject: record.subject, familyExpiresAt: record.familyExpiresAt ?? record.expiresAt };
+  const access = ctx.issuer.mint('access', client, ctx.environment, accessScope, binding);
+  const refresh = ctx.issuer.mint('refresh', client, ctx.environment, record.scope, binding);
+
+  if (inGrace) {
+    await ctx.tokens.insertMany([access.record, refresh.record]);
+  } else if ((await ctx.tokens.rotateRefresh(record.hash, now, [access.record, refresh.record])) === 'lost') {
+    // Strict mode: a concurrent second use counts as reuse, so the family dies (SECURITY-CASES fault table).
+    await ctx.tokens.revokeGrant(record.grantId, now);
+    throw invalid();
+  }
+  return { access_token: access.value, token_type: 'Bearer', expires_in: access.expiresIn, scope: accessScope, refresh_token: refresh.value };
+}
