@@ -4,7 +4,11 @@ import type { ClientFilter, ClientRecord, ClientRepository, Environment } from '
 
 /** Clients over Kysely; the same queries run on SQLite and PostgreSQL. */
 export class KyselyClientRepository implements ClientRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(protected readonly db: Kysely<Database>) {}
+
+  static fromRow(row: Selectable<ClientsTable>): ClientRecord {
+    return toClient(row);
+  }
 
   async create(c: ClientRecord): Promise<void> {
     await this.db

@@ -4,7 +4,11 @@ import type { Environment, TokenKind, TokenRecord, TokenRepository } from '../ty
 
 /** Tokens over Kysely; the same queries run on SQLite and PostgreSQL. */
 export class KyselyTokenRepository implements TokenRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(protected readonly db: Kysely<Database>) {}
+
+  static fromRow(row: Selectable<TokensTable>): TokenRecord {
+    return toToken(row);
+  }
 
   async insert(t: TokenRecord): Promise<void> {
     await this.db.insertInto('tokens').values(toRow(t)).execute();

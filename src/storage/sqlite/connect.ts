@@ -3,12 +3,11 @@ import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { Database } from '../schema.js';
-import { KyselyClientRepository } from '../repositories/clients.js';
 import { KyselyAuthorizationCodeRepository } from '../repositories/codes.js';
 import { KyselyFailureCounterRepository } from '../repositories/failures.js';
-import { KyselyTokenRepository } from '../repositories/tokens.js';
 import type { Store } from '../types.js';
 import { newMigrator, runMigrations } from '../migrate.js';
+import { SqliteClientRepository, SqliteHotPath, SqliteTokenRepository } from './fast-path.js';
 import { sqliteMigrations } from './migrations/index.js';
 
 export interface SqliteOptions {
@@ -34,10 +33,11 @@ export async function openSqliteStore(options: SqliteOptions): Promise<Store> {
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   await runMigrations(newMigrator(db, sqliteMigrations));
 
+  const hot = new SqliteHotPath(db, sqlite);
   return {
     dialect: 'sqlite',
-    clients: new KyselyClientRepository(db),
-    tokens: new KyselyTokenRepository(db),
+    clients: new SqliteClientRepository(hot),
+    tokens: new SqliteTokenRepository(hot),
     failures: new KyselyFailureCounterRepository(db),
     codes: new KyselyAuthorizationCodeRepository(db),
     poolStats: () => undefined,

@@ -1,0 +1,77 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Kysely } from 'kysely';
+import { KyselyClientRepository } from '../repositories/clients.js';
+import { KyselyTokenRepository, toRow } from '../repositories/tokens.js';
+import type { Database } from '../schema.js';
+import type { ClientRecord, TokenRecord } from '../types.js';
+import { WriteBatcher } from '../write-batcher.js';
+
+/**
+ * The token hot path on SQLite: prepared statements instead of per-call query compilation, and group
+ * commit of token inserts. Every statement runs while holding Kysely's connection lock, so it never lands
+ * inside another request's open transaction. Semantics are the shared repositories' (the conformance suite
+ * runs against these classes).
+ */
+export class SqliteHotPath {
+  readonly #findClient: BetterSqlite3.Statement;
+  readonly #findToken: BetterSqlite3.Statement;
+  readonly #insertTokens: (rows: ReturnType<typeof toRow>[]) => void;
+  readonly batcher: WriteBatcher<TokenRecord>;
+
+  constructor(
+    readonly db: Kysely<Database>,
+    sqlite: BetterSqlite3.Database,
+  ) {
+    this.#findClient = sqlite.prepare('select * from clients where id = ? and deleted_at is null');
+    this.#findToken = sqlite.prepare('select * from tokens where hash = ?');
+    const insert = sqlite.prepare(
+      `insert into tokens (hash, kind, client_id, environment, scope, issued_at, expires_at, revoked_at, grant_id, subject, rotated_at, family_expires_at)
+       values (@hash, @kind, @client_id, @environment, @scope, @issued_at, @expires_at, @revoked_at, @grant_id, @subject, @rotated_at, @family_expires_at)`,
+    );
+    // better-sqlite3 runs the whole function as one IMMEDIATE transaction: one commit, one fsync.
+    this.#insertTokens = sqlite.transaction((rows: ReturnType<typeof toRow>[]) => {
+      for (const r of rows) insert.run(r);
+    });
+    this.batcher = new WriteBatcher((records) => this.locked(() => this.#insertTokens(records.map(toRow))));
+  }
+
+  /** Runs `fn` holding the connection lock that Kysely's queries and transactions also take. */
+  locked<T>(fn: () => T): Promise<T> {
+    return this.db.connection().execute(async () => fn());
+  }
+
+  findClientRow(id: string): Promise<unknown> {
+    return this.locked(() => this.#findClient.get(id));
+  }
+
+  findTokenRow(hash: string): Promise<unknown> {
+    return this.locked(() => this.#findToken.get(hash));
+  }
+}
+
+export class SqliteClientRepository extends KyselyClientRepository {
+  constructor(private readonly hot: SqliteHotPath) {
+    super(hot.db);
+  }
+
+  override async find(id: string): Promise<ClientRecord | undefined> {
+    const row = await this.hot.findClientRow(id);
+    return row ? KyselyClientRepository.fromRow(row as never) : undefined;
+  }
+}
+
+export class SqliteTokenRepository extends KyselyTokenRepository {
+  constructor(private readonly hot: SqliteHotPath) {
+    super(hot.db);
+  }
+
+  /** Resolves once the row is committed (group commit with concurrent inserts). */
+  override insert(token: TokenRecord): Promise<void> {
+    return this.hot.batcher.write(token);
+  }
+
+  override async find(hash: string): Promise<TokenRecord | undefined> {
+    const row = await this.hot.findTokenRow(hash);
+    return row ? KyselyTokenRepository.fromRow(row as never) : undefined;
+  }
+}
