@@ -38,6 +38,8 @@ export interface Config {
   clientFailuresPerMinute: number;
   /** Failed client authentications allowed per IP per minute before 429. */
   ipFailuresPerMinute: number;
+  /** Introspection requests allowed per calling client per second (RFC 7662 §4), per process; bursts up to 2×. */
+  introspectionPerSecond: number;
   /** Largest request body, bytes (64 KiB); larger ones get 413 and reading stops at the cap. */
   bodyLimit: number;
   /** Time to receive all request headers, ms (slowloris guard; Node's 60 s default is too lax). */
@@ -86,6 +88,7 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   authorizationCodeTtl: 60,
   clientFailuresPerMinute: 30,
   ipFailuresPerMinute: 300,
+  introspectionPerSecond: 5000,
   bodyLimit: 64 * 1024,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
@@ -123,7 +126,7 @@ export function resolveConfig(partial: Record<string, unknown>): Config {
   port('sandboxPort');
   port('productionPort');
   for (const k of ['accessTokenTtl', 'refreshTokenTtl', 'clientFailuresPerMinute', 'ipFailuresPerMinute', 'bodyLimit',
-    'headersTimeoutMs', 'requestTimeoutMs', 'shutdownGraceMs', 'purgeIntervalSeconds', 'workers'] as const) positive(k);
+    'headersTimeoutMs', 'requestTimeoutMs', 'introspectionPerSecond', 'shutdownGraceMs', 'purgeIntervalSeconds', 'workers'] as const) positive(k);
   if (!Number.isInteger(c.drainDelayMs) || c.drainDelayMs < 0) problems.push('drainDelayMs must be a whole number ≥ 0');
   if (!Number.isInteger(c.refreshGraceSeconds) || c.refreshGraceSeconds < 0) problems.push('refreshGraceSeconds must be a whole number ≥ 0');
   if (!Number.isInteger(c.authorizationCodeTtl) || c.authorizationCodeTtl < 1 || c.authorizationCodeTtl > 600) problems.push('authorizationCodeTtl must be 1-600 seconds (RFC 6749 §4.1.2)');

@@ -113,7 +113,7 @@ export class TemporarilyUnavailableError extends OAuthError {
 export class TooManyAttemptsError extends TemporarilyUnavailableError {
   override readonly status = 429;
   constructor(retryAfterSeconds: number) {
-    super(retryAfterSeconds, 'Too many failed attempts; retry later');
+    super(retryAfterSeconds, 'Too many requests; retry later');
   }
 }
 

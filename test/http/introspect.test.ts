@@ -76,3 +76,25 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+describe('introspection › F11 throttled per resource server', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await createTestServer({ config: { introspectionPerSecond: 1 } });
+  });
+  afterAll(() => t.close());
+
+  it('F11: past its budget a caller gets 429 temporarily_unavailable + Retry-After; another caller is unaffected', async () => {
+    const rs = await t.client({ isResourceServer: true });
+    const other = await t.client({ isResourceServer: true });
+    const call = (c: { id: string; secret: string }) => postForm(t.app(), '/oauth/introspect', 'token=x', { authorization: basic(c.id, c.secret) });
+    // Budget: 1/s with a burst of 2; ten at once cannot all fit.
+    const results = await Promise.all(Array.from({ length: 10 }, () => call(rs)));
+    expect(results.filter((r) => r.statusCode === 200).length).toBeGreaterThanOrEqual(2);
+    const limited = results.find((r) => r.statusCode === 429)!;
+    expect(limited).toBeDefined();
+    expect(limited.json().error).toBe('temporarily_unavailable');
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await call(other)).statusCode).toBe(200);
+  });
+});

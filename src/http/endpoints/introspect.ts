@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { MethodNotAllowedError } from '../../core/errors.js';
+import { MethodNotAllowedError, TooManyAttemptsError } from '../../core/errors.js';
+import { RequestRateLimiter } from '../../core/request-rate-limiter.js';
 import { introspect } from '../../core/introspection.js';
 import { rejectDuplicates, requiredParam } from '../../core/params.js';
 import { authenticateClient } from '../client-auth.js';
@@ -12,12 +13,16 @@ import { bodyParams, rejectQueryString } from '../request-params.js';
  * scanning); a resource-server client may inspect any token of its environment, others only their own.
  */
 export function registerIntrospectEndpoint(app: FastifyInstance, ctx: AppContext): void {
+  const perCaller = new RequestRateLimiter(ctx.config.introspectionPerSecond, ctx.config.introspectionPerSecond * 2);
   app.post('/oauth/introspect', async (request, reply) => {
     setNoStore(reply);
     rejectQueryString(request);
     const params = bodyParams(request, ['form']);
     rejectDuplicates(params);
     const caller = await authenticateClient(ctx, request, params);
+    // RFC 7662 §4: throttle each resource server, so no caller can scan tokens or starve the others.
+    const wait = perCaller.take(caller.id);
+    if (wait > 0) throw new TooManyAttemptsError(wait);
     const token = requiredParam(params, 'token');
     const body = await introspect({ tokens: ctx.store.tokens, hasher: ctx.hasher, clock: ctx.clock }, caller, ctx.environment, ctx.issuer(), token);
     return reply.type('application/json').send(body);
