@@ -45,6 +45,18 @@ export interface Config {
   purgeIntervalSeconds: number;
   /** Create and print a demo sandbox client when the database has no clients (npm start). */
   demoClient: boolean;
+  /** Longest a webhook delivery may take (connect, send, response status), ms; slower receivers count as failed. */
+  webhookDeliveryTimeoutMs: number;
+  /** Webhook deliveries in flight at once per process (each webhook has at most one, across all processes). */
+  webhookMaxConcurrency: number;
+  /** How often the delivery worker looks for due notifications, ms (new fakes are picked up at once). */
+  webhookPollIntervalMs: number;
+  /**
+   * DANGEROUS. Lets webhooks point anywhere: http in production, loopback, private and link-local addresses
+   * (server-side request forgery into your own network). For closed test setups only. Flag:
+   * --dangerously-allow-any-webhook-target.
+   */
+  dangerouslyAllowAnyWebhookTarget: boolean;
 }
 
 export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
@@ -67,6 +79,10 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   logLevel: 'info',
   purgeIntervalSeconds: 300,
   demoClient: false,
+  webhookDeliveryTimeoutMs: 10_000,
+  webhookMaxConcurrency: 16,
+  webhookPollIntervalMs: 1000,
+  dangerouslyAllowAnyWebhookTarget: false,
 });
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -92,7 +108,9 @@ export function resolveConfig(partial: Record<string, unknown>): Config {
   port('sandboxPort');
   port('productionPort');
   for (const k of ['accessTokenTtl', 'refreshTokenTtl', 'clientFailuresPerMinute', 'ipFailuresPerMinute', 'bodyLimit',
-    'headersTimeoutMs', 'requestTimeoutMs', 'shutdownGraceMs', 'purgeIntervalSeconds'] as const) positive(k);
+    'headersTimeoutMs', 'requestTimeoutMs', 'shutdownGraceMs', 'purgeIntervalSeconds',
+    'webhookDeliveryTimeoutMs', 'webhookMaxConcurrency', 'webhookPollIntervalMs'] as const) positive(k);
+  if (typeof c.dangerouslyAllowAnyWebhookTarget !== 'boolean') problems.push('dangerouslyAllowAnyWebhookTarget must be true or false');
   if (typeof c.db !== 'string' || c.db === '') problems.push('db must be a database URL (sqlite:PATH or postgres://…)');
   if (typeof c.host !== 'string' || c.host === '') problems.push('host must be an interface address');
   for (const k of ['sandboxIssuer', 'productionIssuer'] as const) {

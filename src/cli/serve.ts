@@ -17,6 +17,7 @@ interface ServeFlags {
   logLevel?: string;
   trustProxy?: boolean;
   demoClient?: boolean;
+  dangerouslyAllowAnyWebhookTarget?: boolean;
 }
 
 /** `serve`: both environments, each on its own port; SIGTERM drains and exits 0. */
@@ -35,6 +36,7 @@ export function registerServe(program: Command): void {
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env LOG_LEVEL)')
     .option('--trust-proxy', 'trust X-Forwarded-For from the proxy in front')
     .option('--demo-client', 'on an empty database, create a demo sandbox client and print it')
+    .option('--dangerously-allow-any-webhook-target', 'DANGEROUS: let webhooks target http, loopback and private addresses (SSRF)')
     .action(async (flags: ServeFlags) => {
       let config: Config;
       try {
@@ -70,6 +72,7 @@ function flagsToConfig(f: ServeFlags): Partial<Config> {
     logLevel: f.logLevel,
     trustProxy: f.trustProxy,
     demoClient: f.demoClient,
+    dangerouslyAllowAnyWebhookTarget: f.dangerouslyAllowAnyWebhookTarget,
   };
   for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
   return out as Partial<Config>;

@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { Database } from '../schema.js';
 import { KyselyClientRepository } from '../repositories/clients.js';
 import { KyselyTokenRepository } from '../repositories/tokens.js';
+import { KyselyWebhookRepository } from '../repositories/webhooks.js';
 import type { Store } from '../types.js';
 import { StaticMigrationProvider, runMigrations } from '../migrate.js';
 import { postgresMigrations } from './migrations/index.js';
@@ -42,6 +43,7 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
     dialect: 'postgres',
     clients: new KyselyClientRepository(db),
     tokens: new KyselyTokenRepository(db),
+    webhooks: new KyselyWebhookRepository(db),
     async ping() {
       await pool.query('select 1');
     },

@@ -5,6 +5,7 @@ import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import type { Database } from '../schema.js';
 import { KyselyClientRepository } from '../repositories/clients.js';
 import { KyselyTokenRepository } from '../repositories/tokens.js';
+import { KyselyWebhookRepository } from '../repositories/webhooks.js';
 import type { Store } from '../types.js';
 import { StaticMigrationProvider, runMigrations } from '../migrate.js';
 import { sqliteMigrations } from './migrations/index.js';
@@ -36,6 +37,7 @@ export async function openSqliteStore(options: SqliteOptions): Promise<Store> {
     dialect: 'sqlite',
     clients: new KyselyClientRepository(db),
     tokens: new KyselyTokenRepository(db),
+    webhooks: new KyselyWebhookRepository(db),
     async ping() {
       sqlite.prepare('select 1').get();
     },
