@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
@@ -111,7 +112,7 @@ export function createWebhookModule(options: WebhookModuleOptions): WebhookModul
       return !tids || (opts.tid !== undefined && tids.includes(opts.tid));
     });
     const rows = matching.map(({ subscription, webhook }) =>
-      newNotification({ clock }, subscription, webhook, event, { id: crypto.randomUUID(), event: event.name, created_on: httpDate(now), data }),
+      newNotification({ clock }, subscription, webhook, event, { id: randomUUID(), event: event.name, created_on: httpDate(now), data }),
     );
     await store.webhooks.enqueue(rows);
     if (rows.length > 0) worker.kick();

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '../ids.js';
 import type { FastifyInstance } from 'fastify';
 import type { RequestParams } from '../../core/params.js';
 import type { NotificationRecord, SubscriptionRecord, WebhookOwner, WebhookRecord } from '../../storage/types.js';
@@ -18,7 +18,7 @@ export function registerSubscriptionRoutes(v1: FastifyInstance, ctx: WebhookApiC
     const webhook = await webhookField(ctx, owner, params);
     const event = eventField(params);
     const subscription: SubscriptionRecord = {
-      id: randomUUID(),
+      id: newId(),
       ...owner,
       webhookId: webhook.id,
       eventId: event.id,
@@ -83,7 +83,7 @@ export function newNotification(
 ): NotificationRecord {
   const now = ctx.clock.now();
   return {
-    id: randomUUID(),
+    id: newId(),
     owner: subscription.owner,
     environment: subscription.environment,
     webhookId: webhook.id,

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '../ids.js';
 import type { FastifyInstance } from 'fastify';
 import type { RequestParams } from '../../core/params.js';
 import { randomAlphanumeric } from '../../core/random.js';
@@ -23,7 +23,7 @@ export function registerWebhookRoutes(v1: FastifyInstance, ctx: WebhookApiContex
     const given = secretField(params);
     const secret = given ?? randomAlphanumeric(32);
     const now = ctx.clock.now();
-    const id = randomUUID();
+    const id = newId();
     const webhook: WebhookRecord = {
       id,
       owner: request.webhookOwner!.owner,
