@@ -1,3 +1,4 @@
+import type { lookup as dnsLookup } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import { checkPayloadUrl, guardedLookup, type TargetPolicy } from './target-policy.js';
@@ -26,7 +27,7 @@ export type Deliverer = (request: DeliveryRequest, policy: TargetPolicy, signal:
  * followed (a 3xx is a failure, as myPOS documents). TLS certificates are verified. The whole exchange,
  * from connecting to the response status, is bounded by `timeoutMs`; the response body is discarded.
  */
-export function httpDeliverer(options: { timeoutMs: number; userAgent?: string }): Deliverer {
+export function httpDeliverer(options: { timeoutMs: number; userAgent?: string; resolve?: typeof dnsLookup }): Deliverer {
   return (request, policy, signal) =>
     new Promise<DeliveryOutcome>((resolve) => {
       const checked = checkPayloadUrl(request.url, policy);
@@ -44,7 +45,7 @@ export function httpDeliverer(options: { timeoutMs: number; userAgent?: string }
       const req = transport.request(url, {
         method: 'POST',
         agent: false,
-        lookup: policy.allowAny ? undefined : guardedLookup(policy),
+        lookup: policy.allowAny ? undefined : guardedLookup(policy, options.resolve),
         signal,
         headers: {
           'content-type': 'application/json',

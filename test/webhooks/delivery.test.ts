@@ -1,0 +1,218 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { EVENT_TYPES } from '../../src/webhooks/events.js';
+import { verifySignature } from '../../src/webhooks/signature.js';
+import { BACKENDS } from '../helpers/backends.js';
+import { call, createWebhookTestServer, startReceiver, type WebhookTestServer } from './helpers.js';
+
+const COMPLETED = EVENT_TYPES[0]!;
+
+/** Re-checks a condition as events arrive (no fixed sleep); fails after 5 s. */
+async function until(cond: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+type Receiver = Awaited<ReturnType<typeof startReceiver>>;
+
+describe.each(BACKENDS)('webhook delivery against a real local receiver on $name', (backend) => {
+  let t: WebhookTestServer;
+  let auth: string;
+  const receivers: Receiver[] = [];
+  beforeAll(async () => {
+    // Tokens outlive the days of retries the clock is moved through.
+    t = await createWebhookTestServer({ backend, config: { webhookDeliveryTimeoutMs: 1000, accessTokenTtl: 30 * 24 * 3600 } });
+  });
+  afterAll(() => t.close());
+  afterEach(async () => {
+    while (receivers.length) await receivers.pop()!.close();
+  });
+
+  async function receiver(respond?: Parameters<typeof startReceiver>[0]) {
+    const r = await startReceiver(respond);
+    receivers.push(r);
+    return r;
+  }
+
+  /** A new merchant with one webhook at `url` (secret `secret`) subscribed to pos.payment.completed. */
+  async function subscribe(url: string, secret = 'whsec-test-1234') {
+    auth = (await t.credential({ merchantId: `m-${Math.random()}` })).auth;
+    const hook = (await call(t.app(), 'POST', '/v1/webhooks', auth, { payload_url: url, secret })).json();
+    const sub = (await call(t.app(), 'POST', '/v1/subscriptions', auth, { event_id: COMPLETED.id, filter: { tids: ['TID00042'] } })).json();
+    return { hook, sub, auth };
+  }
+
+  const fake = (sub: { id: string }, a = auth) => call(t.app(), 'POST', `/v1/subscriptions/${sub.id}/fake`, a);
+  const notifications = async (a = auth) => (await call(t.app(), 'GET', '/v1/notifications', a)).json().notifications;
+
+  it('POSTs signed JSON: X-myPOS-Event, X-myPOS-Signature t=…,v1=HMAC-SHA256(secret, t.body); 2xx acknowledges', async () => {
+    const r = await receiver();
+    const { sub } = await subscribe(r.url, 'my-shared-secret');
+    const queued = await fake(sub);
+    expect(queued.statusCode).toBe(202);
+    expect(queued.json()).toMatchObject({ event: 'pos.payment.completed', status: 'pending', retry_count: 0, sent_on: null, url: r.url });
+
+    await t.server.webhooks.worker.runDue();
+    expect(r.received).toHaveLength(1);
+    const got = r.received[0]!;
+    expect(got.headers['content-type']).toBe('application/json');
+    expect(got.headers['x-mypos-event']).toBe('pos.payment.completed');
+    const sig = got.headers['x-mypos-signature'] as string;
+    expect(sig).toMatch(new RegExp(`^t=${t.clock.now()},v1=[0-9a-f]{64}$`));
+    expect(verifySignature('my-shared-secret', sig, got.body, t.clock.now())).toBe(true);
+    expect(verifySignature('another-secret', sig, got.body, t.clock.now())).toBe(false);
+    expect(verifySignature('my-shared-secret', sig, got.body + ' ', t.clock.now())).toBe(false);
+    const payload = JSON.parse(got.body);
+    expect(payload).toMatchObject({ event: 'pos.payment.completed', data: { tid: 'TID00042', currency: 'EUR' } });
+
+    const [n] = await notifications();
+    expect(n).toMatchObject({ status: 'delivered', response_code: 200, retry_count: 0, url: r.url, payload });
+    expect(n.sent_on).toBe(new Date(t.clock.now() * 1000).toUTCString());
+  });
+
+  it('a receiver failing twice then succeeding gets three attempts, with growing delays and nothing early', async () => {
+    const r = await receiver((n) => (n < 2 ? 500 : 204));
+    const { sub } = await subscribe(r.url);
+    await fake(sub);
+    const worker = t.server.webhooks.worker;
+    const attemptTimes: number[] = [];
+
+    await worker.runDue();
+    attemptTimes.push(t.clock.now());
+    expect(r.received).toHaveLength(1);
+    let [n] = await notifications();
+    expect(n).toMatchObject({ status: 'pending', response_code: 500, retry_count: 1 });
+    const firstDelay = Date.parse(n.next_attempt_on) / 1000 - t.clock.now();
+
+    t.clock.advance(firstDelay - 1);
+    await worker.runDue();
+    expect(r.received).toHaveLength(1); // not due yet
+
+    t.clock.advance(1);
+    await worker.runDue();
+    attemptTimes.push(t.clock.now());
+    expect(r.received).toHaveLength(2);
+    [n] = await notifications();
+    expect(n).toMatchObject({ status: 'pending', retry_count: 2 });
+    const secondDelay = Date.parse(n.next_attempt_on) / 1000 - t.clock.now();
+    expect(secondDelay).toBeGreaterThan(firstDelay);
+
+    t.clock.advance(secondDelay);
+    await worker.runDue();
+    attemptTimes.push(t.clock.now());
+    expect(r.received).toHaveLength(3);
+    [n] = await notifications();
+    expect(n).toMatchObject({ status: 'delivered', response_code: 204, retry_count: 2, next_attempt_on: null });
+    // The same body every time, each signed with the time of its own attempt.
+    expect(new Set(r.received.map((x) => x.body)).size).toBe(1);
+    expect(r.received.map((x) => Number(/^t=(\d+)/.exec(x.headers['x-mypos-signature'] as string)![1]))).toEqual(attemptTimes);
+  });
+
+  it('a redirect is a failure and is not followed', async () => {
+    const r = await receiver(() => 302);
+    const { sub } = await subscribe(r.url);
+    await fake(sub);
+    await t.server.webhooks.worker.runDue();
+    expect(r.received.map((x) => x.path)).toEqual(['/hook']);
+    const [n] = await notifications();
+    expect(n).toMatchObject({ status: 'pending', response_code: 302, retry_count: 1, last_error: 'redirect not followed' });
+  });
+
+  it('a server restart mid-retry loses nothing: the notification is delivered by the next process', async () => {
+    const r = await receiver((n) => (n === 0 ? 503 : 200));
+    const { sub, auth: a } = await subscribe(r.url);
+    await fake(sub);
+    await t.server.webhooks.worker.runDue();
+    expect(r.received).toHaveLength(1);
+    const before = (await notifications(a))[0];
+    expect(before.status).toBe('pending');
+
+    await t.restart();
+    t.clock.advance(3600);
+    await t.server.webhooks.worker.runDue();
+    expect(r.received).toHaveLength(2);
+    const after = await notifications(a);
+    expect(after).toHaveLength(1);
+    expect(after[0]).toMatchObject({ id: before.id, status: 'delivered', retry_count: 1 });
+  });
+
+  it('a slow receiver does not block other webhooks, and one webhook has one delivery in flight', async () => {
+    let release!: () => void;
+    const held = new Promise<number>((resolve) => (release = () => resolve(200)));
+    const slow = await receiver(() => held);
+    const fast = await receiver();
+    const s = await subscribe(slow.url);
+    await fake(s.sub, s.auth);
+    await fake(s.sub, s.auth);
+    const f = await subscribe(fast.url);
+    await fake(f.sub, f.auth);
+
+    const worker = t.server.webhooks.worker;
+    await worker.tick();
+    await fast.waitFor(1);
+    await slow.waitFor(1);
+    // The fast receiver's delivery completes while the slow one is still held open.
+    await until(async () => (await notifications(f.auth))[0].status === 'delivered');
+    expect(slow.received).toHaveLength(1); // the second notification for the slow webhook waits its turn
+    expect(worker.inFlight).toEqual([s.hook.id]);
+    await worker.tick();
+    expect(slow.received).toHaveLength(1);
+
+    release();
+    await worker.runDue();
+    expect(slow.received).toHaveLength(2);
+    expect((await notifications(s.auth)).map((n: { status: string }) => n.status)).toEqual(['delivered', 'delivered']);
+  });
+
+  it('a receiver slower than the delivery timeout counts as a failed attempt (no response code)', async () => {
+    const r = await receiver(() => new Promise<number>(() => {}));
+    const { sub } = await subscribe(r.url);
+    await fake(sub);
+    await t.server.webhooks.worker.runDue();
+    const [n] = await notifications();
+    expect(n).toMatchObject({ status: 'pending', response_code: null, retry_count: 1, last_error: 'timeout' });
+  });
+
+  it('gives up after 3 days of failures', async () => {
+    const r = await receiver(() => 500);
+    const { sub } = await subscribe(r.url);
+    await fake(sub);
+    const worker = t.server.webhooks.worker;
+    for (let i = 0; i < 200; i++) {
+      await worker.runDue();
+      const [n] = await notifications();
+      if (n.status !== 'pending') break;
+      t.clock.t = Date.parse(n.next_attempt_on) / 1000;
+    }
+    const [n] = await notifications();
+    expect(n.status).toBe('failed');
+    expect(Date.parse(n.sent_on) / 1000 - Date.parse(n.created_on) / 1000).toBeLessThanOrEqual(3 * 24 * 3600);
+    expect(r.received.length).toBe(n.retry_count);
+    expect(r.received.length).toBeGreaterThan(10);
+  });
+
+  it('deleting a webhook cancels its pending notifications', async () => {
+    const r = await receiver(() => 500);
+    const { sub, hook, auth: a } = await subscribe(r.url);
+    await fake(sub);
+    await t.server.webhooks.worker.runDue();
+    await call(t.app(), 'DELETE', `/v1/webhooks/${hook.id}`, a);
+    t.clock.advance(3600);
+    await t.server.webhooks.worker.runDue();
+    expect(r.received).toHaveLength(1);
+    expect((await notifications(a))[0].status).toBe('cancelled');
+  });
+
+  it('the delivery lease: of two processes racing for one webhook, exactly one wins until the lease expires', async () => {
+    const r = await receiver();
+    const { hook } = await subscribe(r.url);
+    const repo = t.store.webhooks;
+    const now = t.clock.now();
+    const results = await Promise.all([repo.claimWebhook(hook.id, 'node-a', now, now + 60), repo.claimWebhook(hook.id, 'node-b', now, now + 60)]);
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await repo.claimWebhook(hook.id, 'node-c', now + 59, now + 120)).toBe(false);
+    expect(await repo.claimWebhook(hook.id, 'node-c', now + 60, now + 120)).toBe(true);
+    await repo.releaseWebhook(hook.id, 'node-c');
+  });
+});
