@@ -215,4 +215,32 @@ describe.each(BACKENDS)('webhook delivery against a real local receiver on $name
     expect(await repo.claimWebhook(hook.id, 'node-c', now + 60, now + 120)).toBe(true);
     await repo.releaseWebhook(hook.id, 'node-c');
   });
+
+  it('two server processes on one database never deliver one notification twice or one webhook concurrently', async () => {
+    const inFlight = new Map<string, number>();
+    let overlap = false;
+    const r = await receiver(async (_n, req) => {
+      const k = req.path;
+      inFlight.set(k, (inFlight.get(k) ?? 0) + 1);
+      if (inFlight.get(k)! > 1) overlap = true;
+      // Hold each response briefly so that overlapping deliveries, if any, would be seen.
+      await new Promise((resolve) => setTimeout(resolve, 15));
+      inFlight.set(k, inFlight.get(k)! - 1);
+      return 200;
+    });
+    const queued: string[] = [];
+    for (let h = 0; h < 3; h++) {
+      const { sub, auth: a } = await subscribe(`${r.url}/${h}`);
+      for (let i = 0; i < 3; i++) queued.push((await fake(sub, a)).json().id);
+    }
+    const peer = await t.peer();
+    try {
+      await Promise.all([t.server.webhooks.worker.runDue(), peer.server.webhooks.worker.runDue()]);
+    } finally {
+      await peer.close();
+    }
+    const delivered = r.received.map((x) => x.headers['x-mypos-delivery']);
+    expect(delivered.sort()).toEqual(queued.sort());
+    expect(overlap).toBe(false);
+  });
 });

@@ -19,6 +19,8 @@ export interface WebhookTestServer {
   credential(input?: Partial<NewClient>, scope?: string): Promise<{ id: string; secret: string; token: string; auth: string }>;
   /** Stops the server and its worker, closes the database connection, and starts again on the same database. */
   restart(): Promise<void>;
+  /** Another server "process" on the same database (its own connection, worker and lease owner id). */
+  peer(): Promise<{ server: RunningServer; close(): Promise<void> }>;
   close(): Promise<void>;
 }
 
@@ -67,6 +69,22 @@ export async function createWebhookTestServer(
       store = await openStore(created.url);
       reopened = true;
       server = await start();
+    },
+    async peer() {
+      const peerStore = await openStore(created.url);
+      const peerServer = await startServer(config, {
+        store: peerStore,
+        clock,
+        listen: false,
+        webhooks: { scheduler: manualScheduler, random: () => 1, ...options.webhooks },
+      });
+      return {
+        server: peerServer,
+        async close() {
+          await peerServer.close();
+          await peerStore.close();
+        },
+      };
     },
     async close() {
       await server.close();
