@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authenticateBearer, splitScope, type BearerOptions, type BearerPrincipal, type TokenCheck, type TokenValidator } from '../core/bearer.js';
 import { systemClock, type Clock } from '../core/clock.js';
-import { TemporarilyUnavailableError } from '../core/errors.js';
+import { OAuthError, TemporarilyUnavailableError } from '../core/errors.js';
 
 export { StoreTokenValidator } from '../core/bearer.js';
 
@@ -14,13 +14,21 @@ declare module 'fastify' {
 }
 
 /**
- * RFC 6750 as a Fastify hook: checks `Authorization: Bearer …` and sets `request.bearer`, or throws the
- * OAuthError the central error handler renders (status, body and `WWW-Authenticate`). Use it as an
- * `onRequest` hook, so an unauthenticated request is refused before its body is read.
+ * RFC 6750 as a Fastify hook: checks `Authorization: Bearer …` and sets `request.bearer`, or answers with the
+ * exact status, JSON body and `WWW-Authenticate` challenge itself, so it works in any Fastify app, not only
+ * ours. Use it as an `onRequest` hook, so an unauthenticated request is refused before its body is read.
  */
-export function bearerAuth(options: BearerOptions): (request: FastifyRequest) => Promise<void> {
-  return async (request) => {
-    request.bearer = await authenticateBearer(request.headers.authorization, options);
+export function bearerAuth(options: BearerOptions): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined> {
+  return async (request, reply) => {
+    try {
+      request.bearer = await authenticateBearer(request.headers.authorization, options);
+      return undefined;
+    } catch (err) {
+      // Anything else (a storage outage) goes to the app's error handler: ours answers 503.
+      if (!(err instanceof OAuthError)) throw err;
+      for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
+      return reply.code(err.status).type('application/json').send(err.body());
+    }
   };
 }
 

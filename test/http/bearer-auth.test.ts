@@ -1,8 +1,9 @@
+import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config.js';
 import { createClient } from '../../src/core/client-management.js';
 import { newOpaqueToken } from '../../src/core/random.js';
-import { IntrospectionTokenValidator } from '../../src/http/bearer-auth.js';
+import { bearerAuthPlugin, IntrospectionTokenValidator } from '../../src/http/bearer-auth.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { manualScheduler } from '../../src/webhooks/worker.js';
 import { BACKENDS, sqliteBackend } from '../helpers/backends.js';
@@ -205,5 +206,30 @@ describe('IntrospectionTokenValidator › a resource server running apart (RFC 7
   it('wrong resource-server credentials fail closed too', async () => {
     const v = new IntrospectionTokenValidator({ endpoint, clientId: rs.id, clientSecret: 'x'.repeat(48), clock });
     await expect(v.validate('abc')).rejects.toMatchObject({ status: 503 });
+  });
+
+  it('bearerAuthPlugin protects another Fastify app, validating through introspection', async () => {
+    const other = Fastify();
+    await other.register(bearerAuthPlugin, {
+      prefix: '/devices',
+      bearer: { validator: new IntrospectionTokenValidator({ endpoint, clientId: rs.id, clientSecret: rs.secret, clock }), requiredScope: 'devices', realm: 'devices' },
+      routes: (scope) => {
+        scope.get('/mine', async (request) => ({ client: request.bearer!.clientId }));
+      },
+    });
+    try {
+      const none = await other.inject({ method: 'GET', url: '/devices/mine' });
+      expect(none.statusCode).toBe(401);
+      expect(none.headers['www-authenticate']).toBe('Bearer realm="devices"');
+      const tk = await token('webhooks');
+      const noScope = await other.inject({ method: 'GET', url: '/devices/mine', headers: { authorization: `Bearer ${tk.value}` } });
+      expect(noScope.statusCode).toBe(403);
+      expect(noScope.headers['www-authenticate']).toBe('Bearer realm="devices", error="insufficient_scope", scope="devices"');
+      const unknown = await other.inject({ method: 'GET', url: '/devices/nothing', headers: { authorization: 'Bearer abc' } });
+      expect(unknown.statusCode).toBe(401);
+      expect(unknown.headers['www-authenticate']).toBe('Bearer realm="devices", error="invalid_token"');
+    } finally {
+      await other.close();
+    }
   });
 });
