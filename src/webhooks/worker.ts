@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.js';
 import type { Environment, NotificationRecord, WebhookRecord, WebhookRepository } from '../storage/types.js';
-import type { Deliverer } from './delivery.js';
+import type { Deliverer, DeliveryOutcome } from './delivery.js';
 import type { SecretBox } from './secret-box.js';
 import { signatureHeader } from './signature.js';
 import type { TargetPolicy } from './target-policy.js';
@@ -161,32 +161,35 @@ export class DeliveryWorker {
 
   async #attempt(n: NotificationRecord, w: WebhookRecord): Promise<void> {
     const { repo, clock, secrets, deliver } = this.deps;
-    let secret: string;
+    const t = clock.now();
+    let outcome: DeliveryOutcome;
+    let secret: string | undefined;
     try {
       secret = secrets.open(w.secretCiphertext, w.id);
     } catch {
-      // Only a changed server key gets here; every retry would fail the same way until it is restored.
+      // Only a changed server key gets here. It counts as a failed attempt, so the row backs off (and is
+      // eventually given up) instead of being picked again at once.
       this.deps.logger?.error({ webhook: w.id }, 'webhook secret cannot be decrypted; is this the server key it was stored under?');
-      await repo.releaseWebhook(w.id, this.id);
-      return;
     }
-    const t = clock.now();
-    const abort = new AbortController();
-    this.#aborts.add(abort);
-    let outcome;
-    try {
-      outcome = await deliver(
-        { url: w.payloadUrl, event: n.event, body: n.payload, signature: signatureHeader(secret, t, n.payload), deliveryId: n.id },
-        this.deps.policyFor(w.environment),
-        abort.signal,
-      );
-    } finally {
-      this.#aborts.delete(abort);
-    }
-    if (abort.signal.aborted) {
-      // Shutting down: this attempt does not count; the notification stays due.
-      await repo.releaseWebhook(w.id, this.id);
-      return;
+    if (secret === undefined) {
+      outcome = { ok: false, status: null, error: 'webhook secret cannot be decrypted' };
+    } else {
+      const abort = new AbortController();
+      this.#aborts.add(abort);
+      try {
+        outcome = await deliver(
+          { url: w.payloadUrl, event: n.event, body: n.payload, signature: signatureHeader(secret, t, n.payload), deliveryId: n.id },
+          this.deps.policyFor(w.environment),
+          abort.signal,
+        );
+      } finally {
+        this.#aborts.delete(abort);
+      }
+      if (abort.signal.aborted) {
+        // Shutting down: this attempt does not count; the notification stays due.
+        await repo.releaseWebhook(w.id, this.id);
+        return;
+      }
     }
     const failures = n.attempts + 1;
     const next = outcome.ok ? t : t + retryDelay(failures, this.deps.backoff ?? DEFAULT_BACKOFF, this.deps.random);

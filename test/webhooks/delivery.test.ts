@@ -37,10 +37,11 @@ describe.each(BACKENDS)('webhook delivery against a real local receiver on $name
 
   /** A new merchant with one webhook at `url` (secret `secret`) subscribed to pos.payment.completed. */
   async function subscribe(url: string, secret = 'whsec-test-1234') {
-    auth = (await t.credential({ merchantId: `m-${Math.random()}` })).auth;
+    const merchantId = `m-${Math.random()}`;
+    auth = (await t.credential({ merchantId })).auth;
     const hook = (await call(t.app(), 'POST', '/v1/webhooks', auth, { payload_url: url, secret })).json();
     const sub = (await call(t.app(), 'POST', '/v1/subscriptions', auth, { event_id: COMPLETED.id, filter: { tids: ['TID00042'] } })).json();
-    return { hook, sub, auth };
+    return { hook, sub, auth, owner: { owner: `merchant:${merchantId}`, environment: 'sandbox' as const } };
   }
 
   const fake = (sub: { id: string }, a = auth) => call(t.app(), 'POST', `/v1/subscriptions/${sub.id}/fake`, a);
@@ -242,5 +243,30 @@ describe.each(BACKENDS)('webhook delivery against a real local receiver on $name
     const delivered = r.received.map((x) => x.headers['x-mypos-delivery']);
     expect(delivered.sort()).toEqual(queued.sort());
     expect(overlap).toBe(false);
+  });
+
+  it('a shutdown mid-delivery aborts the request without counting it; the next process sends it again', async () => {
+    const r = await receiver((n) => (n === 0 ? new Promise<number>(() => {}) : 200));
+    const { sub, auth: a } = await subscribe(r.url);
+    await fake(sub, a);
+    await t.server.webhooks.worker.tick();
+    await r.waitFor(1);
+    await t.restart();
+    const [pending] = await notifications(a);
+    expect(pending).toMatchObject({ status: 'pending', retry_count: 0 });
+    // The dead process's lease is gone with it (released on abort), so the new one delivers at once.
+    await t.server.webhooks.worker.runDue();
+    expect(r.received).toHaveLength(2);
+    expect((await notifications(a))[0]).toMatchObject({ id: pending.id, status: 'delivered', retry_count: 0 });
+  });
+
+  it('regression: a secret that no longer decrypts (server key changed) backs off instead of spinning the worker', async () => {
+    const r = await receiver();
+    const { sub, hook, auth: a, owner } = await subscribe(r.url);
+    expect(await t.store.webhooks.updateWebhook(owner, hook.id, { secretCiphertext: 'v1.AAAA.AAAA.AAAA' }, t.clock.now())).toBe(true);
+    await fake(sub, a);
+    await t.server.webhooks.worker.runDue();
+    expect(r.received).toHaveLength(0);
+    expect((await notifications(a))[0]).toMatchObject({ status: 'pending', retry_count: 1, last_error: 'webhook secret cannot be decrypted' });
   });
 });

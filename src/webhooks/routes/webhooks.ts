@@ -2,7 +2,7 @@ import { newId } from '../ids.js';
 import type { FastifyInstance } from 'fastify';
 import type { RequestParams } from '../../core/params.js';
 import { randomAlphanumeric } from '../../core/random.js';
-import type { WebhookRecord } from '../../storage/types.js';
+import type { WebhookOwner, WebhookRecord } from '../../storage/types.js';
 import type { WebhookApiContext } from '../context.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { booleanField, readBody, secretField, stringField } from '../input.js';
@@ -78,7 +78,7 @@ export function registerWebhookRoutes(v1: FastifyInstance, ctx: WebhookApiContex
   });
 }
 
-async function find(ctx: WebhookApiContext, owner: Parameters<WebhookApiContext['repo']['findWebhook']>[0], id: string, options: { live?: boolean } = {}) {
+async function find(ctx: WebhookApiContext, owner: WebhookOwner, id: string, options: { live?: boolean } = {}) {
   const webhook = await ctx.repo.findWebhook(owner, id);
   if (!webhook || (options.live && webhook.deletedAt !== null)) throw new NotFoundError('No such webhook');
   return webhook;
