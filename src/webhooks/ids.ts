@@ -27,3 +27,11 @@ export function newId(nowMs: number = Date.now()): string {
   const h = b.toString('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Whether a caller-supplied id could be one of ours. Anything else is "not found" without a query, which also
+ * keeps bytes PostgreSQL refuses in text (NUL) away from the database.
+ */
+export const looksLikeId = (value: string): boolean => UUID.test(value);

@@ -285,6 +285,62 @@ describe.each(BACKENDS)('Webhook API › webhooks, events, subscriptions on $nam
   });
 });
 
+describe.each(BACKENDS)('Webhook API › hostile input never gets a 500 on $name', (backend) => {
+  let t: WebhookTestServer;
+  let auth: string;
+  let ids: { hook: string; sub: string };
+  beforeAll(async () => {
+    t = await createWebhookTestServer({ backend });
+    auth = (await t.credential({ merchantId: 'fuzz' })).auth;
+    const hook = (await call(t.app(), 'POST', '/v1/webhooks', auth, { payload_url: 'https://example.com/f', secret: 'x' })).json();
+    const sub = (await call(t.app(), 'POST', '/v1/subscriptions', auth, { event_id: COMPLETED.id })).json();
+    ids = { hook: hook.id, sub: sub.id };
+  });
+  afterAll(() => t.close());
+
+  const bodies: Array<[string, string | undefined]> = [
+    ['application/json', '{"payload_url":{"$gt":""},"secret":{},"is_active":[],"event_id":1,"webhook_id":null,"filter":{"tids":{}}}'],
+    ['application/json', '{"payload_url":"https://example.com/' + 'a'.repeat(3000) + '"}'],
+    ['application/json', '{"payload_url":"https://[::ffff:zz]/","event_id":"' + '\\u0000'.repeat(10) + '"}'],
+    ['application/json', '{"webhook_id":"a\\u0000b","event_id":"pos.payment.completed"}'],
+    ['application/json', 'null'],
+    ['application/json', '"string"'],
+    ['application/json', '{"filter":"{\\"tids\\":[\\"' + 'x'.repeat(40) + '\\"]}","event_id":"pos.payment.completed"}'],
+    ['application/x-www-form-urlencoded', 'payload_url=%zz&secret=%E0%A4%A&is_active=%00'],
+    ['application/x-www-form-urlencoded', 'filter=%7B%22tids%22%3A%5B%5D%7D&event_id=' + 'z'.repeat(5000)],
+    ['application/x-www-form-urlencoded', 'payload_url=https%3A%2F%2Fexample.com%2F&payload_url[]=x'],
+    ['multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="payload_url"\r\n\r\nhttps://e.com\r\n--x--'],
+    ['application/json; charset=utf-16', '{}'],
+    [undefined, undefined],
+  ];
+  const routes = (): Array<[string, string]> => [
+    ['POST', '/v1/webhooks'],
+    ['PATCH', `/v1/webhooks/${ids.hook}`],
+    ['PUT', `/v1/webhooks/${ids.hook}`],
+    ['POST', '/v1/subscriptions'],
+    ['PUT', `/v1/subscriptions/${ids.sub}`],
+    ['POST', `/v1/subscriptions/${ids.sub}/fake`],
+    ['GET', '/v1/webhooks?page=1e3&size=%00'],
+    ['GET', `/v1/webhooks/${'%E0%A4%A'}`],
+    ['DELETE', `/v1/subscriptions/${'x'.repeat(2000)}`],
+    ['GET', '/v1/webhooks/a%00b'],
+    ['DELETE', '/v1/webhooks/%00'],
+    ['PUT', '/v1/subscriptions/%00'],
+    ['POST', '/v1/subscriptions/%00/fake'],
+  ];
+
+  it('every route × every hostile body answers 2xx/4xx', async () => {
+    for (const [method, url] of routes()) {
+      for (const [type, payload] of bodies) {
+        const headers: Record<string, string> = { authorization: auth };
+        if (type) headers['content-type'] = type;
+        const res = await t.app().inject({ method: method as 'POST', url, headers, payload });
+        expect(res.statusCode, `${method} ${url.slice(0, 60)} ${type} ${payload?.slice(0, 40)}`).toBeLessThan(500);
+      }
+    }
+  });
+});
+
 describe('Webhook API › the operator flag', () => {
   it('dangerouslyAllowAnyWebhookTarget lets production register http and private targets', async () => {
     const t = await createWebhookTestServer({ config: { dangerouslyAllowAnyWebhookTarget: true } });

@@ -1,4 +1,4 @@
-import { newId } from '../ids.js';
+import { looksLikeId, newId } from '../ids.js';
 import type { FastifyInstance } from 'fastify';
 import type { RequestParams } from '../../core/params.js';
 import type { NotificationRecord, SubscriptionRecord, WebhookOwner, WebhookRecord } from '../../storage/types.js';
@@ -54,7 +54,7 @@ export function registerSubscriptionRoutes(v1: FastifyInstance, ctx: WebhookApiC
   });
 
   v1.delete<ById>('/subscriptions/:id', async (request, reply) => {
-    if (!(await ctx.repo.deleteSubscription(request.webhookOwner!, request.params.id, ctx.clock.now()))) {
+    if (!looksLikeId(request.params.id) || !(await ctx.repo.deleteSubscription(request.webhookOwner!, request.params.id, ctx.clock.now()))) {
       throw new NotFoundError('No such subscription');
     }
     return reply.code(204).send();
@@ -103,7 +103,7 @@ export function newNotification(
 }
 
 async function find(ctx: WebhookApiContext, owner: WebhookOwner, id: string) {
-  const found = await ctx.repo.findSubscription(owner, id);
+  const found = looksLikeId(id) ? await ctx.repo.findSubscription(owner, id) : undefined;
   if (!found) throw new NotFoundError('No such subscription');
   return found;
 }
@@ -123,7 +123,7 @@ async function webhookField(ctx: WebhookApiContext, owner: WebhookOwner, params:
     if (total === 1) return items[0]!;
     throw new ValidationError('webhook_id', total === 0 ? 'register a webhook first' : 'is required when there is more than one webhook');
   }
-  const webhook = await ctx.repo.findWebhook(owner, id);
+  const webhook = looksLikeId(id) ? await ctx.repo.findWebhook(owner, id) : undefined;
   if (!webhook || webhook.deletedAt !== null) throw new ValidationError('webhook_id', 'no such webhook');
   return webhook;
 }

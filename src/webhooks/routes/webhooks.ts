@@ -1,4 +1,4 @@
-import { newId } from '../ids.js';
+import { looksLikeId, newId } from '../ids.js';
 import type { FastifyInstance } from 'fastify';
 import type { RequestParams } from '../../core/params.js';
 import { randomAlphanumeric } from '../../core/random.js';
@@ -73,13 +73,13 @@ export function registerWebhookRoutes(v1: FastifyInstance, ctx: WebhookApiContex
   }
 
   v1.delete<ById>('/webhooks/:id', async (request, reply) => {
-    if (!(await ctx.repo.deleteWebhook(request.webhookOwner!, request.params.id, ctx.clock.now()))) throw new NotFoundError('No such webhook');
+    if (!looksLikeId(request.params.id) || !(await ctx.repo.deleteWebhook(request.webhookOwner!, request.params.id, ctx.clock.now()))) throw new NotFoundError('No such webhook');
     return reply.code(204).send();
   });
 }
 
 async function find(ctx: WebhookApiContext, owner: WebhookOwner, id: string, options: { live?: boolean } = {}) {
-  const webhook = await ctx.repo.findWebhook(owner, id);
+  const webhook = looksLikeId(id) ? await ctx.repo.findWebhook(owner, id) : undefined;
   if (!webhook || (options.live && webhook.deletedAt !== null)) throw new NotFoundError('No such webhook');
   return webhook;
 }
