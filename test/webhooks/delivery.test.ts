@@ -269,4 +269,17 @@ describe.each(BACKENDS)('webhook delivery against a real local receiver on $name
     expect(r.received).toHaveLength(0);
     expect((await notifications(a))[0]).toMatchObject({ status: 'pending', retry_count: 1, last_error: 'webhook secret cannot be decrypted' });
   });
+
+  it('publish() queues an event for every matching subscription: a tids filter lets only its terminals through', async () => {
+    const r = await receiver();
+    const { owner, auth: a, hook } = await subscribe(r.url); // filtered on TID00042
+    await call(t.app(), 'POST', '/v1/subscriptions', a, { webhook_id: hook.id, event_id: 'pos.payment.completed' }); // unfiltered
+    const publish = t.server.webhooks.publish;
+    expect(await publish(owner, 'pos.payment.completed', { amount: 1 }, { tid: 'TID00042' })).toBe(2);
+    expect(await publish(owner, 'pos.payment.completed', { amount: 2 }, { tid: 'OTHER' })).toBe(1);
+    expect(await publish(owner, 'pos.payment.failed', { amount: 3 }, { tid: 'TID00042' })).toBe(0);
+    expect(await publish({ ...owner, environment: 'production' }, 'pos.payment.completed', { amount: 4 })).toBe(0);
+    await t.server.webhooks.worker.runDue();
+    expect(r.received.map((x) => JSON.parse(x.body).data.amount).sort()).toEqual([1, 1, 2]);
+  });
 });
