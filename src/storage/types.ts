@@ -189,6 +189,9 @@ export interface WebhookRepository {
 
   enqueue(notifications: NotificationRecord[]): Promise<void>;
   listNotifications(o: WebhookOwner, page: PageRequest): Promise<PageOf<NotificationRecord>>;
+  findNotification(o: WebhookOwner, id: string): Promise<NotificationRecord | undefined>;
+  /** Deletes at most `limit` finished (not pending) notifications created before `before`; returns how many went. */
+  purgeNotifications(before: number, limit: number): Promise<number>;
 
   // ---- the delivery worker ----
   /** Ids of live, active webhooks with a due notification and no unexpired delivery lease, most overdue first. */

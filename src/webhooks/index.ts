@@ -61,6 +61,7 @@ export function createWebhookModule(options: WebhookModuleOptions): WebhookModul
     maxConcurrency: config.webhookMaxConcurrency,
     timeoutMs: config.webhookDeliveryTimeoutMs,
     pollMs: config.webhookPollIntervalMs,
+    purgeMs: config.purgeIntervalSeconds * 1000,
     scheduler: options.scheduler ?? timerScheduler,
     backoff: options.backoff,
     random: options.random,

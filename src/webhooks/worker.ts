@@ -59,6 +59,10 @@ export interface WorkerDeps {
   /** Longest a delivery may take; the webhook's lease outlives it comfortably. */
   timeoutMs: number;
   pollMs: number;
+  /** How often finished notifications past their retention are purged, ms. */
+  purgeMs?: number;
+  /** Finished (delivered, failed, cancelled) notifications are kept this long, seconds (default 30 days). */
+  retentionSeconds?: number;
   scheduler: Scheduler;
   backoff?: Backoff;
   random?: () => number;
@@ -78,6 +82,7 @@ export class DeliveryWorker {
   readonly #aborts = new Set<AbortController>();
   #tickChain: Promise<number> = Promise.resolve(0);
   #stopPolling: (() => void) | undefined;
+  #stopPurging: (() => void) | undefined;
   #running = false;
 
   constructor(private readonly deps: WorkerDeps) {}
@@ -86,7 +91,28 @@ export class DeliveryWorker {
     if (this.#running) return;
     this.#running = true;
     this.#stopPolling = this.deps.scheduler.every(this.deps.pollMs, () => this.kick());
+    this.#stopPurging = this.deps.scheduler.every(this.deps.purgeMs ?? 300_000, () => void this.purge());
     this.kick();
+  }
+
+  /**
+   * Deletes finished notifications older than the retention, in bounded batches with a yield between them
+   * (the notification log would otherwise grow forever). Pending ones are never purged.
+   */
+  async purge(batch = 1000): Promise<number> {
+    const before = this.deps.clock.now() - (this.deps.retentionSeconds ?? 30 * 24 * 3600);
+    let total = 0;
+    try {
+      for (let i = 0; i < 1000; i++) {
+        const n = await this.deps.repo.purgeNotifications(before, batch);
+        total += n;
+        if (n < batch) break;
+        await new Promise((r) => setImmediate(r));
+      }
+    } catch (err) {
+      this.deps.logger?.warn({ err: { message: (err as Error).message } }, 'notification purge failed; will retry');
+    }
+    return total;
   }
 
   /** Look for due work soon (after an enqueue, or when a slot frees up). */
@@ -121,6 +147,7 @@ export class DeliveryWorker {
   async stop(): Promise<void> {
     this.#running = false;
     this.#stopPolling?.();
+    this.#stopPurging?.();
     for (const a of this.#aborts) a.abort();
     await this.#tickChain.catch(() => {});
     await Promise.all(this.#inFlight.values());

@@ -282,4 +282,29 @@ describe.each(BACKENDS)('webhook delivery against a real local receiver on $name
     await t.server.webhooks.worker.runDue();
     expect(r.received.map((x) => JSON.parse(x.body).data.amount).sort()).toEqual([1, 1, 2]);
   });
+
+  it('finished notifications are purged after 30 days in bounded batches; pending ones never', async () => {
+    const ok = await receiver();
+    const down = await receiver(() => 500);
+    const good = await subscribe(ok.url);
+    await fake(good.sub, good.auth);
+    const bad = await subscribe(down.url);
+    await fake(bad.sub, bad.auth);
+    await t.server.webhooks.worker.runDue();
+    const [delivered] = await notifications(good.auth);
+    expect((await call(t.app(), 'GET', `/v1/notifications/${delivered.id}`, good.auth)).json()).toMatchObject({ id: delivered.id, status: 'delivered' });
+    expect((await call(t.app(), 'GET', `/v1/notifications/${delivered.id}`, bad.auth)).statusCode).toBe(404);
+
+    t.clock.advance(30 * 24 * 3600 + 1);
+    try {
+      expect(await t.server.webhooks.worker.purge(1)).toBeGreaterThanOrEqual(1);
+      // Fresh tokens: the earlier ones expired with the month that passed.
+      const goodNow = (await t.credential({ merchantId: good.owner.owner.slice('merchant:'.length) })).auth;
+      const badNow = (await t.credential({ merchantId: bad.owner.owner.slice('merchant:'.length) })).auth;
+      expect((await call(t.app(), 'GET', `/v1/notifications/${delivered.id}`, goodNow)).statusCode).toBe(404);
+      expect((await notifications(badNow)).map((n: { status: string }) => n.status)).toEqual(['pending']);
+    } finally {
+      t.clock.advance(-(30 * 24 * 3600 + 1));
+    }
+  });
 });

@@ -217,6 +217,28 @@ export class KyselyWebhookRepository implements WebhookRepository {
     return { items: rows.map(toNotification), total: Number(count.n) };
   }
 
+  async findNotification(o: WebhookOwner, id: string): Promise<NotificationRecord | undefined> {
+    const row = await this.db
+      .selectFrom('notifications')
+      .selectAll()
+      .where('id', '=', id)
+      .where('owner', '=', o.owner)
+      .where('environment', '=', o.environment)
+      .executeTakeFirst();
+    return row && toNotification(row);
+  }
+
+  async purgeNotifications(before: number, limit: number): Promise<number> {
+    // Bounded batch, as for tokens: a subquery picks at most `limit` rows.
+    const res = await this.db
+      .deleteFrom('notifications')
+      .where('id', 'in', (eb) =>
+        eb.selectFrom('notifications').select('id').where('status', '!=', 'pending').where('created_at', '<', before).limit(limit),
+      )
+      .executeTakeFirst();
+    return Number(res.numDeletedRows);
+  }
+
   async dueWebhooks(now: number, limit: number, exclude: readonly string[]): Promise<string[]> {
     let q = this.db
       .selectFrom('notifications as n')
