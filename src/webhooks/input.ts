@@ -68,3 +68,8 @@ export function secretField(params: RequestParams): string | undefined {
   if (secret !== undefined && !/^[\x20-\x7E]+$/.test(secret)) throw new ValidationError('secret', 'must be printable ASCII');
   return secret;
 }
+
+/** The active flag: myPOS documents the property as `active` and answers with `is_active`; either is taken. */
+export function activeField(params: RequestParams): boolean | undefined {
+  return booleanField(params, 'is_active') ?? booleanField(params, 'active');
+}

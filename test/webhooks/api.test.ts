@@ -56,6 +56,9 @@ describe.each(BACKENDS)('Webhook API › webhooks, events, subscriptions on $nam
       const patched = await call(t.app(), 'PATCH', `/v1/webhooks/${id}`, a, 'is_active=false');
       expect(patched.statusCode).toBe(200);
       expect(patched.json()).toMatchObject({ id, is_active: false, payload_url: 'https://example.com/one' });
+      // myPOS documents the flag as `active`; it is taken too.
+      expect((await call(t.app(), 'PATCH', `/v1/webhooks/${id}`, a, 'active=1')).json().is_active).toBe(true);
+      expect((await call(t.app(), 'PATCH', `/v1/webhooks/${id}`, a, { active: false })).json().is_active).toBe(false);
 
       const put = await call(t.app(), 'PUT', `/v1/webhooks/${id}`, a, { payload_url: 'https://example.org/two', secret: 'new' });
       expect(put.statusCode).toBe(200);

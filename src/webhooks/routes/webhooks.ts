@@ -5,7 +5,7 @@ import { randomAlphanumeric } from '../../core/random.js';
 import type { WebhookOwner, WebhookRecord } from '../../storage/types.js';
 import type { WebhookApiContext } from '../context.js';
 import { NotFoundError, ValidationError } from '../errors.js';
-import { booleanField, readBody, secretField, stringField } from '../input.js';
+import { activeField, readBody, secretField, stringField } from '../input.js';
 import { paginationOf, presentWebhook, readPagination } from '../present.js';
 import { checkPayloadUrl } from '../target-policy.js';
 
@@ -30,7 +30,7 @@ export function registerWebhookRoutes(v1: FastifyInstance, ctx: WebhookApiContex
       environment: ctx.environment,
       payloadUrl,
       secretCiphertext: ctx.secrets.seal(secret, id),
-      isActive: booleanField(params, 'is_active') ?? true,
+      isActive: activeField(params) ?? true,
       createdAt: now,
       updatedAt: now,
       deletedAt: null,
@@ -60,7 +60,7 @@ export function registerWebhookRoutes(v1: FastifyInstance, ctx: WebhookApiContex
         const params = readBody(request);
         const payloadUrl = payloadUrlField(params, ctx, method === 'PUT');
         const secret = secretField(params);
-        const isActive = booleanField(params, 'is_active');
+        const isActive = activeField(params);
         const changes = {
           ...(payloadUrl !== undefined ? { payloadUrl } : {}),
           ...(secret !== undefined ? { secretCiphertext: ctx.secrets.seal(secret, existing.id) } : {}),
