@@ -301,7 +301,7 @@ describe.each(BACKENDS)('Webhook API › hostile input never gets a 500 on $name
   });
   afterAll(() => t.close());
 
-  const bodies: Array<[string, string | undefined]> = [
+  const bodies: Array<[string | undefined, string | undefined]> = [
     ['application/json', '{"payload_url":{"$gt":""},"secret":{},"is_active":[],"event_id":1,"webhook_id":null,"filter":{"tids":{}}}'],
     ['application/json', '{"payload_url":"https://example.com/' + 'a'.repeat(3000) + '"}'],
     ['application/json', '{"payload_url":"https://[::ffff:zz]/","event_id":"' + '\\u0000'.repeat(10) + '"}'],

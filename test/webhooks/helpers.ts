@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { FastifyInstance, LightMyRequest } from 'fastify';
+import type { FastifyInstance, HTTPMethods, LightMyRequestResponse } from 'fastify';
 import { resolveConfig, type Config } from '../../src/config.js';
 import { createClient, type NewClient } from '../../src/core/client-management.js';
 import { startServer, type RunningServer, type StartOptions } from '../../src/server.js';
@@ -98,11 +98,11 @@ export async function createWebhookTestServer(
 /** A request to the Webhook API with a bearer token; bodies are JSON unless a form string is given. */
 export function call(
   app: FastifyInstance,
-  method: LightMyRequest.HTTPMethods,
+  method: HTTPMethods,
   url: string,
   auth: string | undefined,
   body?: Record<string, unknown> | string,
-): Promise<LightMyRequest.Response> {
+): Promise<LightMyRequestResponse> {
   const headers: Record<string, string> = {};
   if (auth !== undefined) headers.authorization = auth;
   if (typeof body === 'string') headers['content-type'] = 'application/x-www-form-urlencoded';

@@ -1,8 +1,8 @@
-import { looksLikeId, newId } from '../ids.js';
 import type { FastifyInstance } from 'fastify';
 import type { RequestParams } from '../../core/params.js';
 import type { NotificationRecord, SubscriptionRecord, WebhookOwner, WebhookRecord } from '../../storage/types.js';
 import { GIVE_UP_AFTER_SECONDS, type WebhookApiContext } from '../context.js';
+import { looksLikeId, newId } from '../ids.js';
 import { NotFoundError, SandboxOnlyError, ValidationError } from '../errors.js';
 import { findEvent, samplePayload, type EventType } from '../events.js';
 import { filterField, readBody, stringField } from '../input.js';

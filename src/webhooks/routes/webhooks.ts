@@ -1,9 +1,9 @@
-import { looksLikeId, newId } from '../ids.js';
 import type { FastifyInstance } from 'fastify';
 import type { RequestParams } from '../../core/params.js';
 import { randomAlphanumeric } from '../../core/random.js';
 import type { WebhookOwner, WebhookRecord } from '../../storage/types.js';
 import type { WebhookApiContext } from '../context.js';
+import { looksLikeId, newId } from '../ids.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { activeField, readBody, secretField, stringField } from '../input.js';
 import { paginationOf, presentWebhook, readPagination } from '../present.js';
@@ -73,7 +73,8 @@ export function registerWebhookRoutes(v1: FastifyInstance, ctx: WebhookApiContex
   }
 
   v1.delete<ById>('/webhooks/:id', async (request, reply) => {
-    if (!looksLikeId(request.params.id) || !(await ctx.repo.deleteWebhook(request.webhookOwner!, request.params.id, ctx.clock.now()))) throw new NotFoundError('No such webhook');
+    const id = request.params.id;
+    if (!looksLikeId(id) || !(await ctx.repo.deleteWebhook(request.webhookOwner!, id, ctx.clock.now()))) throw new NotFoundError('No such webhook');
     return reply.code(204).send();
   });
 }
