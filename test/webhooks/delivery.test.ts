@@ -308,3 +308,37 @@ describe.each(BACKENDS)('webhook delivery against a real local receiver on $name
     }
   });
 });
+
+describe('webhook delivery › bounded concurrency', () => {
+  it('never more deliveries in flight than webhookMaxConcurrency, over all webhooks', async () => {
+    const t = await createWebhookTestServer({ config: { webhookMaxConcurrency: 2, accessTokenTtl: 86_400 } });
+    const releases: Array<() => void> = [];
+    const r = await startReceiver(() => new Promise<number>((resolve) => releases.push(() => resolve(200))));
+    try {
+      for (let h = 0; h < 3; h++) {
+        const a = (await t.credential({ merchantId: `cc-${h}` })).auth;
+        await call(t.app(), 'POST', '/v1/webhooks', a, { payload_url: r.url, secret: 'x' });
+        const sub = (await call(t.app(), 'POST', '/v1/subscriptions', a, { event_id: COMPLETED.id })).json();
+        await call(t.app(), 'POST', `/v1/subscriptions/${sub.id}/fake`, a);
+      }
+      const worker = t.server.webhooks.worker;
+      await worker.tick();
+      await worker.tick();
+      await r.waitFor(2);
+      expect(worker.inFlight).toHaveLength(2);
+      expect(r.received).toHaveLength(2);
+      // Each release frees a slot, and the third webhook gets its turn.
+      const done = worker.runDue();
+      while (r.received.length < 3 || releases.length > 0) {
+        releases.shift()?.();
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      await done;
+      expect(r.received).toHaveLength(3);
+    } finally {
+      for (const release of releases) release();
+      await r.close();
+      await t.close();
+    }
+  });
+});
