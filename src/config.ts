@@ -71,6 +71,18 @@ export interface Config {
   workers: number;
   /** Serve Prometheus metrics at GET /metrics on both listeners. */
   metrics: boolean;
+  /** Longest a webhook delivery may take (connect, send, response status), ms; slower receivers count as failed. */
+  webhookDeliveryTimeoutMs: number;
+  /** Webhook deliveries in flight at once per process (each webhook has at most one, across all processes). */
+  webhookMaxConcurrency: number;
+  /** How often the delivery worker looks for due notifications, ms (new fakes are picked up at once). */
+  webhookPollIntervalMs: number;
+  /**
+   * DANGEROUS. Lets webhooks point anywhere: http in production, loopback, private and link-local addresses
+   * (server-side request forgery into your own network). For closed test setups only. Flag:
+   * --dangerously-allow-any-webhook-target.
+   */
+  dangerouslyAllowAnyWebhookTarget: boolean;
 }
 
 export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
@@ -101,6 +113,10 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   migrate: false,
   workers: 1,
   metrics: true,
+  webhookDeliveryTimeoutMs: 10_000,
+  webhookMaxConcurrency: 16,
+  webhookPollIntervalMs: 1000,
+  dangerouslyAllowAnyWebhookTarget: false,
 });
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -126,11 +142,13 @@ export function resolveConfig(partial: Record<string, unknown>): Config {
   port('sandboxPort');
   port('productionPort');
   for (const k of ['accessTokenTtl', 'refreshTokenTtl', 'clientFailuresPerMinute', 'ipFailuresPerMinute', 'bodyLimit',
-    'headersTimeoutMs', 'requestTimeoutMs', 'introspectionPerSecond', 'shutdownGraceMs', 'purgeIntervalSeconds', 'workers'] as const) positive(k);
+    'headersTimeoutMs', 'requestTimeoutMs', 'introspectionPerSecond', 'shutdownGraceMs', 'purgeIntervalSeconds', 'workers',
+    'webhookDeliveryTimeoutMs', 'webhookMaxConcurrency', 'webhookPollIntervalMs'] as const) positive(k);
   if (!Number.isInteger(c.drainDelayMs) || c.drainDelayMs < 0) problems.push('drainDelayMs must be a whole number ≥ 0');
   if (!Number.isInteger(c.refreshGraceSeconds) || c.refreshGraceSeconds < 0) problems.push('refreshGraceSeconds must be a whole number ≥ 0');
   if (!Number.isInteger(c.authorizationCodeTtl) || c.authorizationCodeTtl < 1 || c.authorizationCodeTtl > 600) problems.push('authorizationCodeTtl must be 1-600 seconds (RFC 6749 §4.1.2)');
   if (typeof c.refreshTokenIdleTtl !== 'number' || c.refreshTokenIdleTtl <= 0) problems.push('refreshTokenIdleTtl must be positive');
+  if (typeof c.dangerouslyAllowAnyWebhookTarget !== 'boolean') problems.push('dangerouslyAllowAnyWebhookTarget must be true or false');
   if (typeof c.db !== 'string' || c.db === '') problems.push('db must be a database URL (sqlite:PATH or postgres://…)');
   if (typeof c.host !== 'string' || c.host === '') problems.push('host must be an interface address');
   for (const k of ['sandboxIssuer', 'productionIssuer'] as const) {

@@ -11,6 +11,7 @@ import { TokenIssuer } from './core/token-issuer.js';
 import { buildApp, type BuildAppOptions } from './http/app.js';
 import type { AppContext } from './http/context.js';
 import { loadServerKey } from './server-key.js';
+import { createWebhookModule, type WebhookModule, type WebhookModuleOptions } from './webhooks/index.js';
 import { openStore, sqlitePathOf } from './storage/open-store.js';
 import { ENVIRONMENTS, type Environment, type Store } from './storage/types.js';
 
@@ -19,6 +20,8 @@ export interface RunningServer {
   hasher: SecretHasher;
   apps: Record<Environment, FastifyInstance>;
   metrics: Metrics;
+  /** The Webhook API's delivery worker and publisher (started here, stopped by close). */
+  webhooks: WebhookModule;
   /** Base URL each environment answers at (its issuer). */
   urls: Record<Environment, string>;
   /** Readiness off, stop accepting, let in-flight requests finish (bounded), close the store. */
@@ -33,6 +36,8 @@ export interface StartOptions {
   plugins?: BuildAppOptions['plugins'];
   /** Build the apps without binding ports (fastify.inject tests). */
   listen?: boolean;
+  /** Webhook delivery wiring for tests: a manual scheduler, a fixed jitter, a short backoff. */
+  webhooks?: Pick<WebhookModuleOptions, 'scheduler' | 'deliver' | 'backoff' | 'random'>;
 }
 
 /** Wires the store, the key, the limiter and one app per environment, and binds both listeners. */
@@ -61,6 +66,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     clock,
     lifetimes: { accessTokenTtl: config.accessTokenTtl, refreshTokenTtl: config.refreshTokenTtl, refreshTokenIdleTtl: config.refreshTokenIdleTtl },
   });
+  const webhooks = createWebhookModule({ store, clock, hasher, config, logger: options.logger, ...options.webhooks });
+  if (config.dangerouslyAllowAnyWebhookTarget) {
+    options.logger?.warn('dangerouslyAllowAnyWebhookTarget is ON: webhooks may target http, loopback and private addresses (SSRF)');
+  }
   const lifecycle = { draining: false };
   const urls = {} as Record<Environment, string>;
   const apps = {} as Record<Environment, FastifyInstance>;
@@ -79,7 +88,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       issuer: () => configured ?? urls[environment],
       lifecycle,
     };
-    apps[environment] = await buildApp(ctx, { logger: options.logger?.child({ environment }), plugins: options.plugins });
+    apps[environment] = await buildApp(ctx, { logger: options.logger?.child({ environment }), plugins: [webhooks.plugin, ...(options.plugins ?? [])] });
   }
 
   if (options.listen ?? true) {
@@ -96,6 +105,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     urls.production = 'http://production.test';
   }
 
+  webhooks.worker.start();
   const purge = setInterval(() => void purgeExpiredTokens(store, clock, options.logger), config.purgeIntervalSeconds * 1000);
   purge.unref();
 
@@ -105,6 +115,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     hasher,
     apps,
     metrics,
+    webhooks,
     urls,
     close() {
       closing ??= (async () => {
@@ -116,6 +127,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         await Promise.race([drain, grace]);
         // Any socket still open after the grace period is cut, so the process can exit.
         for (const e of ENVIRONMENTS) apps[e].server.closeAllConnections();
+        // Deliveries in flight are aborted and stay pending: the next start (or another node) sends them.
+        await webhooks.worker.stop();
         if (!options.store) await store.close();
       })();
       return closing;

@@ -23,6 +23,7 @@ interface ServeFlags {
   workers?: string;
   clientFailuresPerMinute?: string;
   ipFailuresPerMinute?: string;
+  dangerouslyAllowAnyWebhookTarget?: boolean;
 }
 
 /** `serve`: both environments, each on its own port; SIGTERM drains and exits 0. */
@@ -45,6 +46,7 @@ export function registerServe(program: Command): void {
     .option('--workers <n>', 'worker processes sharing the ports (node:cluster)')
     .option('--client-failures-per-minute <n>', 'failed authentications allowed per (client_id, IP) per minute (30)')
     .option('--ip-failures-per-minute <n>', 'failed authentications allowed per IP per minute (300)')
+    .option('--dangerously-allow-any-webhook-target', 'DANGEROUS: let webhooks target http, loopback and private addresses (SSRF)')
     .action(async (flags: ServeFlags) => {
       let config: Config;
       try {
@@ -131,6 +133,7 @@ function flagsToConfig(f: ServeFlags): Partial<Config> {
     workers: num(f.workers),
     clientFailuresPerMinute: num(f.clientFailuresPerMinute),
     ipFailuresPerMinute: num(f.ipFailuresPerMinute),
+    dangerouslyAllowAnyWebhookTarget: f.dangerouslyAllowAnyWebhookTarget,
   };
   for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
   return out as Partial<Config>;

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 
 /**
  * Keyed hashing of machine-generated secrets and tokens (RFC 6819 §5.1.4.1.3): the database holds only
@@ -19,6 +19,15 @@ export class SecretHasher {
   /** Hex digest (64 characters) used as the stored value and the lookup key. */
   hash(purpose: HashPurpose, value: string): string {
     return createHmac('sha256', this.#key).update(purpose).update('\0').update(value).digest('hex');
+  }
+
+  /**
+   * An independent key for another use of the same key material (HKDF-SHA-256, RFC 5869), such as
+   * encrypting webhook signing secrets. Different `info` values give unrelated keys; the server key itself
+   * never leaves this object.
+   */
+  deriveKey(info: string, length = 32): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.#key, 'mypos-auth', info, length));
   }
 
   /** Constant-time comparison of a presented value against a stored digest. */

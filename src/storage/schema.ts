@@ -50,9 +50,56 @@ export interface AuthFailuresTable {
   count: number;
 }
 
+export interface WebhooksTable {
+  id: string;
+  owner: string;
+  environment: string;
+  payload_url: string;
+  secret_ciphertext: string;
+  is_active: number;
+  created_at: number;
+  updated_at: number;
+  deleted_at: number | null;
+  lease_owner: string | null;
+  lease_until: number | null;
+}
+
+export interface SubscriptionsTable {
+  id: string;
+  owner: string;
+  environment: string;
+  webhook_id: string;
+  event_id: string;
+  filter: string | null;
+  created_at: number;
+  deleted_at: number | null;
+}
+
+export interface NotificationsTable {
+  id: string;
+  owner: string;
+  environment: string;
+  webhook_id: string;
+  subscription_id: string | null;
+  event: string;
+  payload: string;
+  url: string;
+  status: string;
+  attempts: number;
+  created_at: number;
+  next_attempt_at: number;
+  give_up_at: number;
+  sent_at: number | null;
+  response_code: number | null;
+  last_error: string | null;
+}
+
 export interface Database {
   clients: ClientsTable;
   tokens: TokensTable;
   auth_failures: AuthFailuresTable;
   authorization_codes: AuthorizationCodesTable;
+  webhooks: WebhooksTable;
+  subscriptions: SubscriptionsTable;
+  notifications: NotificationsTable;
 }

@@ -146,6 +146,7 @@ export interface Store {
   readonly failures: FailureCounterRepository;
   readonly codes: AuthorizationCodeRepository;
   poolStats(): PoolStats | undefined;
+  readonly webhooks: WebhookRepository;
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -156,4 +157,122 @@ export class StorageUnavailableError extends Error {
   constructor(cause: unknown) {
     super('storage unavailable', { cause });
   }
+}
+
+// ---- Webhook API (src/webhooks/) ----
+
+/** Whose webhooks: a merchant (or the built-in operator account) in one environment. */
+export interface WebhookOwner {
+  owner: string;
+  environment: Environment;
+}
+
+export interface WebhookRecord extends WebhookOwner {
+  id: string;
+  payloadUrl: string;
+  /** The signing secret, AES-256-GCM encrypted (it must be usable to sign, so it cannot be a one-way hash). */
+  secretCiphertext: string;
+  isActive: boolean;
+  createdAt: number;
+  updatedAt: number;
+  deletedAt: number | null;
+}
+
+export interface SubscriptionRecord extends WebhookOwner {
+  id: string;
+  webhookId: string;
+  eventId: string;
+  /** JSON text, e.g. `{"tids":["12345678"]}`; null for every event of that kind. */
+  filter: string | null;
+  createdAt: number;
+  deletedAt: number | null;
+}
+
+export type NotificationStatus = 'pending' | 'delivered' | 'failed' | 'cancelled';
+
+/** One event to deliver to one webhook: the outbox row, and afterwards the delivery log. */
+export interface NotificationRecord extends WebhookOwner {
+  id: string;
+  webhookId: string;
+  subscriptionId: string | null;
+  event: string;
+  /** The exact JSON body sent (and signed) on every attempt. */
+  payload: string;
+  /** Where it was (or will be) sent. */
+  url: string;
+  status: NotificationStatus;
+  attempts: number;
+  createdAt: number;
+  nextAttemptAt: number;
+  /** After this, a failing notification is given up (myPOS: retries for up to 3 days). */
+  giveUpAt: number;
+  sentAt: number | null;
+  responseCode: number | null;
+  lastError: string | null;
+}
+
+export interface PageRequest {
+  offset: number;
+  limit: number;
+}
+
+export interface PageOf<T> {
+  items: T[];
+  total: number;
+}
+
+export interface AttemptResult {
+  status: NotificationStatus;
+  sentAt: number;
+  responseCode: number | null;
+  lastError: string | null;
+  nextAttemptAt: number;
+  url: string;
+}
+
+export interface WebhookRepository {
+  createWebhook(w: WebhookRecord): Promise<void>;
+  /** A webhook of this owner, deleted ones included (they show `deleted_on`). */
+  findWebhook(o: WebhookOwner, id: string): Promise<WebhookRecord | undefined>;
+  /** Live (not deleted) webhooks, oldest first. */
+  listWebhooks(o: WebhookOwner, page: PageRequest): Promise<PageOf<WebhookRecord>>;
+  /** Changes a live webhook; false when there is none of this owner. */
+  updateWebhook(
+    o: WebhookOwner,
+    id: string,
+    changes: { payloadUrl?: string; secretCiphertext?: string; isActive?: boolean },
+    now: number,
+  ): Promise<boolean>;
+  /** Soft-deletes a live webhook, its subscriptions, and cancels its pending notifications, in one transaction. */
+  deleteWebhook(o: WebhookOwner, id: string, now: number): Promise<boolean>;
+
+  createSubscription(s: SubscriptionRecord): Promise<void>;
+  /** A live subscription with its webhook. */
+  findSubscription(o: WebhookOwner, id: string): Promise<{ subscription: SubscriptionRecord; webhook: WebhookRecord } | undefined>;
+  listSubscriptions(o: WebhookOwner, page: PageRequest): Promise<PageOf<{ subscription: SubscriptionRecord; webhook: WebhookRecord }>>;
+  updateSubscription(o: WebhookOwner, id: string, changes: { webhookId: string; eventId: string; filter: string | null }): Promise<boolean>;
+  deleteSubscription(o: WebhookOwner, id: string, now: number): Promise<boolean>;
+  /** Live subscriptions to one event, with their live, active webhooks (for publishing). */
+  subscribersOf(o: WebhookOwner, eventId: string): Promise<Array<{ subscription: SubscriptionRecord; webhook: WebhookRecord }>>;
+
+  enqueue(notifications: NotificationRecord[]): Promise<void>;
+  listNotifications(o: WebhookOwner, page: PageRequest): Promise<PageOf<NotificationRecord>>;
+  findNotification(o: WebhookOwner, id: string): Promise<NotificationRecord | undefined>;
+  /** Deletes at most `limit` finished (not pending) notifications created before `before`; returns how many went. */
+  purgeNotifications(before: number, limit: number): Promise<number>;
+
+  // ---- the delivery worker ----
+  /** Ids of live, active webhooks with a due notification and no unexpired delivery lease, most overdue first. */
+  dueWebhooks(now: number, limit: number, exclude: readonly string[]): Promise<string[]>;
+  /**
+   * Takes the webhook's delivery lease until `leaseUntil` if nobody holds an unexpired one: one conditional
+   * UPDATE, so of several processes racing for one webhook exactly one wins.
+   */
+  claimWebhook(webhookId: string, leaseOwner: string, now: number, leaseUntil: number): Promise<boolean>;
+  /** The most overdue pending notification of a webhook, with the webhook. */
+  nextDue(webhookId: string, now: number): Promise<{ notification: NotificationRecord; webhook: WebhookRecord } | undefined>;
+  /** Records one attempt and gives the lease back, in one transaction. */
+  finishAttempt(notificationId: string, webhookId: string, leaseOwner: string, result: AttemptResult): Promise<void>;
+  /** Gives a lease back without recording an attempt (nothing due, or shutdown mid-flight). */
+  releaseWebhook(webhookId: string, leaseOwner: string): Promise<void>;
 }

@@ -5,6 +5,7 @@ import { KyselyClientRepository } from '../repositories/clients.js';
 import { KyselyAuthorizationCodeRepository } from '../repositories/codes.js';
 import { KyselyFailureCounterRepository } from '../repositories/failures.js';
 import { KyselyTokenRepository } from '../repositories/tokens.js';
+import { KyselyWebhookRepository } from '../repositories/webhooks.js';
 import type { Store } from '../types.js';
 import { newMigrator, pendingMigrations, runMigrations, UnmigratedDatabaseError } from '../migrate.js';
 import { postgresMigrations } from './migrations/index.js';
@@ -62,6 +63,7 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
     failures: new KyselyFailureCounterRepository(db),
     codes: new KyselyAuthorizationCodeRepository(db),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    webhooks: new KyselyWebhookRepository(db),
     async ping() {
       await pool.query('select 1');
     },

@@ -5,6 +5,7 @@ import { Kysely, SqliteDialect } from 'kysely';
 import type { Database } from '../schema.js';
 import { KyselyAuthorizationCodeRepository } from '../repositories/codes.js';
 import { KyselyFailureCounterRepository } from '../repositories/failures.js';
+import { KyselyWebhookRepository } from '../repositories/webhooks.js';
 import type { Store } from '../types.js';
 import { newMigrator, runMigrations } from '../migrate.js';
 import { SqliteClientRepository, SqliteHotPath, SqliteTokenRepository } from './fast-path.js';
@@ -41,6 +42,7 @@ export async function openSqliteStore(options: SqliteOptions): Promise<Store> {
     failures: new KyselyFailureCounterRepository(db),
     codes: new KyselyAuthorizationCodeRepository(db),
     poolStats: () => undefined,
+    webhooks: new KyselyWebhookRepository(db),
     async ping() {
       sqlite.prepare('select 1').get();
     },

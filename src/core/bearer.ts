@@ -1,0 +1,127 @@
+import type { Environment } from '../storage/types.js';
+import type { Clock } from './clock.js';
+import { InsufficientScopeError, InvalidRequestError, InvalidTokenError, OAuthError } from './errors.js';
+import { findToken, isActive, type TokenLookupDeps } from './token-lookup.js';
+
+/**
+ * RFC 6750 bearer-token checks for a resource server, with no I/O of their own: parse the Authorization
+ * header, ask a TokenValidator about the token, check the scope. Every failure is an OAuthError carrying the
+ * exact `WWW-Authenticate` challenge of RFC 6750 §3.
+ */
+
+/** What a resource server knows about the caller once the token checked out. */
+export interface BearerPrincipal {
+  clientId: string;
+  scopes: string[];
+  expiresAt: number;
+}
+
+/** The verdict on a presented token: active with its grant, or inactive and why (expiry is reported apart, §3.1). */
+export type TokenCheck = ({ active: true } & BearerPrincipal) | { active: false; reason: 'expired' | 'invalid' };
+
+/** Where a token is checked: the store in process, or an introspection endpoint for a server running apart. */
+export interface TokenValidator {
+  validate(token: string): Promise<TokenCheck>;
+}
+
+export interface BearerOptions {
+  validator: TokenValidator;
+  /** The scope every request must carry (403 insufficient_scope otherwise); none: any active token passes. */
+  requiredScope?: string;
+  /** The protection space named in challenges (RFC 6750 §3). Default "api". */
+  realm?: string;
+}
+
+// RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+
+/**
+ * The token of an `Authorization: Bearer <token>` header; undefined when no header was sent. The scheme is
+ * case-insensitive (RFC 7235 §2.1). Another scheme (Basic, …) is treated as no bearer token at all, so it
+ * gets the bare challenge; `Bearer` with nothing, with two words, or with characters outside b64token is
+ * malformed (§3.1 invalid_request).
+ */
+export function parseBearerHeader(header: string | undefined, realm = 'api'): string | undefined {
+  if (header === undefined) return undefined;
+  const value = header.trim();
+  const match = /^(\S+)(\s[\s\S]*)?$/.exec(value);
+  if (!match || match[1]!.toLowerCase() !== 'bearer') return undefined;
+  // RFC 7235 §2.1: 1*SP between scheme and credentials; any other whitespace makes the token malformed.
+  const token = (match[2] ?? '').replace(/^ +/, '');
+  if (!B64TOKEN.test(token)) throw malformed(realm);
+  return token;
+}
+
+/** RFC 6750 §3: the challenge text, attributes quoted; nothing in it ever comes from the request. */
+export function bearerChallenge(realm: string, attrs: Record<string, string> = {}): string {
+  const parts = [`realm="${realm}"`, ...Object.entries(attrs).map(([k, v]) => `${k}="${v}"`)];
+  return `Bearer ${parts.join(', ')}`;
+}
+
+/**
+ * The plain-function form of the check: header in, principal out, or an OAuthError with the exact status,
+ * body and challenge. Used by the Fastify hook (http/bearer-auth.ts) and usable by any other server.
+ */
+export async function authenticateBearer(header: string | undefined, options: BearerOptions): Promise<BearerPrincipal> {
+  const realm = options.realm ?? 'api';
+  const token = parseBearerHeader(header, realm);
+  // §3.1: a request without any authentication information gets a challenge with no error code.
+  if (token === undefined) throw new MissingTokenError(realm);
+  const check = await options.validator.validate(token);
+  if (!check.active) {
+    const err =
+      check.reason === 'expired' ? new InvalidTokenError('The access token expired') : new InvalidTokenError('The access token is not valid');
+    err.headers['WWW-Authenticate'] = bearerChallenge(
+      realm,
+      check.reason === 'expired' ? { error: 'invalid_token', error_description: 'The access token expired' } : { error: 'invalid_token' },
+    );
+    throw err;
+  }
+  const required = options.requiredScope;
+  if (required !== undefined && !check.scopes.includes(required)) {
+    const err = new InsufficientScopeError(required);
+    err.headers['WWW-Authenticate'] = bearerChallenge(realm, { error: 'insufficient_scope', scope: required });
+    throw err;
+  }
+  return { clientId: check.clientId, scopes: check.scopes, expiresAt: check.expiresAt };
+}
+
+/** RFC 6750 §3.1: no credentials at all. 401 with a bare challenge; the body names no error code either. */
+export class MissingTokenError extends OAuthError {
+  readonly error = 'unauthorized';
+  readonly status = 401;
+  constructor(realm: string) {
+    super('An access token is required');
+    this.headers['WWW-Authenticate'] = bearerChallenge(realm);
+  }
+
+  override body(): Record<string, string> {
+    return { error_description: this.description! };
+  }
+}
+
+function malformed(realm: string): InvalidRequestError {
+  const err = new InvalidRequestError('Malformed Authorization header; expected "Bearer <token>"');
+  err.headers['WWW-Authenticate'] = bearerChallenge(realm, { error: 'invalid_request' });
+  return err;
+}
+
+/**
+ * Checks tokens against the store in this process: every request reads the token's row, so a revocation
+ * is seen by the very next request. Only access tokens pass; a token of the other environment is unknown.
+ */
+export class StoreTokenValidator implements TokenValidator {
+  constructor(
+    private readonly deps: TokenLookupDeps & { clock: Clock },
+    private readonly environment: Environment,
+  ) {}
+
+  async validate(token: string): Promise<TokenCheck> {
+    const record = await findToken(this.deps, this.environment, token);
+    if (!record || record.kind !== 'access' || record.revokedAt !== null) return { active: false, reason: 'invalid' };
+    if (!isActive(record, this.deps.clock.now())) return { active: false, reason: 'expired' };
+    return { active: true, clientId: record.clientId, scopes: splitScope(record.scope), expiresAt: record.expiresAt };
+  }
+}
+
+export const splitScope = (scope: string): string[] => (scope === '' ? [] : scope.split(' '));

@@ -1,0 +1,412 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, NotificationsTable, SubscriptionsTable, WebhooksTable } from '../schema.js';
+import type {
+  AttemptResult,
+  Environment,
+  NotificationRecord,
+  NotificationStatus,
+  PageOf,
+  PageRequest,
+  SubscriptionRecord,
+  WebhookOwner,
+  WebhookRecord,
+  WebhookRepository,
+} from '../types.js';
+
+/** Webhooks, subscriptions and the notification outbox over Kysely; the same queries run on SQLite and PostgreSQL. */
+export class KyselyWebhookRepository implements WebhookRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async createWebhook(w: WebhookRecord): Promise<void> {
+    await this.db
+      .insertInto('webhooks')
+      .values({
+        id: w.id,
+        owner: w.owner,
+        environment: w.environment,
+        payload_url: w.payloadUrl,
+        secret_ciphertext: w.secretCiphertext,
+        is_active: w.isActive ? 1 : 0,
+        created_at: w.createdAt,
+        updated_at: w.updatedAt,
+        deleted_at: w.deletedAt,
+        lease_owner: null,
+        lease_until: null,
+      })
+      .execute();
+  }
+
+  async findWebhook(o: WebhookOwner, id: string): Promise<WebhookRecord | undefined> {
+    const row = await this.db
+      .selectFrom('webhooks')
+      .selectAll()
+      .where('id', '=', id)
+      .where('owner', '=', o.owner)
+      .where('environment', '=', o.environment)
+      .executeTakeFirst();
+    return row && toWebhook(row);
+  }
+
+  async listWebhooks(o: WebhookOwner, page: PageRequest): Promise<PageOf<WebhookRecord>> {
+    const base = this.db
+      .selectFrom('webhooks')
+      .where('owner', '=', o.owner)
+      .where('environment', '=', o.environment)
+      .where('deleted_at', 'is', null);
+    const [rows, count] = await Promise.all([
+      base.selectAll().orderBy('created_at').orderBy('id').offset(page.offset).limit(page.limit).execute(),
+      base.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow(),
+    ]);
+    return { items: rows.map(toWebhook), total: Number(count.n) };
+  }
+
+  async updateWebhook(
+    o: WebhookOwner,
+    id: string,
+    changes: { payloadUrl?: string; secretCiphertext?: string; isActive?: boolean },
+    now: number,
+  ): Promise<boolean> {
+    const set: Partial<WebhooksTable> = { updated_at: now };
+    if (changes.payloadUrl !== undefined) set.payload_url = changes.payloadUrl;
+    if (changes.secretCiphertext !== undefined) set.secret_ciphertext = changes.secretCiphertext;
+    if (changes.isActive !== undefined) set.is_active = changes.isActive ? 1 : 0;
+    const res = await this.db
+      .updateTable('webhooks')
+      .set(set)
+      .where('id', '=', id)
+      .where('owner', '=', o.owner)
+      .where('environment', '=', o.environment)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
+  async deleteWebhook(o: WebhookOwner, id: string, now: number): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const res = await trx
+        .updateTable('webhooks')
+        .set({ deleted_at: now, is_active: 0, updated_at: now })
+        .where('id', '=', id)
+        .where('owner', '=', o.owner)
+        .where('environment', '=', o.environment)
+        .where('deleted_at', 'is', null)
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) !== 1) return false;
+      await trx.updateTable('subscriptions').set({ deleted_at: now }).where('webhook_id', '=', id).where('deleted_at', 'is', null).execute();
+      await trx.updateTable('notifications').set({ status: 'cancelled' }).where('webhook_id', '=', id).where('status', '=', 'pending').execute();
+      return true;
+    });
+  }
+
+  async createSubscription(s: SubscriptionRecord): Promise<void> {
+    await this.db
+      .insertInto('subscriptions')
+      .values({
+        id: s.id,
+        owner: s.owner,
+        environment: s.environment,
+        webhook_id: s.webhookId,
+        event_id: s.eventId,
+        filter: s.filter,
+        created_at: s.createdAt,
+        deleted_at: s.deletedAt,
+      })
+      .execute();
+  }
+
+  #subscriptionsWithHooks(o: WebhookOwner) {
+    return this.db
+      .selectFrom('subscriptions as s')
+      .innerJoin('webhooks as w', 'w.id', 's.webhook_id')
+      .where('s.owner', '=', o.owner)
+      .where('s.environment', '=', o.environment)
+      .where('s.deleted_at', 'is', null);
+  }
+
+  async findSubscription(o: WebhookOwner, id: string) {
+    const row = await this.#subscriptionsWithHooks(o).selectAll('s').select(WEBHOOK_COLUMNS).where('s.id', '=', id).executeTakeFirst();
+    return row && splitJoined(row);
+  }
+
+  async listSubscriptions(o: WebhookOwner, page: PageRequest) {
+    const [rows, count] = await Promise.all([
+      this.#subscriptionsWithHooks(o)
+        .selectAll('s')
+        .select(WEBHOOK_COLUMNS)
+        .orderBy('s.created_at')
+        .orderBy('s.id')
+        .offset(page.offset)
+        .limit(page.limit)
+        .execute(),
+      this.#subscriptionsWithHooks(o)
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .executeTakeFirstOrThrow(),
+    ]);
+    return { items: rows.map(splitJoined), total: Number(count.n) };
+  }
+
+  async updateSubscription(o: WebhookOwner, id: string, changes: { webhookId: string; eventId: string; filter: string | null }): Promise<boolean> {
+    const res = await this.db
+      .updateTable('subscriptions')
+      .set({ webhook_id: changes.webhookId, event_id: changes.eventId, filter: changes.filter })
+      .where('id', '=', id)
+      .where('owner', '=', o.owner)
+      .where('environment', '=', o.environment)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
+  async deleteSubscription(o: WebhookOwner, id: string, now: number): Promise<boolean> {
+    const res = await this.db
+      .updateTable('subscriptions')
+      .set({ deleted_at: now })
+      .where('id', '=', id)
+      .where('owner', '=', o.owner)
+      .where('environment', '=', o.environment)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
+  async subscribersOf(o: WebhookOwner, eventId: string) {
+    const rows = await this.#subscriptionsWithHooks(o)
+      .selectAll('s')
+      .select(WEBHOOK_COLUMNS)
+      .where('s.event_id', '=', eventId)
+      .where('w.deleted_at', 'is', null)
+      .where('w.is_active', '=', 1)
+      .orderBy('s.created_at')
+      .execute();
+    return rows.map(splitJoined);
+  }
+
+  async enqueue(notifications: NotificationRecord[]): Promise<void> {
+    if (notifications.length === 0) return;
+    await this.db
+      .insertInto('notifications')
+      .values(
+        notifications.map((n) => ({
+          id: n.id,
+          owner: n.owner,
+          environment: n.environment,
+          webhook_id: n.webhookId,
+          subscription_id: n.subscriptionId,
+          event: n.event,
+          payload: n.payload,
+          url: n.url,
+          status: n.status,
+          attempts: n.attempts,
+          created_at: n.createdAt,
+          next_attempt_at: n.nextAttemptAt,
+          give_up_at: n.giveUpAt,
+          sent_at: n.sentAt,
+          response_code: n.responseCode,
+          last_error: n.lastError,
+        })),
+      )
+      .execute();
+  }
+
+  async listNotifications(o: WebhookOwner, page: PageRequest): Promise<PageOf<NotificationRecord>> {
+    const base = this.db.selectFrom('notifications').where('owner', '=', o.owner).where('environment', '=', o.environment);
+    const [rows, count] = await Promise.all([
+      base.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').offset(page.offset).limit(page.limit).execute(),
+      base.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow(),
+    ]);
+    return { items: rows.map(toNotification), total: Number(count.n) };
+  }
+
+  async findNotification(o: WebhookOwner, id: string): Promise<NotificationRecord | undefined> {
+    const row = await this.db
+      .selectFrom('notifications')
+      .selectAll()
+      .where('id', '=', id)
+      .where('owner', '=', o.owner)
+      .where('environment', '=', o.environment)
+      .executeTakeFirst();
+    return row && toNotification(row);
+  }
+
+  async purgeNotifications(before: number, limit: number): Promise<number> {
+    // Bounded batch, as for tokens: a subquery picks at most `limit` rows.
+    const res = await this.db
+      .deleteFrom('notifications')
+      .where('id', 'in', (eb) =>
+        eb.selectFrom('notifications').select('id').where('status', '!=', 'pending').where('created_at', '<', before).limit(limit),
+      )
+      .executeTakeFirst();
+    return Number(res.numDeletedRows);
+  }
+
+  async dueWebhooks(now: number, limit: number, exclude: readonly string[]): Promise<string[]> {
+    let q = this.db
+      .selectFrom('notifications as n')
+      .innerJoin('webhooks as w', 'w.id', 'n.webhook_id')
+      .select('n.webhook_id')
+      .select((eb) => eb.fn.min('n.next_attempt_at').as('due'))
+      .where('n.status', '=', 'pending')
+      .where('n.next_attempt_at', '<=', now)
+      .where('w.deleted_at', 'is', null)
+      .where('w.is_active', '=', 1)
+      .where((eb) => eb.or([eb('w.lease_until', 'is', null), eb('w.lease_until', '<=', now)]));
+    if (exclude.length > 0) q = q.where('n.webhook_id', 'not in', [...exclude]);
+    const rows = await q.groupBy('n.webhook_id').orderBy('due').limit(limit).execute();
+    return rows.map((r) => r.webhook_id);
+  }
+
+  async claimWebhook(webhookId: string, leaseOwner: string, now: number, leaseUntil: number): Promise<boolean> {
+    // One conditional UPDATE: on PostgreSQL a racing second updater re-checks the WHERE after the first
+    // commits and matches nothing; on SQLite writes are serialized. Either way one process wins.
+    const res = await this.db
+      .updateTable('webhooks')
+      .set({ lease_owner: leaseOwner, lease_until: leaseUntil })
+      .where('id', '=', webhookId)
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
+  async nextDue(webhookId: string, now: number) {
+    const row = await this.db
+      .selectFrom('notifications as n')
+      .innerJoin('webhooks as w', 'w.id', 'n.webhook_id')
+      .selectAll('n')
+      .select(WEBHOOK_COLUMNS)
+      .where('n.webhook_id', '=', webhookId)
+      .where('n.status', '=', 'pending')
+      .where('n.next_attempt_at', '<=', now)
+      .orderBy('n.next_attempt_at')
+      .orderBy('n.created_at')
+      .limit(1)
+      .executeTakeFirst();
+    return row && { notification: toNotification(row), webhook: webhookOf(row) };
+  }
+
+  async finishAttempt(notificationId: string, webhookId: string, leaseOwner: string, r: AttemptResult): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('notifications')
+        .set((eb) => ({
+          attempts: eb('attempts', '+', 1),
+          status: r.status,
+          sent_at: r.sentAt,
+          response_code: r.responseCode,
+          last_error: r.lastError,
+          next_attempt_at: r.nextAttemptAt,
+          url: r.url,
+        }))
+        .where('id', '=', notificationId)
+        // A webhook deleted meanwhile cancelled this row; the attempt does not revive it.
+        .where('status', '=', 'pending')
+        .execute();
+      await trx
+        .updateTable('webhooks')
+        .set({ lease_owner: null, lease_until: null })
+        .where('id', '=', webhookId)
+        .where('lease_owner', '=', leaseOwner)
+        .execute();
+    });
+  }
+
+  async releaseWebhook(webhookId: string, leaseOwner: string): Promise<void> {
+    await this.db
+      .updateTable('webhooks')
+      .set({ lease_owner: null, lease_until: null })
+      .where('id', '=', webhookId)
+      .where('lease_owner', '=', leaseOwner)
+      .execute();
+  }
+}
+
+// The webhook half of a join, aliased so it does not collide with the subscription's or notification's columns.
+const WEBHOOK_COLUMNS = [
+  'w.id as w_id',
+  'w.owner as w_owner',
+  'w.environment as w_environment',
+  'w.payload_url as w_payload_url',
+  'w.secret_ciphertext as w_secret_ciphertext',
+  'w.is_active as w_is_active',
+  'w.created_at as w_created_at',
+  'w.updated_at as w_updated_at',
+  'w.deleted_at as w_deleted_at',
+] as const;
+
+type JoinedWebhook = {
+  w_id: string;
+  w_owner: string;
+  w_environment: string;
+  w_payload_url: string;
+  w_secret_ciphertext: string;
+  w_is_active: number;
+  w_created_at: number;
+  w_updated_at: number;
+  w_deleted_at: number | null;
+};
+
+function splitJoined(row: Selectable<SubscriptionsTable> & JoinedWebhook): { subscription: SubscriptionRecord; webhook: WebhookRecord } {
+  return {
+    subscription: {
+      id: row.id,
+      owner: row.owner,
+      environment: row.environment as Environment,
+      webhookId: row.webhook_id,
+      eventId: row.event_id,
+      filter: row.filter,
+      createdAt: Number(row.created_at),
+      deletedAt: row.deleted_at === null ? null : Number(row.deleted_at),
+    },
+    webhook: webhookOf(row),
+  };
+}
+
+function webhookOf(row: JoinedWebhook): WebhookRecord {
+  return toWebhook({
+      id: row.w_id,
+      owner: row.w_owner,
+      environment: row.w_environment,
+      payload_url: row.w_payload_url,
+      secret_ciphertext: row.w_secret_ciphertext,
+      is_active: row.w_is_active,
+      created_at: row.w_created_at,
+      updated_at: row.w_updated_at,
+      deleted_at: row.w_deleted_at,
+      lease_owner: null,
+      lease_until: null,
+    });
+}
+
+function toWebhook(r: Selectable<WebhooksTable>): WebhookRecord {
+  return {
+    id: r.id,
+    owner: r.owner,
+    environment: r.environment as Environment,
+    payloadUrl: r.payload_url,
+    secretCiphertext: r.secret_ciphertext,
+    isActive: Number(r.is_active) === 1,
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+    deletedAt: r.deleted_at === null ? null : Number(r.deleted_at),
+  };
+}
+
+function toNotification(r: Selectable<NotificationsTable>): NotificationRecord {
+  return {
+    id: r.id,
+    owner: r.owner,
+    environment: r.environment as Environment,
+    webhookId: r.webhook_id,
+    subscriptionId: r.subscription_id,
+    event: r.event,
+    payload: r.payload,
+    url: r.url,
+    status: r.status as NotificationStatus,
+    attempts: Number(r.attempts),
+    createdAt: Number(r.created_at),
+    nextAttemptAt: Number(r.next_attempt_at),
+    giveUpAt: Number(r.give_up_at),
+    sentAt: r.sent_at === null ? null : Number(r.sent_at),
+    responseCode: r.response_code === null ? null : Number(r.response_code),
+    lastError: r.last_error,
+  };
+}

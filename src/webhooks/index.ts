@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import { bearerChallenge, StoreTokenValidator } from '../core/bearer.js';
+import type { Clock } from '../core/clock.js';
+import { InvalidTokenError } from '../core/errors.js';
+import type { SecretHasher } from '../core/secret-hasher.js';
+import { bearerAuthPlugin } from '../http/bearer-auth.js';
+import type { AppContext } from '../http/context.js';
+import type { Environment, Store, WebhookOwner } from '../storage/types.js';
+import type { WebhookApiContext } from './context.js';
+import { httpDeliverer, type Deliverer } from './delivery.js';
+import { findEvent } from './events.js';
+import { ownerOf } from './owner.js';
+import { httpDate } from './present.js';
+import { registerEventRoutes } from './routes/events.js';
+import { registerNotificationRoutes } from './routes/notifications.js';
+import { newNotification, registerSubscriptionRoutes } from './routes/subscriptions.js';
+import { registerWebhookRoutes } from './routes/webhooks.js';
+import { SecretBox } from './secret-box.js';
+import { targetPolicy } from './target-policy.js';
+import { DeliveryWorker, timerScheduler, type Backoff, type Scheduler } from './worker.js';
+
+export interface WebhookModuleOptions {
+  store: Store;
+  clock: Clock;
+  hasher: SecretHasher;
+  config: Config;
+  logger?: Logger;
+  /** How the worker wakes up (tests pass `manualScheduler` and drive `worker.runDue()`). */
+  scheduler?: Scheduler;
+  deliver?: Deliverer;
+  backoff?: Backoff;
+  random?: () => number;
+}
+
+export interface WebhookModule {
+  /** Registers `/v1/…` on an environment's app (startServer always includes it). */
+  plugin(app: FastifyInstance, ctx: AppContext): Promise<void>;
+  worker: DeliveryWorker;
+  /**
+   * Queues `event` for every subscription of this merchant and environment whose filter matches `tid`; the
+   * entry point for whatever produces real events. Returns how many notifications were queued.
+   */
+  publish(owner: WebhookOwner, eventName: string, data: Record<string, unknown>, options?: { tid?: string }): Promise<number>;
+}
+
+/** The Webhook API and its delivery worker, wired from the server's store, clock and key. */
+export function createWebhookModule(options: WebhookModuleOptions): WebhookModule {
+  const { store, clock, config } = options;
+  // Webhook secrets are sealed under a key derived from the server key, never under the key itself.
+  const secrets = new SecretBox(options.hasher.deriveKey('webhook-secret-encryption v1'));
+  const policyFor = (e: Environment) => targetPolicy(e, config.dangerouslyAllowAnyWebhookTarget);
+  const worker = new DeliveryWorker({
+    repo: store.webhooks,
+    clock,
+    secrets,
+    deliver: options.deliver ?? httpDeliverer({ timeoutMs: config.webhookDeliveryTimeoutMs }),
+    policyFor,
+    maxConcurrency: config.webhookMaxConcurrency,
+    timeoutMs: config.webhookDeliveryTimeoutMs,
+    pollMs: config.webhookPollIntervalMs,
+    purgeMs: config.purgeIntervalSeconds * 1000,
+    scheduler: options.scheduler ?? timerScheduler,
+    backoff: options.backoff,
+    random: options.random,
+    logger: options.logger?.child({ component: 'webhook-worker' }),
+  });
+
+  async function plugin(app: FastifyInstance, ctx: AppContext): Promise<void> {
+    const api: WebhookApiContext = {
+      environment: ctx.environment,
+      repo: store.webhooks,
+      clock,
+      secrets,
+      policy: policyFor(ctx.environment),
+      kick: () => worker.kick(),
+    };
+    const validator = new StoreTokenValidator({ tokens: store.tokens, hasher: ctx.hasher, clock }, ctx.environment);
+    await app.register(bearerAuthPlugin, {
+      prefix: '/v1',
+      bearer: { validator, requiredScope: 'webhooks', realm: 'api' },
+      routes: (v1) => {
+        v1.decorateRequest('webhookOwner', null);
+        v1.addHook('onRequest', async (request) => {
+          // The credential behind the token decides the owner; one deleted since issuance has no more say.
+          const client = await store.clients.find(request.bearer!.clientId);
+          if (!client || client.environment !== ctx.environment) {
+            const err = new InvalidTokenError('The access token is not valid');
+            err.headers['WWW-Authenticate'] = bearerChallenge('api', { error: 'invalid_token' });
+            throw err;
+          }
+          request.webhookOwner = ownerOf(client, ctx.environment);
+        });
+        registerWebhookRoutes(v1, api);
+        registerEventRoutes(v1);
+        registerSubscriptionRoutes(v1, api);
+        registerNotificationRoutes(v1, api);
+      },
+    });
+  }
+
+  async function publish(owner: WebhookOwner, eventName: string, data: Record<string, unknown>, opts: { tid?: string } = {}) {
+    const event = findEvent(eventName);
+    if (!event) throw new Error(`Unknown event ${eventName}`);
+    const subscribers = await store.webhooks.subscribersOf(owner, event.id);
+    const now = clock.now();
+    const matching = subscribers.filter(({ subscription }) => {
+      if (subscription.filter === null) return true;
+      const tids = (JSON.parse(subscription.filter) as { tids?: string[] }).tids;
+      return !tids || (opts.tid !== undefined && tids.includes(opts.tid));
+    });
+    const rows = matching.map(({ subscription, webhook }) =>
+      newNotification({ clock }, subscription, webhook, event, { id: randomUUID(), event: event.name, created_on: httpDate(now), data }),
+    );
+    await store.webhooks.enqueue(rows);
+    if (rows.length > 0) worker.kick();
+    return rows.length;
+  }
+
+  return { plugin, worker, publish };
+}

@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../src/config.js';
+import { createClient } from '../../src/core/client-management.js';
+import { startServer, type RunningServer } from '../../src/server.js';
+import { verifySignature } from '../../src/webhooks/signature.js';
+import { sqliteBackend } from '../helpers/backends.js';
+import { startReceiver } from './helpers.js';
+
+/**
+ * The README walkthrough over real sockets, with the worker on its real timers: token → webhook →
+ * subscription → sandbox fake → a signed delivery the receiver verifies.
+ */
+describe('Webhook API › README walkthrough, end to end over HTTP', () => {
+  let server: RunningServer;
+  let cleanup: () => Promise<void>;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let client: { id: string; secret: string };
+
+  beforeAll(async () => {
+    const created = await sqliteBackend.create();
+    cleanup = created.cleanup;
+    const config = resolveConfig({ db: created.url, serverKey: 'c'.repeat(64), logLevel: 'silent', sandboxPort: 0, productionPort: 0, webhookPollIntervalMs: 50 });
+    server = await startServer(config, { store: created.store });
+    const made = await createClient(
+      { clients: created.store.clients, hasher: server.hasher, clock: { now: () => Math.floor(Date.now() / 1000) } },
+      { environment: 'sandbox', name: 'integrator', scopes: ['webhooks'] },
+    );
+    client = { id: made.client.id, secret: made.secret! };
+    receiver = await startReceiver();
+  });
+  afterAll(async () => {
+    await receiver.close();
+    await server.close();
+    await cleanup();
+  });
+
+  it('a client gets a token, registers a webhook, subscribes, fakes an event and receives it signed', async () => {
+    const base = server.urls.sandbox;
+    const tokenRes = await fetch(`${base}/oauth/token`, {
+      method: 'POST',
+      headers: { authorization: 'Basic ' + Buffer.from(`${client.id}:${client.secret}`).toString('base64'), 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials&scope=webhooks',
+    });
+    const { access_token } = (await tokenRes.json()) as { access_token: string };
+    const api = (path: string, body?: string) =>
+      fetch(`${base}/v1${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${access_token}`, ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+        body,
+      });
+
+    const hook = await api('/webhooks', `payload_url=${encodeURIComponent(receiver.url)}&secret=walkthrough-secret`);
+    expect(hook.status).toBe(201);
+    const sub = await api('/subscriptions', 'event_id=pos.payment.completed');
+    expect(sub.status).toBe(201);
+    const { id } = (await sub.json()) as { id: string };
+    const fake = await api(`/subscriptions/${id}/fake`);
+    expect(fake.status).toBe(202);
+
+    await receiver.waitFor(1);
+    const got = receiver.received[0]!;
+    expect(got.headers['x-mypos-event']).toBe('pos.payment.completed');
+    expect(verifySignature('walkthrough-secret', got.headers['x-mypos-signature'] as string, got.body, Math.floor(Date.now() / 1000))).toBe(true);
+  });
+});
