@@ -43,6 +43,8 @@ export interface Config {
   logLevel: string;
   /** Seconds between purges of expired tokens; each purge deletes in bounded batches. */
   purgeIntervalSeconds: number;
+  /** Seconds between writes of the in-memory usage counters (tokens issued, failed authentications). */
+  usageFlushSeconds: number;
   /** Create and print a demo sandbox client when the database has no clients (npm start). */
   demoClient: boolean;
 }
@@ -66,6 +68,7 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   trustProxy: false,
   logLevel: 'info',
   purgeIntervalSeconds: 300,
+  usageFlushSeconds: 5,
   demoClient: false,
 });
 
@@ -92,7 +95,7 @@ export function resolveConfig(partial: Record<string, unknown>): Config {
   port('sandboxPort');
   port('productionPort');
   for (const k of ['accessTokenTtl', 'refreshTokenTtl', 'clientFailuresPerMinute', 'ipFailuresPerMinute', 'bodyLimit',
-    'headersTimeoutMs', 'requestTimeoutMs', 'shutdownGraceMs', 'purgeIntervalSeconds'] as const) positive(k);
+    'headersTimeoutMs', 'requestTimeoutMs', 'shutdownGraceMs', 'purgeIntervalSeconds', 'usageFlushSeconds'] as const) positive(k);
   if (typeof c.db !== 'string' || c.db === '') problems.push('db must be a database URL (sqlite:PATH or postgres://…)');
   if (typeof c.host !== 'string' || c.host === '') problems.push('host must be an interface address');
   for (const k of ['sandboxIssuer', 'productionIssuer'] as const) {

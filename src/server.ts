@@ -9,12 +9,17 @@ import { TokenIssuer } from './core/token-issuer.js';
 import { buildApp, type BuildAppOptions } from './http/app.js';
 import type { AppContext } from './http/context.js';
 import { loadServerKey } from './server-key.js';
+import { accountPlugin } from './account/plugin.js';
+import { LoginThrottle } from './account/throttle.js';
+import { UsageRecorder } from './account/usage-recorder.js';
 import { openStore, sqlitePathOf } from './storage/open-store.js';
 import { ENVIRONMENTS, type Environment, type Store } from './storage/types.js';
 
 export interface RunningServer {
   store: Store;
   hasher: SecretHasher;
+  /** Token and failure counts waiting to be written; `flush()` writes them now (tests, shutdown). */
+  usage: UsageRecorder;
   apps: Record<Environment, FastifyInstance>;
   /** Base URL each environment answers at (its issuer). */
   urls: Record<Environment, string>;
@@ -41,9 +46,22 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     perClientPerMinute: config.clientFailuresPerMinute,
     perIpPerMinute: config.ipFailuresPerMinute,
   });
-  const authenticator = new ClientAuthenticator({ clients: store.clients, hasher, limiter, clock });
+  // Usage counters for the Web Account: counted in memory on the hot path, written in bulk by a timer.
+  const usage = new UsageRecorder({ usage: store.usage, audit: store.audit, clock });
+  const authenticator = new ClientAuthenticator({
+    clients: store.clients,
+    hasher,
+    limiter,
+    clock,
+    onFailure: (clientId, ip) => usage.failed(clientId, ip),
+  });
   const tokenIssuer = new TokenIssuer({
-    tokens: store.tokens,
+    tokens: {
+      async insert(token) {
+        await store.tokens.insert(token);
+        usage.issued(token.clientId, token.issuedAt);
+      },
+    },
     hasher,
     clock,
     lifetimes: { accessTokenTtl: config.accessTokenTtl, refreshTokenTtl: config.refreshTokenTtl },
@@ -51,6 +69,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const lifecycle = { draining: false };
   const urls = {} as Record<Environment, string>;
   const apps = {} as Record<Environment, FastifyInstance>;
+  const issuerOf = (environment: Environment) =>
+    (environment === 'sandbox' ? config.sandboxIssuer : config.productionIssuer) ?? urls[environment];
+  const account = accountPlugin({ throttle: new LoginThrottle() });
 
   for (const environment of ENVIRONMENTS) {
     const configured = environment === 'sandbox' ? config.sandboxIssuer : config.productionIssuer;
@@ -63,9 +84,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       authenticator,
       tokenIssuer,
       issuer: () => configured ?? urls[environment],
+      issuers: () => ({ sandbox: issuerOf('sandbox'), production: issuerOf('production') }),
       lifecycle,
     };
-    apps[environment] = await buildApp(ctx, { logger: options.logger?.child({ environment }), plugins: options.plugins });
+    apps[environment] = await buildApp(ctx, { logger: options.logger?.child({ environment }), plugins: [account, ...(options.plugins ?? [])] });
   }
 
   if (options.listen ?? true) {
@@ -84,22 +106,30 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
   const purge = setInterval(() => void purgeExpiredTokens(store, clock, options.logger), config.purgeIntervalSeconds * 1000);
   purge.unref();
+  const flushUsage = setInterval(
+    () => void usage.flush().catch((err) => options.logger?.warn({ err: { message: (err as Error).message } }, 'usage flush failed; will retry')),
+    config.usageFlushSeconds * 1000,
+  );
+  flushUsage.unref();
 
   let closing: Promise<void> | undefined;
   return {
     store,
     hasher,
+    usage,
     apps,
     urls,
     close() {
       closing ??= (async () => {
         lifecycle.draining = true;
         clearInterval(purge);
+        clearInterval(flushUsage);
         const drain = Promise.all(ENVIRONMENTS.map((e) => apps[e].close()));
         const grace = new Promise<void>((r) => setTimeout(r, config.shutdownGraceMs).unref());
         await Promise.race([drain, grace]);
         // Any socket still open after the grace period is cut, so the process can exit.
         for (const e of ENVIRONMENTS) apps[e].server.closeAllConnections();
+        await usage.flush({ force: true }).catch(() => {});
         if (!options.store) await store.close();
       })();
       return closing;
@@ -117,6 +147,10 @@ export async function purgeExpiredTokens(store: Store, clock: Clock, logger?: Lo
       const n = await store.tokens.purgeExpired(before, batch);
       total += n;
       if (n < batch) break;
+      await new Promise((r) => setImmediate(r));
+    }
+    // Web Account sessions past their absolute lifetime, in the same bounded way.
+    for (let i = 0; i < 1000 && (await store.sessions.purgeExpired(clock.now(), batch)) === batch; i++) {
       await new Promise((r) => setImmediate(r));
     }
   } catch (err) {

@@ -16,6 +16,8 @@ export interface AppContext {
   tokenIssuer: TokenIssuer;
   /** The issuer identifier of this environment (RFC 8414 §2), known once the listener is bound. */
   issuer: () => string;
+  /** The issuer of every environment (the Web Account shows each credential with its own environment's URL). */
+  issuers: () => Record<Environment, string>;
   /** Shared across listeners: true once SIGTERM arrived, so readiness turns off at once. */
   lifecycle: { draining: boolean };
 }

@@ -3,6 +3,10 @@ import pg from 'pg';
 import type { Database } from '../schema.js';
 import { KyselyClientRepository } from '../repositories/clients.js';
 import { KyselyTokenRepository } from '../repositories/tokens.js';
+import { KyselyMerchantRepository } from '../repositories/merchants.js';
+import { KyselySessionRepository } from '../repositories/sessions.js';
+import { KyselyAuditRepository } from '../repositories/audit.js';
+import { KyselyUsageRepository } from '../repositories/usage.js';
 import type { Store } from '../types.js';
 import { StaticMigrationProvider, runMigrations } from '../migrate.js';
 import { postgresMigrations } from './migrations/index.js';
@@ -42,6 +46,10 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
     dialect: 'postgres',
     clients: new KyselyClientRepository(db),
     tokens: new KyselyTokenRepository(db),
+    merchants: new KyselyMerchantRepository(db),
+    sessions: new KyselySessionRepository(db),
+    audit: new KyselyAuditRepository(db),
+    usage: new KyselyUsageRepository(db),
     async ping() {
       await pool.query('select 1');
     },

@@ -5,6 +5,10 @@ import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import type { Database } from '../schema.js';
 import { KyselyClientRepository } from '../repositories/clients.js';
 import { KyselyTokenRepository } from '../repositories/tokens.js';
+import { KyselyMerchantRepository } from '../repositories/merchants.js';
+import { KyselySessionRepository } from '../repositories/sessions.js';
+import { KyselyAuditRepository } from '../repositories/audit.js';
+import { KyselyUsageRepository } from '../repositories/usage.js';
 import type { Store } from '../types.js';
 import { StaticMigrationProvider, runMigrations } from '../migrate.js';
 import { sqliteMigrations } from './migrations/index.js';
@@ -36,6 +40,10 @@ export async function openSqliteStore(options: SqliteOptions): Promise<Store> {
     dialect: 'sqlite',
     clients: new KyselyClientRepository(db),
     tokens: new KyselyTokenRepository(db),
+    merchants: new KyselyMerchantRepository(db),
+    sessions: new KyselySessionRepository(db),
+    audit: new KyselyAuditRepository(db),
+    usage: new KyselyUsageRepository(db),
     async ping() {
       sqlite.prepare('select 1').get();
     },
