@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { registerClients } from './clients/index.js';
+import { registerMerchants } from './merchants/index.js';
 import { CliError } from './context.js';
 import { registerServe } from './serve.js';
 
@@ -11,6 +12,7 @@ const program = new Command()
 
 registerServe(program);
 registerClients(program);
+registerMerchants(program);
 
 try {
   await program.parseAsync(process.argv);
