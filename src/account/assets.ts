@@ -76,7 +76,13 @@ ul.plain { list-style: none; margin: 0; padding: 0; }
 .key.issued { background: #2563eb; }
 .key.failed { background: #dc2626; }
 .foot { text-align: center; color: var(--muted); font-size: .85rem; padding: 1rem; }
+.card dl + h2 { margin-top: 1.5rem; }
+th.num { text-align: right; }
 @media (max-width: 640px) {
+  table.stack-on-mobile thead { position: absolute; left: -9999px; }
+  table.stack-on-mobile tr { display: block; border-bottom: 1px solid var(--line); padding: .5rem 0; }
+  table.stack-on-mobile td { display: grid; grid-template-columns: 7.5rem 1fr; gap: .5rem; border: 0; padding: .2rem 0; text-align: left; }
+  table.stack-on-mobile td::before { content: attr(data-label); font-weight: 600; color: var(--muted); font-size: .85rem; }
   main { padding: 1rem; }
   .top { padding: .75rem 1rem; }
   .logout { margin-left: 0; }

@@ -84,7 +84,8 @@ function securityHeaders(ctx: AppContext, request: FastifyRequest, reply: Fastif
   reply.header('Content-Security-Policy', CSP);
   reply.header('X-Content-Type-Options', 'nosniff');
   reply.header('X-Frame-Options', 'DENY');
-  reply.header('Referrer-Policy', 'no-referrer');
+  // Not no-referrer: with it, Chromium sends `Origin: null` on form POSTs, which the cross-site check must refuse.
+  reply.header('Referrer-Policy', 'same-origin');
   reply.header('Cross-Origin-Opener-Policy', 'same-origin');
   reply.header('Cross-Origin-Resource-Policy', 'same-origin');
   // Pages show account data, and once a secret: nothing of it may be stored by a browser or proxy.

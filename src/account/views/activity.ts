@@ -99,7 +99,7 @@ export function usagePage(o: { csrf: string; merchant: MerchantRecord; credentia
 <section class="card"><h2>Days with activity</h2>
 ${rows.length === 0
       ? html`<p class="empty">No tokens issued and no failed authentications in the last 30 days.</p>`
-      : html`<div class="table-wrap"><table><thead><tr><th scope="col">Day (UTC)</th><th scope="col">Tokens issued</th><th scope="col">Failed authentications</th></tr></thead>
+      : html`<div class="table-wrap"><table><thead><tr><th scope="col">Day (UTC)</th><th scope="col" class="num">Tokens issued</th><th scope="col" class="num">Failed authentications</th></tr></thead>
 <tbody>${rows.map((b) => html`<tr><td>${new Date(b.start * 1000).toISOString().slice(0, 10)}</td><td class="num">${b.issued}</td><td class="num">${b.failed}</td></tr>`)}</tbody></table></div>`}
 </section>`,
   );

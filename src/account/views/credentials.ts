@@ -39,16 +39,16 @@ export function listPage(o: Base & { environment: Environment; credentials: Cred
   <h2 id="list-h">Your ${envLabel(env).toLowerCase()} credentials</h2>
   ${o.credentials.length === 0
     ? html`<p class="empty">No ${envLabel(env).toLowerCase()} credentials yet. Generate one below.</p>`
-    : html`<div class="table-wrap"><table>
-    <thead><tr><th scope="col">Name</th><th scope="col">Client ID</th><th scope="col">Scopes</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col">Active tokens</th></tr></thead>
+    : html`<div class="table-wrap"><table class="stack-on-mobile">
+    <thead><tr><th scope="col">Name</th><th scope="col">Client ID</th><th scope="col">Scopes</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col" class="num">Active tokens</th></tr></thead>
     <tbody>${o.credentials.map(
       (c) => html`<tr>
-      <td><a href="/account/credentials/${c.id}">${c.name}</a>${c.previousSecretExpiresAt ? html` <span class="badge">rotating</span>` : ''}</td>
-      <td><code>${c.id}</code></td>
-      <td>${c.scopes.join(' ')}</td>
-      <td>${when(c.createdAt)}</td>
-      <td>${when(c.lastUsedAt)}</td>
-      <td class="num">${c.activeTokens}</td>
+      <td data-label="Name"><a href="/account/credentials/${c.id}">${c.name}</a>${c.previousSecretExpiresAt ? html` <span class="badge">rotating</span>` : ''}</td>
+      <td data-label="Client ID"><code>${c.id}</code></td>
+      <td data-label="Scopes">${c.scopes.join(' ')}</td>
+      <td data-label="Created">${when(c.createdAt)}</td>
+      <td data-label="Last used">${when(c.lastUsedAt)}</td>
+      <td data-label="Active tokens" class="num">${c.activeTokens}</td>
     </tr>`,
     )}</tbody>
   </table></div>`}
