@@ -28,6 +28,7 @@ h1 { font-size: 1.6rem; margin: .25rem 0 .75rem; }
 h2 { font-size: 1.15rem; margin: 0 0 .75rem; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 1.25rem 1.5rem; margin: 0 0 1.25rem; box-shadow: 0 1px 2px rgba(15,23,42,.04); }
 .card.narrow { max-width: 560px; }
+.card.center { margin: 2rem auto 1.25rem; max-width: 440px; }
 .card.danger { border-color: #fecaca; }
 .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(300px, 1fr)); gap: 0 1.25rem; }
 .muted { color: var(--muted); }

@@ -14,7 +14,7 @@ export function loginPage(f: AuthForm & { notice?: string }): SafeHtml {
   const flash = f.error ? { kind: 'error' as const, text: f.error } : f.notice ? { kind: 'notice' as const, text: f.notice } : undefined;
   return page(
     { title: 'Log in', csrf: f.csrf, ...(flash ? { flash } : {}) },
-    html`<section class="card narrow">
+    html`<section class="card narrow center">
   <h1>Log in</h1>
   <p class="muted">Manage the credentials your applications use to call the myPOS APIs.</p>
   <form method="post" action="/account/login" class="stack">
@@ -34,7 +34,7 @@ export function loginPage(f: AuthForm & { notice?: string }): SafeHtml {
 export function signupPage(f: AuthForm): SafeHtml {
   return page(
     { title: 'Create an account', csrf: f.csrf, ...(f.error ? { flash: { kind: 'error' as const, text: f.error } } : {}) },
-    html`<section class="card narrow">
+    html`<section class="card narrow center">
   <h1>Create an account</h1>
   <form method="post" action="/account/signup" class="stack">
     ${csrfField(f.csrf)}
