@@ -153,6 +153,10 @@ export async function purgeExpiredTokens(store: Store, clock: Clock, logger?: Lo
     for (let i = 0; i < 1000 && (await store.sessions.purgeExpired(clock.now(), batch)) === batch; i++) {
       await new Promise((r) => setImmediate(r));
     }
+    // Usage counters are kept 35 days (the usage page shows 30).
+    for (let i = 0; i < 1000 && (await store.usage.purgeBefore(clock.now() - 35 * 86_400, 24)) > 0; i++) {
+      await new Promise((r) => setImmediate(r));
+    }
   } catch (err) {
     logger?.warn({ err: { message: (err as Error).message } }, 'token purge failed; will retry');
   }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { fastifyCookie } from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../http/context.js';
 import type { MerchantRecord, SessionRecord } from '../storage/types.js';
@@ -43,7 +44,9 @@ export function currentMerchant(ctx: SessionDeps, request: FastifyRequest): Prom
 }
 
 async function lookup(ctx: SessionDeps, request: FastifyRequest): Promise<MerchantSession | undefined> {
-  const id = request.cookies?.[sessionCookieName(isSecureRequest(ctx, request))];
+  // Outside a scope with @fastify/cookie (e.g. another route group), read the header directly.
+  const cookies = (request.cookies as Record<string, string | undefined> | undefined) ?? fastifyCookie.parse(request.headers.cookie ?? '');
+  const id = cookies[sessionCookieName(isSecureRequest(ctx, request))];
   if (!id || !/^[A-Za-z0-9_-]{43}$/.test(id)) return undefined;
   const idHash = ctx.hasher.hash('session', id);
   const session = await ctx.store.sessions.find(idHash);

@@ -159,6 +159,8 @@ export interface UsageRepository {
   hourly(clientId: string, sinceHour: number): Promise<UsageIncrement[]>;
   /** Last use and live token count of each client, in two grouped queries. */
   activity(clientIds: string[], now: number): Promise<Map<string, ClientActivity>>;
+  /** Deletes the counters of at most `limit` whole hours before `beforeHour`; returns how many rows went. */
+  purgeBefore(beforeHour: number, limit: number): Promise<number>;
   /** Which of these ids are live clients, with their merchant and environment (to file bulk failures). */
   owners(clientIds: string[]): Promise<Map<string, { merchantId: string | null; environment: Environment }>>;
 }

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuditEvent, ClientRecord, Environment } from '../../storage/types.js';
 import { audit, changePassword, checkLogin, createMerchant, requireRecentAuth, type Actor } from '../accounts.js';
 import {
@@ -187,4 +187,3 @@ function eventJson(e: AuditEvent) {
   return { at: e.at, action: e.action, client_id: e.clientId, environment: e.environment, actor: e.actor, ip: e.ip, count: e.count, detail: e.detail };
 }
 
-export type { FastifyReply };

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { KNOWN_SCOPES } from '../../core/scope.js';
-import { ENVIRONMENTS, type Environment } from '../../storage/types.js';
+import { ENVIRONMENTS } from '../../storage/types.js';
 import { requireRecentAuth, type Actor } from '../accounts.js';
 import {
   deleteCredential,
@@ -155,4 +155,3 @@ export function parseGrace(value: string | number): number {
   return n;
 }
 
-export type { Environment };

@@ -2,7 +2,7 @@ import { KNOWN_SCOPES } from '../../core/scope.js';
 import type { Environment, MerchantRecord } from '../../storage/types.js';
 import { GRACE_CHOICES, type CredentialView } from '../credentials.js';
 import { html, type SafeHtml } from '../html.js';
-import { duration, envLabel, iso, utc } from './format.js';
+import { envLabel, iso, utc } from './format.js';
 import { csrfField, page } from './layout.js';
 
 interface Base {

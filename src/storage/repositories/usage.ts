@@ -69,6 +69,15 @@ export class KyselyUsageRepository implements UsageRepository {
     return out;
   }
 
+  async purgeBefore(beforeHour: number, limit: number): Promise<number> {
+    const res = await this.db
+      .deleteFrom('usage_counters')
+      // Bounded: whole hours at a time, at most `limit` distinct hours per statement.
+      .where('hour', 'in', (eb) => eb.selectFrom('usage_counters').select('hour').distinct().where('hour', '<', beforeHour).orderBy('hour').limit(limit))
+      .executeTakeFirst();
+    return Number(res.numDeletedRows);
+  }
+
   async owners(clientIds: string[]): Promise<Map<string, { merchantId: string | null; environment: Environment }>> {
     const out = new Map<string, { merchantId: string | null; environment: Environment }>();
     if (clientIds.length === 0) return out;
