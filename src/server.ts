@@ -59,7 +59,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     tokens: {
       async insert(token) {
         await store.tokens.insert(token);
-        usage.issued(token.clientId, token.issuedAt);
+        // Usage counts access tokens (a refresh grant's refresh token would count the same request twice).
+        if (token.kind === 'access') usage.issued(token.clientId, token.issuedAt);
       },
     },
     hasher,

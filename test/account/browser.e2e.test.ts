@@ -20,6 +20,8 @@ if (!haveChromium) {
 }
 
 const PASSWORD = 'correct horse battery staple';
+// Navigations wait on argon2 and a busy two-core CI machine: poll generously.
+const POLL = { timeout: 15_000, interval: 50 };
 const SHOTS = process.env.UPDATE_SCREENSHOTS ? join(process.cwd(), 'docs', 'screenshots') : mkdtempSync(join(tmpdir(), 'mypos-shots-'));
 
 async function launch(): Promise<{ context: BrowserContext; dir: string }> {
@@ -88,25 +90,24 @@ describe.skipIf(!haveChromium)('web account › in a real browser', () => {
 
     // Anonymous → login page, which links to sign-up.
     await page.goto(`${base}/account`);
-    await expect.poll(() => new URL(page.url()).pathname).toBe('/account/login');
+    await expect.poll(() => new URL(page.url()).pathname, POLL).toBe('/account/login');
     await shot(page, 'login');
     await page.getByRole('link', { name: 'Create an account' }).click();
+    await page.waitForURL(`${base}/account/signup`);
     await page.getByLabel('Email').fill('shop@example.com');
     await page.getByLabel('Password').fill(PASSWORD);
     await shot(page, 'signup');
     await page.getByRole('button', { name: 'Create account' }).click();
-    await page.waitForLoadState();
-    if (process.env.E2E_DEBUG) console.log(await page.content());
-    await expect.poll(() => new URL(page.url()).pathname).toBe('/account/sandbox');
+    await expect.poll(() => new URL(page.url()).pathname, POLL).toBe('/account/sandbox');
 
     // Log out and log back in.
     await page.getByRole('button', { name: 'Log out' }).click();
-    await expect.poll(() => new URL(page.url()).pathname).toBe('/account/login');
+    await expect.poll(() => new URL(page.url()).pathname, POLL).toBe('/account/login');
     expect(await page.getByRole('status').textContent()).toContain('You are logged out.');
     await page.getByLabel('Email').fill('shop@example.com');
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Log in' }).click();
-    await expect.poll(() => new URL(page.url()).pathname).toBe('/account/sandbox');
+    await expect.poll(() => new URL(page.url()).pathname, POLL).toBe('/account/sandbox');
 
     // Generate a sandbox credential.
     await page.getByLabel('Name').fill('Online shop backend');
@@ -120,7 +121,7 @@ describe.skipIf(!haveChromium)('web account › in a real browser', () => {
     expect(tokenUrl).toBe(`${base}/oauth/token`);
     // Copy it with the page's button (the script is a file; the CSP forbids inline code).
     await page.locator('button.copy[data-copy="client-secret"]').click();
-    await expect.poll(() => page.locator('button.copy[data-copy="client-secret"]').textContent()).toBe('Copied');
+    await expect.poll(() => page.locator('button.copy[data-copy="client-secret"]').textContent(), POLL).toBe('Copied');
     const secret = await page.evaluate(() => navigator.clipboard.readText());
     expect(secret).toBe(shownSecret);
     expect(secret).toMatch(/^[A-Za-z0-9]{48}$/);
@@ -135,10 +136,10 @@ describe.skipIf(!haveChromium)('web account › in a real browser', () => {
     // The list shows the credential, never the secret.
     await page.goto(`${base}/account/sandbox`);
     const row = page.getByRole('row', { name: /Online shop backend/ });
-    await expect.poll(() => row.textContent()).toContain(clientId);
+    await expect.poll(() => row.textContent(), POLL).toContain(clientId);
     expect(await page.content()).not.toContain(secret);
     await page.getByRole('link', { name: 'Online shop backend' }).click();
-    await page.getByRole('heading', { name: 'Online shop backend' }).waitFor();
+    await page.waitForURL(`${base}/account/credentials/${clientId}`);
 
     // Rotate with a one-hour grace period: both secrets work.
     await page.getByLabel('Old secret keeps working for').selectOption({ label: '1 hour' });
@@ -151,6 +152,7 @@ describe.skipIf(!haveChromium)('web account › in a real browser', () => {
     expect((await getToken(tokenUrl, clientId, rotated)).status).toBe(200);
     expect((await getToken(tokenUrl, clientId, 'x'.repeat(48))).status).toBe(401);
     await page.getByRole('link', { name: /Done/ }).click();
+    await page.waitForURL(`${base}/account/credentials/${clientId}`);
     expect(await page.locator('dl.facts').textContent()).toContain('Previous secret: works until');
     await shot(page, 'credential');
 
@@ -158,10 +160,12 @@ describe.skipIf(!haveChromium)('web account › in a real browser', () => {
     await server.usage.flush({ force: true });
     await seedDemoUsage(server, clientId);
     await page.getByRole('link', { name: 'Usage' }).click();
+    await page.waitForURL(`${base}/account/credentials/${clientId}/usage`);
     await page.locator('svg#daily').waitFor();
     await shot(page, 'usage');
     await page.goBack();
     await page.getByRole('link', { name: 'Audit trail' }).click();
+    await page.waitForURL(`${base}/account/credentials/${clientId}/audit`);
     expect(await page.locator('table').textContent()).toContain('Secret rotated');
     await shot(page, 'audit');
 
@@ -173,7 +177,7 @@ describe.skipIf(!haveChromium)('web account › in a real browser', () => {
     await pageB.getByLabel('Email').fill('intruder@example.com');
     await pageB.getByLabel('Password').fill(PASSWORD);
     await pageB.getByRole('button', { name: 'Create account' }).click();
-    await expect.poll(() => new URL(pageB.url()).pathname).toBe('/account/sandbox');
+    await expect.poll(() => new URL(pageB.url()).pathname, POLL).toBe('/account/sandbox');
     for (const path of ['', '/usage', '/audit', '/delete']) {
       const res = await pageB.goto(`${base}/account/credentials/${clientId}${path}`);
       expect(res!.status(), path).toBe(404);
@@ -195,13 +199,16 @@ describe.skipIf(!haveChromium)('web account › in a real browser', () => {
 
     // A production credential shows up on the Production tab only.
     await page.getByRole('link', { name: 'Production' }).click();
+    await page.waitForURL(`${base}/account/production`);
     await page.getByLabel('Name').fill('Live checkout');
     await page.getByRole('button', { name: 'Generate credentials' }).click();
     await page.getByRole('heading', { name: 'Your new credentials' }).waitFor();
     expect(await page.locator('#token-url').textContent()).toBe(`${server.urls.production}/oauth/token`);
     await page.getByRole('link', { name: 'Production' }).click();
+    await page.waitForURL(`${base}/account/production`);
     await shot(page, 'production');
     await page.getByRole('link', { name: 'Sandbox' }).click();
+    await page.waitForURL(`${base}/account/sandbox`);
     await shot(page, 'sandbox');
     await page.setViewportSize({ width: 390, height: 844 });
     await shot(page, 'sandbox-mobile');
@@ -209,14 +216,17 @@ describe.skipIf(!haveChromium)('web account › in a real browser', () => {
 
     // Delete: the credential and its tokens stop working at once.
     await page.getByRole('link', { name: 'Online shop backend' }).click();
+    await page.waitForURL(`${base}/account/credentials/${clientId}`);
     await page.getByRole('link', { name: 'Delete credential…' }).click();
+    await page.waitForURL(`${base}/account/credentials/${clientId}/delete`);
     await page.getByRole('button', { name: 'Delete credential' }).click();
-    await expect.poll(() => new URL(page.url()).pathname).toBe('/account/sandbox');
+    await expect.poll(() => new URL(page.url()).pathname, POLL).toBe('/account/sandbox');
     expect(await page.getByRole('status').textContent()).toContain('deleted');
     expect((await getToken(tokenUrl, clientId, rotated)).status).toBe(401);
     expect((await getToken(tokenUrl, clientId, secret)).status).toBe(401);
     expect(await introspect(server, base, firstToken)).toEqual({ active: false });
     await page.getByRole('link', { name: 'Activity' }).click();
+    await page.waitForURL(`${base}/account/activity`);
     expect(await page.locator('table').textContent()).toContain('Credential deleted');
     await shot(page, 'activity');
     expect(cspViolations).toEqual([]);
