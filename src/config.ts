@@ -43,6 +43,8 @@ export interface Config {
   logLevel: string;
   /** Seconds between purges of expired tokens; each purge deletes in bounded batches. */
   purgeIntervalSeconds: number;
+  /** Web Account sign-ups allowed per IP (each costs an argon2 hash) before growing delays; counts fade after an hour. */
+  signupsPerIp: number;
   /** Seconds between writes of the in-memory usage counters (tokens issued, failed authentications). */
   usageFlushSeconds: number;
   /** Create and print a demo sandbox client when the database has no clients (npm start). */
@@ -69,6 +71,7 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   logLevel: 'info',
   purgeIntervalSeconds: 300,
   usageFlushSeconds: 5,
+  signupsPerIp: 10,
   demoClient: false,
 });
 
@@ -95,7 +98,7 @@ export function resolveConfig(partial: Record<string, unknown>): Config {
   port('sandboxPort');
   port('productionPort');
   for (const k of ['accessTokenTtl', 'refreshTokenTtl', 'clientFailuresPerMinute', 'ipFailuresPerMinute', 'bodyLimit',
-    'headersTimeoutMs', 'requestTimeoutMs', 'shutdownGraceMs', 'purgeIntervalSeconds', 'usageFlushSeconds'] as const) positive(k);
+    'headersTimeoutMs', 'requestTimeoutMs', 'shutdownGraceMs', 'purgeIntervalSeconds', 'usageFlushSeconds', 'signupsPerIp'] as const) positive(k);
   if (typeof c.db !== 'string' || c.db === '') problems.push('db must be a database URL (sqlite:PATH or postgres://…)');
   if (typeof c.host !== 'string' || c.host === '') problems.push('host must be an interface address');
   for (const k of ['sandboxIssuer', 'productionIssuer'] as const) {

@@ -10,7 +10,7 @@ import { buildApp, type BuildAppOptions } from './http/app.js';
 import type { AppContext } from './http/context.js';
 import { loadServerKey } from './server-key.js';
 import { accountPlugin } from './account/plugin.js';
-import { LoginThrottle } from './account/throttle.js';
+import { DEFAULT_THROTTLE, LoginThrottle } from './account/throttle.js';
 import { UsageRecorder } from './account/usage-recorder.js';
 import { openStore, sqlitePathOf } from './storage/open-store.js';
 import { ENVIRONMENTS, type Environment, type Store } from './storage/types.js';
@@ -72,7 +72,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const apps = {} as Record<Environment, FastifyInstance>;
   const issuerOf = (environment: Environment) =>
     (environment === 'sandbox' ? config.sandboxIssuer : config.productionIssuer) ?? urls[environment];
-  const account = accountPlugin({ throttle: new LoginThrottle() });
+  const account = accountPlugin({ throttle: new LoginThrottle({ ...DEFAULT_THROTTLE, signupsPerIp: config.signupsPerIp }) });
 
   for (const environment of ENVIRONMENTS) {
     const configured = environment === 'sandbox' ? config.sandboxIssuer : config.productionIssuer;

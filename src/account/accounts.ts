@@ -24,11 +24,23 @@ export function emailProblem(email: string): string | undefined {
   return EMAIL.test(email) && email.length <= 254 ? undefined : 'Enter a valid email address';
 }
 
-/** Creates a merchant account (web sign-up and `mypos-auth merchants create`). */
-export async function createMerchant(deps: AccountDeps, emailInput: string, password: string): Promise<MerchantRecord> {
+/**
+ * Creates a merchant account (web sign-up and `mypos-auth merchants create`). With `throttle`, sign-ups are
+ * metered per IP, since each costs an argon2 hash.
+ */
+export async function createMerchant(
+  deps: AccountDeps & { throttle?: LoginThrottle; ip?: string },
+  emailInput: string,
+  password: string,
+): Promise<MerchantRecord> {
   const email = normalizeEmail(emailInput);
   const problem = emailProblem(email) ?? passwordProblem(password);
   if (problem) throw new InputError(problem);
+  if (deps.throttle && deps.ip !== undefined) {
+    const wait = deps.throttle.signupBlockedFor(deps.ip);
+    if (wait > 0) throw new TooManyAttemptsError(wait);
+    deps.throttle.recordSignup(deps.ip);
+  }
   const now = deps.clock.now();
   const merchant: MerchantRecord = { id: randomAlphanumeric(24), email, passwordHash: await hashPassword(password), createdAt: now, passwordChangedAt: now };
   if (!(await deps.store.merchants.create(merchant))) throw new ConflictError('An account with this email already exists. Log in instead.');

@@ -9,6 +9,8 @@ export interface ThrottleLimits {
   perAccount: number;
   /** Failures allowed per IP before delays start. */
   perIp: number;
+  /** Sign-ups allowed per IP (each costs an argon2 hash) before delays start. */
+  signupsPerIp: number;
   /** Longest wait, seconds. */
   maxDelaySeconds: number;
   /** A key with no failure for this long is forgotten, seconds. */
@@ -19,6 +21,7 @@ export interface ThrottleLimits {
 export const DEFAULT_THROTTLE: ThrottleLimits = {
   perAccount: 5,
   perIp: 30,
+  signupsPerIp: 10,
   maxDelaySeconds: 900,
   forgetAfterSeconds: 3600,
   maxKeys: 50_000,
@@ -50,6 +53,15 @@ export class LoginThrottle {
     const now = this.nowMs();
     this.#bump(`a ${email}`, this.limits.perAccount, now);
     this.#bump(`i ${ip}`, this.limits.perIp, now);
+  }
+
+  /** Seconds until this IP may sign up again (sign-ups are slow to hash, so they are metered too). */
+  signupBlockedFor(ip: string): number {
+    return Math.ceil(this.#wait(`s ${ip}`, this.nowMs()) / 1000);
+  }
+
+  recordSignup(ip: string): void {
+    this.#bump(`s ${ip}`, this.limits.signupsPerIp, this.nowMs());
   }
 
   /** A successful login clears the account's count (not the IP's: one good password must not unlock guessing). */

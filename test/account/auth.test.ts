@@ -10,7 +10,8 @@ describe.each(BACKENDS)('web account › sign-up, login and sessions ($name)', (
   let n = 0;
   const email = () => `merchant${++n}-${backend.name}@example.com`;
   beforeAll(async () => {
-    t = await createTestServer({ backend });
+    // Many merchants sign up from one test address.
+    t = await createTestServer({ backend, config: { signupsPerIp: 10_000 } });
   });
   afterAll(() => t.close());
 
@@ -228,5 +229,21 @@ describe.each(BACKENDS)('web account › sign-up, login and sessions ($name)', (
     const b = new AccountAgent(t.app('production'), 'http://production.test');
     for (const [k, v] of a.cookies) b.cookies.set(k, v);
     expect((await b.get('/account/production')).statusCode).toBe(200);
+  });
+});
+
+describe('web account › sign-ups are metered per IP', () => {
+  it('past the configured number of sign-ups from one address, the next gets 429 with Retry-After', async () => {
+    const t = await createTestServer({ config: { signupsPerIp: 2 } });
+    try {
+      await new AccountAgent(t.app()).signup('one@example.com');
+      await new AccountAgent(t.app()).signup('two@example.com');
+      const res = await new AccountAgent(t.app()).post('/account/signup', { email: 'three@example.com', password: PASSWORD });
+      expect(res.statusCode).toBe(429);
+      expect(res.headers['retry-after']).toMatch(/^\d+$/);
+      expect(await t.store.merchants.findByEmail('three@example.com')).toBeUndefined();
+    } finally {
+      await t.close();
+    }
   });
 });

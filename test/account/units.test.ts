@@ -42,7 +42,7 @@ describe('account › return_to', () => {
 describe('account › login throttle (G5)', () => {
   it('delays grow after the allowed failures, cap out, and fade: no permanent lockout', () => {
     let now = 0;
-    const th = new LoginThrottle({ perAccount: 3, perIp: 100, maxDelaySeconds: 120, forgetAfterSeconds: 600, maxKeys: 100 }, () => now);
+    const th = new LoginThrottle({ perAccount: 3, perIp: 100, signupsPerIp: 10, maxDelaySeconds: 120, forgetAfterSeconds: 600, maxKeys: 100 }, () => now);
     for (let i = 0; i < 2; i++) th.recordFailure('a@x', '1.1.1.1');
     expect(th.blockedFor('a@x', '1.1.1.1')).toBe(0);
     th.recordFailure('a@x', '1.1.1.1');
@@ -61,7 +61,7 @@ describe('account › login throttle (G5)', () => {
   });
   it('per IP across many accounts; memory stays bounded', () => {
     let now = 0;
-    const th = new LoginThrottle({ perAccount: 100, perIp: 5, maxDelaySeconds: 60, forgetAfterSeconds: 600, maxKeys: 50 }, () => now);
+    const th = new LoginThrottle({ perAccount: 100, perIp: 5, signupsPerIp: 10, maxDelaySeconds: 60, forgetAfterSeconds: 600, maxKeys: 50 }, () => now);
     for (let i = 0; i < 5; i++) th.recordFailure(`u${i}@x`, '9.9.9.9');
     expect(th.blockedFor('fresh@x', '9.9.9.9')).toBeGreaterThan(0);
     expect(th.blockedFor('fresh@x', '8.8.8.8')).toBe(0);
@@ -139,5 +139,20 @@ describe('account › usage recorder', () => {
     for (let i = 0; i < 1000; i++) counting.failed(`junk${i}`, '1.1.1.1');
     await counting.flush({ force: true });
     expect(rows).toBe(10);
+  });
+});
+
+describe('account › sign-up metering', () => {
+  it('sign-ups per IP are limited (each costs an argon2 hash), other addresses unaffected', () => {
+    let now = 0;
+    const th = new LoginThrottle({ perAccount: 5, perIp: 30, signupsPerIp: 3, maxDelaySeconds: 900, forgetAfterSeconds: 3600, maxKeys: 100 }, () => now);
+    for (let i = 0; i < 2; i++) th.recordSignup('1.1.1.1');
+    expect(th.signupBlockedFor('1.1.1.1')).toBe(0);
+    th.recordSignup('1.1.1.1');
+    expect(th.signupBlockedFor('1.1.1.1')).toBe(30);
+    expect(th.signupBlockedFor('2.2.2.2')).toBe(0);
+    expect(th.blockedFor('x@y', '1.1.1.1')).toBe(0); // logins are counted apart
+    now += 31_000;
+    expect(th.signupBlockedFor('1.1.1.1')).toBe(0);
   });
 });

@@ -38,7 +38,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: AccountContext): vo
 
   app.post('/api/signup', protect, async (request, reply) => {
     const f = fieldsOf(request);
-    const merchant = await createMerchant(ctx, text(f, 'email'), text(f, 'password'));
+    const merchant = await createMerchant({ store: ctx.store, clock: ctx.clock, throttle: ctx.throttle, ip: request.ip }, text(f, 'email'), text(f, 'password'));
     await startSession(ctx, request, reply, merchant);
     await audit(ctx, { merchant, ip: request.ip }, 'signed_up');
     return reply.code(201).send({ merchant: { id: merchant.id, email: merchant.email } });

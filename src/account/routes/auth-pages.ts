@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { audit, changePassword, checkLogin, createMerchant } from '../accounts.js';
-import { AccountError, ConflictError, InputError } from '../errors.js';
+import { AccountError, ConflictError, InputError, TooManyAttemptsError } from '../errors.js';
 import type { AccountContext } from '../plugin.js';
 import { csrfToken, fieldsOf, safeReturnTo, sendPage, text } from '../request.js';
 import { currentMerchant, endSession, startSession } from '../session.js';
@@ -56,12 +56,13 @@ export function registerAuthPages(app: FastifyInstance, ctx: AccountContext): vo
     const email = text(f, 'email');
     const returnTo = safeReturnTo(f.return_to);
     try {
-      const merchant = await createMerchant(ctx, email, text(f, 'password'));
+      const merchant = await createMerchant({ store: ctx.store, clock: ctx.clock, throttle: ctx.throttle, ip: request.ip }, email, text(f, 'password'));
       await replaceSession(ctx, request, reply, merchant);
       await audit(ctx, { merchant, ip: request.ip }, 'signed_up');
       return reply.redirect(returnTo, 303);
     } catch (err) {
-      if (!(err instanceof InputError || err instanceof ConflictError)) throw err;
+      if (!(err instanceof InputError || err instanceof ConflictError || err instanceof TooManyAttemptsError)) throw err;
+      for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
       const page = signupPage({ csrf: csrfToken(ctx, request, reply), email: email.slice(0, 254), error: err.message, ...(returnTo !== '/account' ? { returnTo } : {}) });
       return sendPage(reply, page, err.status);
     }
