@@ -2,8 +2,8 @@ import type { Clock } from '../core/clock.js';
 import type { AuditRepository, UsageIncrement, UsageRepository } from '../storage/types.js';
 
 export interface UsageRecorderDeps {
-  usage: UsageRepository;
-  audit: AuditRepository;
+  usage: Pick<UsageRepository, 'add' | 'owners'>;
+  audit: Pick<AuditRepository, 'append'>;
   clock: Clock;
   /** Bound on remembered keys between flushes, so a flood of random client ids cannot grow memory. */
   maxKeys?: number;

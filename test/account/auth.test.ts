@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../helpers/backends.js';
-import { AccountAgent } from '../helpers/account-agent.js';
+import { AccountAgent } from './agent.js';
 import { createTestServer, type TestServer } from '../helpers/test-server.js';
 
 const PASSWORD = 'correct horse battery staple';

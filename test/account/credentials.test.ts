@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../helpers/backends.js';
-import { AccountAgent } from '../helpers/account-agent.js';
+import { AccountAgent } from './agent.js';
 import { basic, createTestServer, postForm, type TestServer } from '../helpers/test-server.js';
 
 const PASSWORD = 'correct horse battery staple';

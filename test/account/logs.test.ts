@@ -4,7 +4,7 @@ import { resolveConfig } from '../../src/config.js';
 import { createLogger } from '../../src/http/logger.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { sqliteBackend } from '../helpers/backends.js';
-import { AccountAgent } from '../helpers/account-agent.js';
+import { AccountAgent } from './agent.js';
 import { basic, postForm } from '../helpers/test-server.js';
 
 describe('web account › G7: no secret, password, session id or CSRF token in the logs', () => {

@@ -5,7 +5,7 @@ import { csrfToken } from '../../src/account/request.js';
 import { resolveConfig } from '../../src/config.js';
 import { purgeExpiredTokens, startServer, type RunningServer } from '../../src/server.js';
 import { BACKENDS } from '../helpers/backends.js';
-import { AccountAgent } from '../helpers/account-agent.js';
+import { AccountAgent } from './agent.js';
 import { TestClock } from '../helpers/test-server.js';
 
 /**

@@ -1,4 +1,5 @@
-import type { FastifyInstance, LightMyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import type { Response as InjectResponse } from 'light-my-request';
 
 /**
  * A browser-like client over fastify.inject: keeps cookies, reads CSRF tokens out of pages, and sends
@@ -15,7 +16,7 @@ export class AccountAgent {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
   }
 
-  #keep(res: LightMyRequest.Response): LightMyRequest.Response {
+  #keep(res: InjectResponse): InjectResponse {
     for (const c of res.cookies as Array<{ name: string; value: string; expires?: Date; maxAge?: number }>) {
       const gone = c.value === '' || (c.expires && c.expires.getTime() < Date.now()) || c.maxAge === 0;
       if (gone) this.cookies.delete(c.name);
@@ -24,7 +25,7 @@ export class AccountAgent {
     return res;
   }
 
-  async get(url: string, headers: Record<string, string> = {}): Promise<LightMyRequest.Response> {
+  async get(url: string, headers: Record<string, string> = {}): Promise<InjectResponse> {
     const host = new URL(this.origin).host;
     return this.#keep(await this.app.inject({ method: 'GET', url, headers: { host, cookie: this.cookieHeader(), accept: 'text/html', ...headers } }));
   }
@@ -40,7 +41,7 @@ export class AccountAgent {
     url: string,
     form: Record<string, string> = {},
     options: { csrf?: boolean | string; headers?: Record<string, string> } = {},
-  ): Promise<LightMyRequest.Response> {
+  ): Promise<InjectResponse> {
     const body = new URLSearchParams(form);
     if (options.csrf !== false) body.set('_csrf', typeof options.csrf === 'string' ? options.csrf : await this.csrf());
     const host = new URL(this.origin).host;
@@ -63,7 +64,7 @@ export class AccountAgent {
   }
 
   /** JSON API call with the X-CSRF-Token header. */
-  async api(method: 'GET' | 'POST', url: string, body?: Record<string, unknown>, options: { csrf?: boolean } = {}): Promise<LightMyRequest.Response> {
+  async api(method: 'GET' | 'POST', url: string, body?: Record<string, unknown>, options: { csrf?: boolean } = {}): Promise<InjectResponse> {
     const host = new URL(this.origin).host;
     const headers: Record<string, string> = { host, cookie: this.cookieHeader(), accept: 'application/json' };
     if (method === 'POST') {
@@ -80,12 +81,12 @@ export class AccountAgent {
     if (res.statusCode !== 303) throw new Error(`signup failed: ${res.statusCode} ${res.body.slice(0, 500)}`);
   }
 
-  async login(email: string, password = 'correct horse battery staple'): Promise<LightMyRequest.Response> {
+  async login(email: string, password = 'correct horse battery staple'): Promise<InjectResponse> {
     return this.post('/account/login', { email, password });
   }
 
   /** Generates a credential through the page and reads the once-shown secret out of it. */
-  async generate(environment: 'sandbox' | 'production', name = 'Shop', extra: Record<string, string> = {}): Promise<{ id: string; secret: string; res: LightMyRequest.Response }> {
+  async generate(environment: 'sandbox' | 'production', name = 'Shop', extra: Record<string, string> = {}): Promise<{ id: string; secret: string; res: InjectResponse }> {
     const res = await this.post(`/account/${environment}/credentials`, { name, scope_webhooks: '1', ...extra });
     const id = /id="client-id">([A-Za-z0-9]{24})</.exec(res.body)?.[1];
     const secret = /id="client-secret" class="secret">([A-Za-z0-9]{48})</.exec(res.body)?.[1];
