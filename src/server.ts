@@ -75,7 +75,6 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const account = accountPlugin({ throttle: new LoginThrottle({ ...DEFAULT_THROTTLE, signupsPerIp: config.signupsPerIp }) });
 
   for (const environment of ENVIRONMENTS) {
-    const configured = environment === 'sandbox' ? config.sandboxIssuer : config.productionIssuer;
     const ctx: AppContext = {
       environment,
       config,
@@ -84,7 +83,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       clock,
       authenticator,
       tokenIssuer,
-      issuer: () => configured ?? urls[environment],
+      issuer: () => issuerOf(environment),
       issuers: () => ({ sandbox: issuerOf('sandbox'), production: issuerOf('production') }),
       lifecycle,
     };
