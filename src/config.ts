@@ -60,6 +60,10 @@ export interface Config {
   logLevel: string;
   /** Seconds between purges of expired tokens; each purge deletes in bounded batches. */
   purgeIntervalSeconds: number;
+  /** Web Account sign-ups allowed per IP (each costs an argon2 hash) before growing delays; counts fade after an hour. */
+  signupsPerIp: number;
+  /** Seconds between writes of the in-memory usage counters (tokens issued, failed authentications). */
+  usageFlushSeconds: number;
   /** Create and print a demo sandbox client when the database has no clients (npm start). */
   demoClient: boolean;
   /**
@@ -109,6 +113,8 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   trustProxy: false,
   logLevel: 'info',
   purgeIntervalSeconds: 300,
+  usageFlushSeconds: 5,
+  signupsPerIp: 10,
   demoClient: false,
   migrate: false,
   workers: 1,
@@ -143,7 +149,7 @@ export function resolveConfig(partial: Record<string, unknown>): Config {
   port('productionPort');
   for (const k of ['accessTokenTtl', 'refreshTokenTtl', 'clientFailuresPerMinute', 'ipFailuresPerMinute', 'bodyLimit',
     'headersTimeoutMs', 'requestTimeoutMs', 'introspectionPerSecond', 'shutdownGraceMs', 'purgeIntervalSeconds', 'workers',
-    'webhookDeliveryTimeoutMs', 'webhookMaxConcurrency', 'webhookPollIntervalMs'] as const) positive(k);
+    'webhookDeliveryTimeoutMs', 'webhookMaxConcurrency', 'webhookPollIntervalMs', 'usageFlushSeconds', 'signupsPerIp'] as const) positive(k);
   if (!Number.isInteger(c.drainDelayMs) || c.drainDelayMs < 0) problems.push('drainDelayMs must be a whole number ≥ 0');
   if (!Number.isInteger(c.refreshGraceSeconds) || c.refreshGraceSeconds < 0) problems.push('refreshGraceSeconds must be a whole number ≥ 0');
   if (!Number.isInteger(c.authorizationCodeTtl) || c.authorizationCodeTtl < 1 || c.authorizationCodeTtl > 600) problems.push('authorizationCodeTtl must be 1-600 seconds (RFC 6749 §4.1.2)');

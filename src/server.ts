@@ -12,12 +12,17 @@ import { buildApp, type BuildAppOptions } from './http/app.js';
 import type { AppContext } from './http/context.js';
 import { loadServerKey } from './server-key.js';
 import { createWebhookModule, type WebhookModule, type WebhookModuleOptions } from './webhooks/index.js';
+import { accountPlugin } from './account/plugin.js';
+import { DEFAULT_THROTTLE, LoginThrottle } from './account/throttle.js';
+import { UsageRecorder } from './account/usage-recorder.js';
 import { openStore, sqlitePathOf } from './storage/open-store.js';
 import { ENVIRONMENTS, type Environment, type Store } from './storage/types.js';
 
 export interface RunningServer {
   store: Store;
   hasher: SecretHasher;
+  /** Token and failure counts waiting to be written; `flush()` writes them now (tests, shutdown). */
+  usage: UsageRecorder;
   apps: Record<Environment, FastifyInstance>;
   metrics: Metrics;
   /** The Webhook API's delivery worker and publisher (started here, stopped by close). */
@@ -53,12 +58,17 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       ? new SharedFailureLimiter(store.failures, limits, clock)
       : new InMemoryFailureLimiter(limits);
   const metrics = new Metrics(store);
+  // Usage counters for the Web Account: counted in memory on the hot path, written in bulk by a timer.
+  const usage = new UsageRecorder({ usage: store.usage, audit: store.audit, clock });
   const authenticator = new ClientAuthenticator({
     clients: store.clients,
     hasher,
     limiter,
     clock,
-    onFailure: (_clientId, _ip, environment) => metrics.authFailures.inc({ environment }),
+    onFailure: (clientId, ip, environment) => {
+      metrics.authFailures.inc({ environment });
+      usage.failed(clientId, ip);
+    },
   });
   const tokenIssuer = new TokenIssuer({
     tokens: store.tokens,
@@ -73,9 +83,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const lifecycle = { draining: false };
   const urls = {} as Record<Environment, string>;
   const apps = {} as Record<Environment, FastifyInstance>;
+  const issuerOf = (environment: Environment) =>
+    (environment === 'sandbox' ? config.sandboxIssuer : config.productionIssuer) ?? urls[environment];
+  const account = accountPlugin({ throttle: new LoginThrottle({ ...DEFAULT_THROTTLE, signupsPerIp: config.signupsPerIp }) });
 
   for (const environment of ENVIRONMENTS) {
-    const configured = environment === 'sandbox' ? config.sandboxIssuer : config.productionIssuer;
     const ctx: AppContext = {
       environment,
       config,
@@ -85,10 +97,15 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       authenticator,
       tokenIssuer,
       metrics,
-      issuer: () => configured ?? urls[environment],
+      usage,
+      issuer: () => issuerOf(environment),
+      issuers: () => ({ sandbox: issuerOf('sandbox'), production: issuerOf('production') }),
       lifecycle,
     };
-    apps[environment] = await buildApp(ctx, { logger: options.logger?.child({ environment }), plugins: [webhooks.plugin, ...(options.plugins ?? [])] });
+    apps[environment] = await buildApp(ctx, {
+      logger: options.logger?.child({ environment }),
+      plugins: [account, webhooks.plugin, ...(options.plugins ?? [])],
+    });
   }
 
   if (options.listen ?? true) {
@@ -108,11 +125,17 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   webhooks.worker.start();
   const purge = setInterval(() => void purgeExpiredTokens(store, clock, options.logger), config.purgeIntervalSeconds * 1000);
   purge.unref();
+  const flushUsage = setInterval(
+    () => void usage.flush().catch((err) => options.logger?.warn({ err: { message: (err as Error).message } }, 'usage flush failed; will retry')),
+    config.usageFlushSeconds * 1000,
+  );
+  flushUsage.unref();
 
   let closing: Promise<void> | undefined;
   return {
     store,
     hasher,
+    usage,
     apps,
     metrics,
     webhooks,
@@ -122,6 +145,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         lifecycle.draining = true;
         clearInterval(purge);
         if (options.listen ?? true) await new Promise((r) => setTimeout(r, config.drainDelayMs));
+        clearInterval(flushUsage);
         const drain = Promise.all(ENVIRONMENTS.map((e) => apps[e].close()));
         const grace = new Promise<void>((r) => setTimeout(r, config.shutdownGraceMs).unref());
         await Promise.race([drain, grace]);
@@ -129,6 +153,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         for (const e of ENVIRONMENTS) apps[e].server.closeAllConnections();
         // Deliveries in flight are aborted and stay pending: the next start (or another node) sends them.
         await webhooks.worker.stop();
+        await usage.flush({ force: true }).catch(() => {});
         if (!options.store) await store.close();
       })();
       return closing;
@@ -153,6 +178,14 @@ export async function purgeExpiredTokens(store: Store, clock: Clock, logger?: Lo
     }
     for (let i = 0; i < 1000; i++) {
       if ((await store.codes.purgeExpired(before, batch)) < batch) break;
+    }
+    // Web Account sessions past their absolute lifetime, in the same bounded way.
+    for (let i = 0; i < 1000 && (await store.sessions.purgeExpired(clock.now(), batch)) === batch; i++) {
+      await new Promise((r) => setImmediate(r));
+    }
+    // Usage counters are kept 35 days (the usage page shows 30).
+    for (let i = 0; i < 1000 && (await store.usage.purgeBefore(clock.now() - 35 * 86_400, 24)) > 0; i++) {
+      await new Promise((r) => setImmediate(r));
     }
   } catch (err) {
     logger?.warn({ err: { message: (err as Error).message } }, 'token purge failed; will retry');

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { registerClients } from './clients/index.js';
+import { registerMerchants } from './merchants/index.js';
 import { CliError } from './context.js';
 import { registerMigrate } from './migrate.js';
 import { registerServe } from './serve.js';
@@ -13,6 +14,7 @@ const program = new Command()
 registerServe(program);
 registerClients(program);
 registerMigrate(program);
+registerMerchants(program);
 
 try {
   await program.parseAsync(process.argv);

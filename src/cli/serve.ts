@@ -71,6 +71,7 @@ export function registerServe(program: Command): void {
         return;
       }
       process.stdout.write(`mypos-auth listening: sandbox ${server.urls.sandbox}, production ${server.urls.production}\n`);
+      process.stdout.write(`Web Account (sign up, then generate credentials): ${server.urls.sandbox}/account\n`);
       if (config.demoClient && (await server.store.clients.count()) === 0) await printDemoClient(server);
     });
 }

@@ -16,8 +16,12 @@ export interface AppContext {
   authenticator: ClientAuthenticator;
   tokenIssuer: TokenIssuer;
   metrics: Metrics;
+  /** Per-client usage counters (Web Account): one in-memory bump per issued access token or failure. */
+  usage: { issued(clientId: string, at: number): void };
   /** The issuer identifier of this environment (RFC 8414 §2), known once the listener is bound. */
   issuer: () => string;
+  /** The issuer of every environment (the Web Account shows each credential with its own environment's URL). */
+  issuers: () => Record<Environment, string>;
   /** Shared across listeners: true once SIGTERM arrived, so readiness turns off at once. */
   lifecycle: { draining: boolean };
 }

@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /** Kysely table types, shared by every backend. Booleans are 0/1 integers so one query fits both dialects. */
 export interface ClientsTable {
   id: string;
@@ -102,4 +104,56 @@ export interface Database {
   webhooks: WebhooksTable;
   subscriptions: SubscriptionsTable;
   notifications: NotificationsTable;
+  merchants: MerchantsTable;
+  sessions: SessionsTable;
+  audit_events: AuditEventsTable;
+  usage_counters: UsageCountersTable;
+}
+
+// ---- 0002_accounts: the Web Account ----
+
+export interface MerchantsTable {
+  id: string;
+  /** Lower-cased, trimmed; unique. */
+  email: string;
+  /** argon2id PHC string. */
+  password_hash: string;
+  created_at: number;
+  password_changed_at: number;
+}
+
+export interface SessionsTable {
+  /** Keyed hash of the session id; the id itself lives only in the browser's cookie. */
+  id_hash: string;
+  merchant_id: string;
+  created_at: number;
+  /** When the password was last entered in this session (recent re-authentication, ASVS 7.5.1). */
+  authenticated_at: number;
+  last_seen_at: number;
+  expires_at: number;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface AuditEventsTable {
+  id: Generated<number>;
+  merchant_id: string | null;
+  client_id: string | null;
+  environment: string | null;
+  action: string;
+  actor: string;
+  ip: string | null;
+  /** JSON object with event details (never a secret). */
+  detail: string | null;
+  /** How many occurrences this row stands for (failed authentications are recorded in bulk). */
+  count: number;
+  at: number;
+}
+
+export interface UsageCountersTable {
+  client_id: string;
+  /** Start of the hour, Unix seconds. */
+  hour: number;
+  issued: number;
+  failed: number;
 }

@@ -92,6 +92,8 @@ export interface ClientRepository {
    * at once). Returns false when the client does not exist.
    */
   rotateSecret(id: string, newHash: string, previousExpiresAt: number, now: number): Promise<boolean>;
+  /** Renames a live client; false when there is none. */
+  rename(id: string, name: string): Promise<boolean>;
   /** Soft-deletes the client and revokes every token it holds, in one transaction (ASVS 10.4.9). */
   delete(id: string, now: number): Promise<boolean>;
 }
@@ -139,6 +141,95 @@ export interface PoolStats {
   waiting: number;
 }
 
+// ---- Web Account (0002_accounts) ----
+
+export interface MerchantRecord {
+  id: string;
+  /** Normalised: trimmed and lower-cased. */
+  email: string;
+  /** argon2id PHC string. */
+  passwordHash: string;
+  createdAt: number;
+  passwordChangedAt: number;
+}
+
+export interface MerchantRepository {
+  /** False when the email is taken (one conditional insert: two racing sign-ups cannot both win). */
+  create(merchant: MerchantRecord): Promise<boolean>;
+  find(id: string): Promise<MerchantRecord | undefined>;
+  findByEmail(email: string): Promise<MerchantRecord | undefined>;
+  setPassword(id: string, passwordHash: string, now: number): Promise<void>;
+}
+
+export interface SessionRecord {
+  /** Keyed hash of the session id (the id itself is only in the cookie). */
+  idHash: string;
+  merchantId: string;
+  createdAt: number;
+  authenticatedAt: number;
+  lastSeenAt: number;
+  expiresAt: number;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export interface SessionRepository {
+  create(session: SessionRecord): Promise<void>;
+  find(idHash: string): Promise<SessionRecord | undefined>;
+  touch(idHash: string, now: number): Promise<void>;
+  reauthenticated(idHash: string, now: number): Promise<void>;
+  delete(idHash: string): Promise<void>;
+  /** Ends every session of the merchant except `keepIdHash` (password change, "log out everywhere"). */
+  deleteForMerchant(merchantId: string, keepIdHash?: string): Promise<number>;
+  purgeExpired(now: number, limit: number): Promise<number>;
+}
+
+export interface AuditEvent {
+  id: number;
+  merchantId: string | null;
+  clientId: string | null;
+  environment: Environment | null;
+  action: string;
+  actor: string;
+  ip: string | null;
+  detail: Record<string, unknown> | null;
+  count: number;
+  at: number;
+}
+
+export interface AuditRepository {
+  append(events: Array<Omit<AuditEvent, 'id'>>): Promise<void>;
+  listForMerchant(merchantId: string | null, limit: number): Promise<AuditEvent[]>;
+  listForClient(clientId: string, limit: number): Promise<AuditEvent[]>;
+}
+
+export interface UsageIncrement {
+  clientId: string;
+  /** Start of the hour, Unix seconds. */
+  hour: number;
+  issued: number;
+  failed: number;
+}
+
+export interface ClientActivity {
+  /** Newest token issued_at (falls back to the newest usage hour once tokens are purged); null if never used. */
+  lastUsedAt: number | null;
+  activeTokens: number;
+}
+
+export interface UsageRepository {
+  /** Adds the increments to the per-client hourly counters (one upsert each: additive across nodes). */
+  add(increments: UsageIncrement[]): Promise<void>;
+  /** Hourly counters of one client from `sinceHour` on, oldest first. */
+  hourly(clientId: string, sinceHour: number): Promise<UsageIncrement[]>;
+  /** Last use and live token count of each client, in two grouped queries. */
+  activity(clientIds: string[], now: number): Promise<Map<string, ClientActivity>>;
+  /** Deletes the counters of at most `limit` whole hours before `beforeHour`; returns how many rows went. */
+  purgeBefore(beforeHour: number, limit: number): Promise<number>;
+  /** Which of these ids are live clients, with their merchant and environment (to file bulk failures). */
+  owners(clientIds: string[]): Promise<Map<string, { merchantId: string | null; environment: Environment }>>;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly clients: ClientRepository;
@@ -147,6 +238,10 @@ export interface Store {
   readonly codes: AuthorizationCodeRepository;
   poolStats(): PoolStats | undefined;
   readonly webhooks: WebhookRepository;
+  readonly merchants: MerchantRepository;
+  readonly sessions: SessionRepository;
+  readonly audit: AuditRepository;
+  readonly usage: UsageRepository;
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -21,6 +21,8 @@ export interface TestServer {
   server: RunningServer;
   store: Store;
   clock: TestClock;
+  /** The database URL (sqlite:PATH or postgres://…), e.g. to grep the file for plaintext. */
+  dbUrl: string;
   app(env?: Environment): FastifyInstance;
   /** A new client; its plaintext secret is returned once, as in production. */
   client(input?: Partial<NewClient>): Promise<{ id: string; secret: string }>;
@@ -42,6 +44,7 @@ export async function createTestServer(
     server,
     store,
     clock,
+    dbUrl: url,
     app: (env = 'sandbox') => server.apps[env],
     async client(input = {}) {
       const { client, secret } = await createClient(

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { createClient } from '../../core/client-management.js';
-import { ENVIRONMENTS, type Environment } from '../../storage/types.js';
+import { normalizeEmail } from '../../account/accounts.js';
+import { ENVIRONMENTS, type Environment, type MerchantRecord } from '../../storage/types.js';
 import { CliError, print, withCliContext, type DbOptions } from '../context.js';
 
 interface CreateOptions extends DbOptions {
@@ -11,6 +12,7 @@ interface CreateOptions extends DbOptions {
   redirectUri?: string[];
   grant?: string[];
   public?: boolean;
+  merchant?: string;
   json?: boolean;
 }
 
@@ -28,12 +30,18 @@ export function registerClientsCreate(clients: Command): void {
     .option('--redirect-uri <url>', 'a redirect URI for the code flow (repeatable; exact match)', collect)
     .option('--grant <type>', 'an allowed grant type (repeatable; default client_credentials)', collect)
     .option('--public', 'a public client: no secret, PKCE only (authorization_code, refresh_token)')
+    .option('--merchant <email>', "attach to this Web Account merchant (default: the built-in operator account)")
     .option('--json', 'print JSON')
     .option('--db <url>', 'database URL')
     .option('--server-key <key>', 'server key (default: MYPOS_AUTH_SERVER_KEY or the key beside the SQLite file)')
     .action(async (o: CreateOptions) => {
       if (!(ENVIRONMENTS as readonly string[]).includes(o.environment)) throw new CliError('--environment must be sandbox or production');
       await withCliContext(o, async (ctx) => {
+        let merchant: MerchantRecord | undefined;
+        if (o.merchant !== undefined) {
+          merchant = await ctx.store.merchants.findByEmail(normalizeEmail(o.merchant));
+          if (!merchant) throw new CliError(`No merchant with email ${o.merchant}; create one with: mypos-auth merchants create`);
+        }
         let created;
         try {
           created = await createClient({ ...ctx, clients: ctx.store.clients }, {
@@ -44,11 +52,18 @@ export function registerClientsCreate(clients: Command): void {
             grantTypes: o.grant,
             redirectUris: o.redirectUri,
             isPublic: o.public ?? false,
+            merchantId: merchant?.id ?? null,
           });
         } catch (err) {
           throw new CliError((err as Error).message);
         }
         const { client, secret } = created;
+        if (merchant) {
+          await ctx.store.audit.append([{
+            merchantId: merchant.id, clientId: client.id, environment: client.environment, action: 'created', actor: 'operator (CLI)',
+            ip: null, detail: { name: client.name, scopes: client.scopes }, count: 1, at: ctx.clock.now(),
+          }]);
+        }
         print(
           o.json ?? false,
           {
@@ -61,6 +76,7 @@ export function registerClientsCreate(clients: Command): void {
             redirect_uris: client.redirectUris,
             public: client.secretHash === null,
             resource_server: client.isResourceServer,
+            merchant: merchant?.email ?? null,
           },
           () =>
             [

@@ -32,6 +32,7 @@ export function registerTokenEndpoint(app: FastifyInstance, ctx: AppContext): vo
       refreshGraceSeconds: ctx.config.refreshGraceSeconds,
     });
     ctx.metrics.tokensIssued.inc({ grant_type: grantType, environment: ctx.environment });
+    ctx.usage.issued(client.id, ctx.clock.now());
     return reply.type('application/json').send(body);
   });
 

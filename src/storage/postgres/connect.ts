@@ -6,6 +6,10 @@ import { KyselyAuthorizationCodeRepository } from '../repositories/codes.js';
 import { KyselyFailureCounterRepository } from '../repositories/failures.js';
 import { KyselyTokenRepository } from '../repositories/tokens.js';
 import { KyselyWebhookRepository } from '../repositories/webhooks.js';
+import { KyselyMerchantRepository } from '../repositories/merchants.js';
+import { KyselySessionRepository } from '../repositories/sessions.js';
+import { KyselyAuditRepository } from '../repositories/audit.js';
+import { KyselyUsageRepository } from '../repositories/usage.js';
 import type { Store } from '../types.js';
 import { newMigrator, pendingMigrations, runMigrations, UnmigratedDatabaseError } from '../migrate.js';
 import { postgresMigrations } from './migrations/index.js';
@@ -64,6 +68,10 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
     codes: new KyselyAuthorizationCodeRepository(db),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     webhooks: new KyselyWebhookRepository(db),
+    merchants: new KyselyMerchantRepository(db),
+    sessions: new KyselySessionRepository(db),
+    audit: new KyselyAuditRepository(db),
+    usage: new KyselyUsageRepository(db),
     async ping() {
       await pool.query('select 1');
     },

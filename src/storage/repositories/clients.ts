@@ -75,6 +75,11 @@ export class KyselyClientRepository implements ClientRepository {
     return Number(res.numUpdatedRows) === 1;
   }
 
+  async rename(id: string, name: string): Promise<boolean> {
+    const res = await this.db.updateTable('clients').set({ name }).where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
   async delete(id: string, now: number): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       const res = await trx

@@ -6,6 +6,10 @@ import type { Database } from '../schema.js';
 import { KyselyAuthorizationCodeRepository } from '../repositories/codes.js';
 import { KyselyFailureCounterRepository } from '../repositories/failures.js';
 import { KyselyWebhookRepository } from '../repositories/webhooks.js';
+import { KyselyMerchantRepository } from '../repositories/merchants.js';
+import { KyselySessionRepository } from '../repositories/sessions.js';
+import { KyselyAuditRepository } from '../repositories/audit.js';
+import { KyselyUsageRepository } from '../repositories/usage.js';
 import type { Store } from '../types.js';
 import { newMigrator, runMigrations } from '../migrate.js';
 import { SqliteClientRepository, SqliteHotPath, SqliteTokenRepository } from './fast-path.js';
@@ -43,6 +47,10 @@ export async function openSqliteStore(options: SqliteOptions): Promise<Store> {
     codes: new KyselyAuthorizationCodeRepository(db),
     poolStats: () => undefined,
     webhooks: new KyselyWebhookRepository(db),
+    merchants: new KyselyMerchantRepository(db),
+    sessions: new KyselySessionRepository(db),
+    audit: new KyselyAuditRepository(db),
+    usage: new KyselyUsageRepository(db),
     async ping() {
       sqlite.prepare('select 1').get();
     },

@@ -1,0 +1,159 @@
+import { createClient, rotateClientSecret } from '../core/client-management.js';
+import { KNOWN_SCOPES } from '../core/scope.js';
+import type { AppContext } from '../http/context.js';
+import type { ClientRecord, Environment } from '../storage/types.js';
+import { audit, type Actor } from './accounts.js';
+import { InputError, NotFoundError } from './errors.js';
+
+export type CredentialDeps = Pick<AppContext, 'store' | 'hasher' | 'clock'>;
+
+/** What the Web Account shows of a credential: never a secret, nor a digest of one. */
+export interface CredentialView {
+  id: string;
+  environment: Environment;
+  name: string;
+  scopes: string[];
+  createdAt: number;
+  lastUsedAt: number | null;
+  activeTokens: number;
+  /** When the secret replaced by the last rotation stops working; null when it already has. */
+  previousSecretExpiresAt: number | null;
+}
+
+/** Grace periods the pages offer for rotation, seconds → label. The API takes any whole number up to 30 days. */
+export const GRACE_CHOICES: ReadonlyArray<[number, string]> = [
+  [0, 'None: the old secret stops now'],
+  [3600, '1 hour'],
+  [86_400, '24 hours'],
+  [7 * 86_400, '7 days'],
+  [30 * 86_400, '30 days'],
+];
+export const MAX_GRACE = 30 * 86_400;
+
+const CLIENT_ID = /^[A-Za-z0-9]{24}$/;
+
+/** The merchant's own live credential, or 404: another merchant's id answers exactly like an unknown one. */
+export async function ownedCredential(deps: CredentialDeps, merchantId: string, id: string): Promise<ClientRecord> {
+  if (!CLIENT_ID.test(id)) throw new NotFoundError();
+  const client = await deps.store.clients.find(id);
+  if (!client || client.merchantId !== merchantId) throw new NotFoundError();
+  return client;
+}
+
+export async function listCredentials(deps: CredentialDeps, merchantId: string, environment: Environment): Promise<CredentialView[]> {
+  const clients = await deps.store.clients.list({ merchantId, environment });
+  return describe(deps, clients);
+}
+
+export async function describeCredential(deps: CredentialDeps, client: ClientRecord): Promise<CredentialView> {
+  return (await describe(deps, [client]))[0]!;
+}
+
+async function describe(deps: CredentialDeps, clients: ClientRecord[]): Promise<CredentialView[]> {
+  const now = deps.clock.now();
+  const activity = await deps.store.usage.activity(clients.map((c) => c.id), now);
+  return clients.map((c) => ({
+    id: c.id,
+    environment: c.environment,
+    name: c.name,
+    scopes: c.scopes,
+    createdAt: c.createdAt,
+    lastUsedAt: activity.get(c.id)?.lastUsedAt ?? null,
+    activeTokens: activity.get(c.id)?.activeTokens ?? 0,
+    previousSecretExpiresAt: c.previousSecretHash && (c.previousSecretExpiresAt ?? 0) > now ? c.previousSecretExpiresAt : null,
+  }));
+}
+
+export function checkName(name: string): string {
+  const n = name.trim();
+  if (n === '' || n.length > 100) throw new InputError('A name needs 1 to 100 characters');
+  if (/[\u0000-\u001f\u007f]/.test(n)) throw new InputError('A name cannot hold control characters');
+  return n;
+}
+
+export function checkScopes(scopes: string[]): string[] {
+  if (scopes.length === 0) throw new InputError('Choose at least one scope');
+  for (const s of scopes) if (!(KNOWN_SCOPES as readonly string[]).includes(s)) throw new InputError(`Unknown scope "${s.slice(0, 40)}"`);
+  return [...new Set(scopes)];
+}
+
+export function checkGrace(value: number): number {
+  if (!Number.isInteger(value) || value < 0 || value > MAX_GRACE) throw new InputError('The grace period must be 0 to 30 days, in whole seconds');
+  return value;
+}
+
+/** Generates a credential of `environment` for the merchant; the secret is returned this once. */
+export async function generateCredential(
+  deps: CredentialDeps,
+  actor: Actor,
+  input: { environment: Environment; name: string; scopes: string[] },
+): Promise<{ client: ClientRecord; secret: string }> {
+  const { client, secret } = await createClient(
+    { clients: deps.store.clients, hasher: deps.hasher, clock: deps.clock },
+    { environment: input.environment, name: checkName(input.name), scopes: checkScopes(input.scopes), merchantId: actor.merchant.id },
+  );
+  await audit(deps, actor, 'created', { clientId: client.id, environment: client.environment, detail: { name: client.name, scopes: client.scopes } });
+  return { client, secret: secret! };
+}
+
+/** A new secret; the old one keeps working for `graceSeconds`. */
+export async function rotateCredential(
+  deps: CredentialDeps,
+  actor: Actor,
+  client: ClientRecord,
+  graceSeconds: number,
+): Promise<{ secret: string; previousSecretExpiresAt: number }> {
+  const grace = checkGrace(graceSeconds);
+  const secret = await rotateClientSecret({ clients: deps.store.clients, hasher: deps.hasher, clock: deps.clock }, client.id, grace);
+  if (secret === undefined) throw new NotFoundError();
+  const previousSecretExpiresAt = deps.clock.now() + grace;
+  await audit(deps, actor, 'rotated', { clientId: client.id, environment: client.environment, detail: { grace_seconds: grace, previous_secret_expires_at: previousSecretExpiresAt } });
+  return { secret, previousSecretExpiresAt };
+}
+
+export async function renameCredential(deps: CredentialDeps, actor: Actor, client: ClientRecord, name: string): Promise<void> {
+  const to = checkName(name);
+  if (!(await deps.store.clients.rename(client.id, to))) throw new NotFoundError();
+  await audit(deps, actor, 'renamed', { clientId: client.id, environment: client.environment, detail: { from: client.name, to } });
+}
+
+/** Deletes the credential; every token it holds dies in the same transaction (ASVS 10.4.9). */
+export async function deleteCredential(deps: CredentialDeps, actor: Actor, client: ClientRecord): Promise<void> {
+  if (!(await deps.store.clients.delete(client.id, deps.clock.now()))) throw new NotFoundError();
+  await audit(deps, actor, 'deleted', { clientId: client.id, environment: client.environment, detail: { name: client.name } });
+}
+
+export async function revokeCredentialTokens(deps: CredentialDeps, actor: Actor, client: ClientRecord): Promise<number> {
+  const count = await deps.store.tokens.revokeByClient(client.id, deps.clock.now());
+  await audit(deps, actor, 'tokens_revoked', { clientId: client.id, environment: client.environment, detail: { count } });
+  return count;
+}
+
+export interface UsageSeries {
+  /** Bucket start (Unix seconds), tokens issued, failed authentications; oldest first, gaps filled with 0. */
+  buckets: Array<{ start: number; issued: number; failed: number }>;
+}
+
+/** Daily buckets over `days` days and hourly buckets over the last `hours` hours, from the hourly counters. */
+export async function usageOf(deps: CredentialDeps, clientId: string, days = 30, hours = 48): Promise<{ daily: UsageSeries; hourly: UsageSeries }> {
+  const now = deps.clock.now();
+  const thisHour = now - (now % 3600);
+  const today = now - (now % 86_400);
+  const firstDay = today - (days - 1) * 86_400;
+  const rows = await deps.store.usage.hourly(clientId, Math.min(firstDay, thisHour - (hours - 1) * 3600));
+  const daily = Array.from({ length: days }, (_, i) => ({ start: firstDay + i * 86_400, issued: 0, failed: 0 }));
+  const hourly = Array.from({ length: hours }, (_, i) => ({ start: thisHour - (hours - 1 - i) * 3600, issued: 0, failed: 0 }));
+  for (const r of rows) {
+    const d = daily[Math.floor((r.hour - firstDay) / 86_400)];
+    if (d && r.hour >= firstDay) {
+      d.issued += r.issued;
+      d.failed += r.failed;
+    }
+    const h = hourly[(r.hour - hourly[0]!.start) / 3600];
+    if (h) {
+      h.issued += r.issued;
+      h.failed += r.failed;
+    }
+  }
+  return { daily: { buckets: daily }, hourly: { buckets: hourly } };
+}

@@ -1,0 +1,41 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../http/context.js';
+import { APP_CSS, APP_JS } from './assets.js';
+import { registerApiRoutes } from './routes/api.js';
+import { registerAuthPages } from './routes/auth-pages.js';
+import { registerCredentialPages } from './routes/credential-pages.js';
+import { registerWebSecurity } from './web-security.js';
+import type { LoginThrottle } from './throttle.js';
+
+/** State shared by both environments' listeners (one merchant, one throttle, whichever port it uses). */
+export interface AccountShared {
+  throttle: LoginThrottle;
+}
+
+export type AccountContext = AppContext & AccountShared;
+
+/** The Web Account under /account on every environment's listener: pages, the JSON API and static assets. */
+export function accountPlugin(shared: AccountShared) {
+  return async (app: FastifyInstance, appCtx: AppContext): Promise<void> => {
+    const ctx: AccountContext = Object.assign(Object.create(appCtx) as AppContext, shared);
+
+    await app.register(
+      async (scope) => {
+        await registerWebSecurity(scope, ctx);
+
+        scope.get('/static/app.css', async (_request, reply) =>
+          reply.header('Cache-Control', 'public, max-age=3600').type('text/css; charset=utf-8').send(APP_CSS),
+        );
+        scope.get('/static/app.js', async (_request, reply) =>
+          reply.header('Cache-Control', 'public, max-age=3600').type('text/javascript; charset=utf-8').send(APP_JS),
+        );
+
+        registerAuthPages(scope, ctx);
+        registerCredentialPages(scope, ctx);
+        registerApiRoutes(scope, ctx);
+      },
+      { prefix: '/account' },
+    );
+  };
+}
+

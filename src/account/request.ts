@@ -1,0 +1,57 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { rejectDuplicates } from '../core/params.js';
+import type { AppContext } from '../http/context.js';
+import { bodyParams } from '../http/request-params.js';
+import type { Environment } from '../storage/types.js';
+import { InputError } from './errors.js';
+import type { SafeHtml } from './html.js';
+import { isSecureRequest } from './session.js';
+
+/** The fields of a form or JSON body; a field sent twice is refused, as on the OAuth endpoints. */
+export function fieldsOf(request: FastifyRequest): Record<string, unknown> {
+  const params = bodyParams(request, ['form', 'json']);
+  rejectDuplicates(params);
+  return params.fields;
+}
+
+/** A string field ('' when absent); any other JSON type is an input error, never a crash. */
+export function text(fields: Record<string, unknown>, name: string): string {
+  const v = fields[name];
+  if (v === undefined || v === null) return '';
+  if (typeof v !== 'string') throw new InputError(`${name} must be a string`);
+  return v;
+}
+
+/**
+ * Where to go after logging in: a same-origin relative path only ("/account/…", "/oauth/authorize?…").
+ * Absolute URLs, scheme-relative "//host", backslash tricks and control characters fall back to the default,
+ * so the login page can never be turned into an open redirect.
+ */
+export function safeReturnTo(value: unknown, fallback = '/account'): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 2048) return fallback;
+  if (!value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\') || /[\u0000-\u001f\u007f\\]/.test(value)) return fallback;
+  try {
+    const u = new URL(value, 'http://return-to.invalid');
+    if (u.origin !== 'http://return-to.invalid') return fallback;
+    return u.pathname + u.search + u.hash;
+  } catch {
+    return fallback;
+  }
+}
+
+export function sendPage(reply: FastifyReply, page: SafeHtml, status = 200): FastifyReply {
+  return reply.code(status).type('text/html; charset=utf-8').send(page.value);
+}
+
+/** A CSRF token for the forms of this page (the secret cookie is set on first use). */
+export function csrfToken(ctx: Pick<AppContext, 'issuer'>, request: FastifyRequest, reply: FastifyReply): string {
+  return reply.generateCsrf({ secure: isSecureRequest(ctx, request) } as never);
+}
+
+export function tokenUrl(ctx: Pick<AppContext, 'issuers'>, environment: Environment): string {
+  return `${ctx.issuers()[environment].replace(/\/$/, '')}/oauth/token`;
+}
+
+export function isEnvironment(v: unknown): v is Environment {
+  return v === 'sandbox' || v === 'production';
+}

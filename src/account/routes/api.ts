@@ -1,0 +1,189 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AuditEvent, ClientRecord, Environment } from '../../storage/types.js';
+import { audit, changePassword, checkLogin, createMerchant, requireRecentAuth, type Actor } from '../accounts.js';
+import {
+  deleteCredential,
+  describeCredential,
+  generateCredential,
+  listCredentials,
+  ownedCredential,
+  renameCredential,
+  revokeCredentialTokens,
+  rotateCredential,
+  usageOf,
+  type CredentialView,
+} from '../credentials.js';
+import { InputError, NotSignedInError } from '../errors.js';
+import type { AccountContext } from '../plugin.js';
+import { csrfToken, fieldsOf, isEnvironment, text, tokenUrl } from '../request.js';
+import { currentMerchant, endSession, recentlyAuthenticated, startSession, type MerchantSession } from '../session.js';
+import { parseGrace } from './credential-pages.js';
+
+/**
+ * The JSON API under /account/api: the same actions as the pages, authenticated by the session cookie.
+ * Every POST needs the CSRF token in the X-CSRF-Token header (GET /account/api/csrf hands one out).
+ */
+export function registerApiRoutes(app: FastifyInstance, ctx: AccountContext): void {
+  const protect = { preHandler: app.csrfProtection };
+  const signedIn = async (request: FastifyRequest): Promise<MerchantSession> => {
+    const current = await currentMerchant(ctx, request);
+    if (!current) throw new NotSignedInError();
+    return current;
+  };
+  const actor = (request: FastifyRequest, current: MerchantSession): Actor => ({ merchant: current.merchant, ip: request.ip });
+  const owned = async (request: FastifyRequest, current: MerchantSession): Promise<ClientRecord> =>
+    ownedCredential(ctx, current.merchant.id, (request.params as { id: string }).id);
+
+  app.get('/api/csrf', async (request, reply) => ({ csrf_token: csrfToken(ctx, request, reply) }));
+
+  app.post('/api/signup', protect, async (request, reply) => {
+    const f = fieldsOf(request);
+    const merchant = await createMerchant({ store: ctx.store, clock: ctx.clock, throttle: ctx.throttle, ip: request.ip }, text(f, 'email'), text(f, 'password'));
+    await startSession(ctx, request, reply, merchant);
+    await audit(ctx, { merchant, ip: request.ip }, 'signed_up');
+    return reply.code(201).send({ merchant: { id: merchant.id, email: merchant.email } });
+  });
+
+  app.post('/api/login', protect, async (request, reply) => {
+    const f = fieldsOf(request);
+    const merchant = await checkLogin(ctx, text(f, 'email'), text(f, 'password'), request.ip);
+    const previous = await currentMerchant(ctx, request);
+    if (previous) await ctx.store.sessions.delete(previous.session.idHash);
+    await startSession(ctx, request, reply, merchant);
+    await audit(ctx, { merchant, ip: request.ip }, 'logged_in');
+    return { merchant: { id: merchant.id, email: merchant.email } };
+  });
+
+  app.post('/api/logout', protect, async (request, reply) => {
+    const f = fieldsOf(request);
+    const current = await currentMerchant(ctx, request);
+    const everywhere = f.everywhere === true || text(f, 'everywhere') === '1';
+    if (current) {
+      if (everywhere) await ctx.store.sessions.deleteForMerchant(current.merchant.id);
+      await audit(ctx, { merchant: current.merchant, ip: request.ip }, 'logged_out', { detail: { everywhere } });
+    }
+    await endSession(ctx, request, reply);
+    return { logged_out: true };
+  });
+
+  app.post('/api/password', protect, async (request) => {
+    const current = await signedIn(request);
+    const f = fieldsOf(request);
+    await changePassword(ctx, current.merchant, text(f, 'current_password'), text(f, 'new_password'));
+    const ended = await ctx.store.sessions.deleteForMerchant(current.merchant.id, current.session.idHash);
+    await ctx.store.sessions.reauthenticated(current.session.idHash, ctx.clock.now());
+    await audit(ctx, { merchant: current.merchant, ip: request.ip }, 'password_changed');
+    return { password_changed: true, other_sessions_ended: ended };
+  });
+
+  app.get('/api/me', async (request) => {
+    const { merchant, session } = await signedIn(request);
+    return {
+      merchant: { id: merchant.id, email: merchant.email, created_at: merchant.createdAt },
+      session: { created_at: session.createdAt, expires_at: session.expiresAt, recently_authenticated: recentlyAuthenticated(ctx, session) },
+    };
+  });
+
+  app.get('/api/credentials', async (request) => {
+    const current = await signedIn(request);
+    const env = (request.query as Record<string, unknown>).environment;
+    if (env !== undefined && !isEnvironment(env)) throw new InputError('environment must be sandbox or production');
+    const envs: Environment[] = env ? [env] : ['sandbox', 'production'];
+    const lists = await Promise.all(envs.map((e) => listCredentials(ctx, current.merchant.id, e)));
+    return { credentials: lists.flat().map((c) => credentialJson(ctx, c)) };
+  });
+
+  app.post('/api/credentials', protect, async (request, reply) => {
+    const current = await signedIn(request);
+    const f = fieldsOf(request);
+    const environment = f.environment;
+    if (!isEnvironment(environment)) throw new InputError('environment must be sandbox or production');
+    const scopes = scopesOf(f);
+    if (environment === 'production') await requireRecentAuth(ctx, current.merchant, current.session, text(f, 'password'));
+    const { client, secret } = await generateCredential(ctx, actor(request, current), { environment, name: text(f, 'name'), scopes });
+    const view = await describeCredential(ctx, client);
+    return reply.code(201).send({ ...credentialJson(ctx, view), client_secret: secret });
+  });
+
+  app.get('/api/credentials/:id', async (request) => {
+    const current = await signedIn(request);
+    return credentialJson(ctx, await describeCredential(ctx, await owned(request, current)));
+  });
+
+  app.post('/api/credentials/:id/rotate', protect, async (request) => {
+    const current = await signedIn(request);
+    const client = await owned(request, current);
+    const f = fieldsOf(request);
+    const raw = f.grace_seconds;
+    const grace = typeof raw === 'number' ? parseGrace(raw) : parseGrace(text(f, 'grace_seconds') || '0');
+    if (client.environment === 'production') await requireRecentAuth(ctx, current.merchant, current.session, text(f, 'password'));
+    const { secret, previousSecretExpiresAt } = await rotateCredential(ctx, actor(request, current), client, grace);
+    return { client_id: client.id, client_secret: secret, previous_secret_expires_at: previousSecretExpiresAt };
+  });
+
+  app.post('/api/credentials/:id/rename', protect, async (request) => {
+    const current = await signedIn(request);
+    const client = await owned(request, current);
+    await renameCredential(ctx, actor(request, current), client, text(fieldsOf(request), 'name'));
+    return credentialJson(ctx, await describeCredential(ctx, (await ctx.store.clients.find(client.id))!));
+  });
+
+  app.post('/api/credentials/:id/revoke-tokens', protect, async (request) => {
+    const current = await signedIn(request);
+    const client = await owned(request, current);
+    return { client_id: client.id, revoked_tokens: await revokeCredentialTokens(ctx, actor(request, current), client) };
+  });
+
+  app.post('/api/credentials/:id/delete', protect, async (request) => {
+    const current = await signedIn(request);
+    const client = await owned(request, current);
+    await deleteCredential(ctx, actor(request, current), client);
+    return { client_id: client.id, deleted: true };
+  });
+
+  app.get('/api/credentials/:id/usage', async (request) => {
+    const current = await signedIn(request);
+    const client = await owned(request, current);
+    const { daily, hourly } = await usageOf(ctx, client.id);
+    return { client_id: client.id, daily: daily.buckets, hourly: hourly.buckets };
+  });
+
+  app.get('/api/credentials/:id/audit', async (request) => {
+    const current = await signedIn(request);
+    const client = await owned(request, current);
+    return { events: (await ctx.store.audit.listForClient(client.id, 200)).map(eventJson) };
+  });
+
+  app.get('/api/audit', async (request) => {
+    const current = await signedIn(request);
+    return { events: (await ctx.store.audit.listForMerchant(current.merchant.id, 200)).map(eventJson) };
+  });
+}
+
+function scopesOf(f: Record<string, unknown>): string[] {
+  if (Array.isArray(f.scopes)) {
+    if (!f.scopes.every((s) => typeof s === 'string')) throw new InputError('scopes must be a list of strings');
+    return f.scopes as string[];
+  }
+  if (f.scopes !== undefined) throw new InputError('scopes must be a list of strings');
+  return text(f, 'scope').split(' ').filter(Boolean);
+}
+
+function credentialJson(ctx: AccountContext, c: CredentialView) {
+  return {
+    client_id: c.id,
+    environment: c.environment,
+    name: c.name,
+    scope: c.scopes.join(' '),
+    created_at: c.createdAt,
+    last_used_at: c.lastUsedAt,
+    active_tokens: c.activeTokens,
+    previous_secret_expires_at: c.previousSecretExpiresAt,
+    token_url: tokenUrl(ctx, c.environment),
+  };
+}
+
+function eventJson(e: AuditEvent) {
+  return { at: e.at, action: e.action, client_id: e.clientId, environment: e.environment, actor: e.actor, ip: e.ip, count: e.count, detail: e.detail };
+}
+

@@ -1,0 +1,120 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { audit, changePassword, checkLogin, createMerchant } from '../accounts.js';
+import { AccountError, ConflictError, InputError, TooManyAttemptsError } from '../errors.js';
+import type { AccountContext } from '../plugin.js';
+import { csrfToken, fieldsOf, safeReturnTo, sendPage, text } from '../request.js';
+import { currentMerchant, endSession, startSession } from '../session.js';
+import { loginPage, settingsPage, signupPage } from '../views/auth.js';
+
+const NOTICES: Record<string, string> = {
+  logged_out: 'You are logged out.',
+  password: 'Your password was changed. Every other session was logged out.',
+};
+
+/** Sign up, log in, log out, settings (password change). */
+export function registerAuthPages(app: FastifyInstance, ctx: AccountContext): void {
+  const protect = { preHandler: app.csrfProtection };
+
+  app.get('/', async (request, reply) => {
+    const current = await currentMerchant(ctx, request);
+    return reply.redirect(current ? '/account/sandbox' : '/account/login', 303);
+  });
+
+  app.get('/login', async (request, reply) => {
+    const q = request.query as Record<string, unknown>;
+    const returnTo = safeReturnTo(q.return_to);
+    if (await currentMerchant(ctx, request)) return reply.redirect(returnTo, 303);
+    const notice = typeof q.done === 'string' ? NOTICES[q.done] : undefined;
+    return sendPage(reply, loginPage({ csrf: csrfToken(ctx, request, reply), ...(returnTo !== '/account' ? { returnTo } : {}), ...(notice ? { notice } : {}) }));
+  });
+
+  app.post('/login', protect, async (request, reply) => {
+    const f = fieldsOf(request);
+    const email = text(f, 'email');
+    const returnTo = safeReturnTo(f.return_to);
+    try {
+      const merchant = await checkLogin(ctx, email, text(f, 'password'), request.ip);
+      await replaceSession(ctx, request, reply, merchant);
+      await audit(ctx, { merchant, ip: request.ip }, 'logged_in');
+      return reply.redirect(returnTo, 303);
+    } catch (err) {
+      if (!(err instanceof AccountError)) throw err;
+      for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
+      const page = loginPage({ csrf: csrfToken(ctx, request, reply), email: email.slice(0, 254), error: err.message, ...(returnTo !== '/account' ? { returnTo } : {}) });
+      return sendPage(reply, page, err.status);
+    }
+  });
+
+  app.get('/signup', async (request, reply) => {
+    const returnTo = safeReturnTo((request.query as Record<string, unknown>).return_to);
+    if (await currentMerchant(ctx, request)) return reply.redirect(returnTo, 303);
+    return sendPage(reply, signupPage({ csrf: csrfToken(ctx, request, reply), ...(returnTo !== '/account' ? { returnTo } : {}) }));
+  });
+
+  app.post('/signup', protect, async (request, reply) => {
+    const f = fieldsOf(request);
+    const email = text(f, 'email');
+    const returnTo = safeReturnTo(f.return_to);
+    try {
+      const merchant = await createMerchant({ store: ctx.store, clock: ctx.clock, throttle: ctx.throttle, ip: request.ip }, email, text(f, 'password'));
+      await replaceSession(ctx, request, reply, merchant);
+      await audit(ctx, { merchant, ip: request.ip }, 'signed_up');
+      return reply.redirect(returnTo, 303);
+    } catch (err) {
+      if (!(err instanceof InputError || err instanceof ConflictError || err instanceof TooManyAttemptsError)) throw err;
+      for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
+      const page = signupPage({ csrf: csrfToken(ctx, request, reply), email: email.slice(0, 254), error: err.message, ...(returnTo !== '/account' ? { returnTo } : {}) });
+      return sendPage(reply, page, err.status);
+    }
+  });
+
+  app.post('/logout', protect, async (request, reply) => {
+    const f = fieldsOf(request);
+    const current = await currentMerchant(ctx, request);
+    if (current) {
+      const everywhere = text(f, 'everywhere') === '1';
+      if (everywhere) await ctx.store.sessions.deleteForMerchant(current.merchant.id);
+      await audit(ctx, { merchant: current.merchant, ip: request.ip }, 'logged_out', { detail: { everywhere } });
+    }
+    await endSession(ctx, request, reply);
+    return reply.redirect('/account/login?done=logged_out', 303);
+  });
+
+  app.get('/settings', async (request, reply) => {
+    const current = await currentMerchant(ctx, request);
+    if (!current) return toLogin(request, reply);
+    const done = (request.query as Record<string, unknown>).done;
+    const notice = typeof done === 'string' ? NOTICES[done] : undefined;
+    return sendPage(reply, settingsPage({ csrf: csrfToken(ctx, request, reply), merchant: current.merchant, ...(notice ? { notice } : {}) }));
+  });
+
+  app.post('/password', protect, async (request, reply) => {
+    const current = await currentMerchant(ctx, request);
+    if (!current) return toLogin(request, reply);
+    const f = fieldsOf(request);
+    try {
+      await changePassword(ctx, current.merchant, text(f, 'current_password'), text(f, 'new_password'));
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      return sendPage(reply, settingsPage({ csrf: csrfToken(ctx, request, reply), merchant: current.merchant, error: err.message }), err.status);
+    }
+    // ASVS 7.4.3: a password change ends every other session.
+    await ctx.store.sessions.deleteForMerchant(current.merchant.id, current.session.idHash);
+    await ctx.store.sessions.reauthenticated(current.session.idHash, ctx.clock.now());
+    await audit(ctx, { merchant: current.merchant, ip: request.ip }, 'password_changed');
+    return reply.redirect('/account/settings?done=password', 303);
+  });
+}
+
+/** Login replaces any session the browser had: the old id is deleted and a fresh one is issued (ASVS 7.2.4). */
+async function replaceSession(ctx: AccountContext, request: FastifyRequest, reply: FastifyReply, merchant: Parameters<typeof startSession>[3]): Promise<void> {
+  const previous = await currentMerchant(ctx, request);
+  if (previous) await ctx.store.sessions.delete(previous.session.idHash);
+  await startSession(ctx, request, reply, merchant);
+}
+
+/** Pages need a signed-in merchant: others go to the login page, which brings them back afterwards. */
+export function toLogin(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const back = request.method === 'GET' ? safeReturnTo(request.url) : '/account';
+  return reply.redirect(back === '/account' ? '/account/login' : `/account/login?return_to=${encodeURIComponent(back)}`, 303);
+}

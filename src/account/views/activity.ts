@@ -1,0 +1,106 @@
+import type { AuditEvent, MerchantRecord } from '../../storage/types.js';
+import type { CredentialView, UsageSeries } from '../credentials.js';
+import { html, type SafeHtml } from '../html.js';
+import { barChart } from './chart.js';
+import { envLabel, iso, utc } from './format.js';
+import { page } from './layout.js';
+
+const ACTIONS: Record<string, string> = {
+  created: 'Credential created',
+  rotated: 'Secret rotated',
+  renamed: 'Renamed',
+  deleted: 'Credential deleted',
+  tokens_revoked: 'All tokens revoked',
+  client_auth_failed: 'Failed client authentications',
+  signed_up: 'Account created',
+  logged_in: 'Logged in',
+  logged_out: 'Logged out',
+  login_failed: 'Failed login',
+  password_changed: 'Password changed',
+};
+
+export function describeEvent(e: AuditEvent): string {
+  const d = e.detail ?? {};
+  switch (e.action) {
+    case 'created':
+      return `“${String(d.name ?? '')}” with scopes ${Array.isArray(d.scopes) ? d.scopes.join(' ') : ''}`;
+    case 'rotated':
+      return Number(d.grace_seconds) > 0 ? `old secret valid until ${utc(Number(d.previous_secret_expires_at))}` : 'old secret stopped at once';
+    case 'renamed':
+      return `“${String(d.from ?? '')}” → “${String(d.to ?? '')}”`;
+    case 'deleted':
+      return `“${String(d.name ?? '')}”; all its tokens revoked`;
+    case 'tokens_revoked':
+      return `${Number(d.count ?? 0)} token(s)`;
+    case 'client_auth_failed': {
+      const ips = Array.isArray(d.ips) ? (d.ips as Array<{ ip: string; count: number }>) : [];
+      return `${e.count} failure(s) from ${ips.map((i) => `${i.ip} (${i.count})`).join(', ')}`;
+    }
+    case 'logged_out':
+      return d.everywhere ? 'every session ended' : '';
+    case 'password_changed':
+      return 'other sessions ended';
+    default:
+      return '';
+  }
+}
+
+export function auditTable(events: AuditEvent[], options: { showCredential: boolean }): SafeHtml {
+  if (events.length === 0) return html`<p class="empty">No events yet.</p>`;
+  return html`<div class="table-wrap"><table>
+  <thead><tr><th scope="col">Time</th><th scope="col">Event</th>${options.showCredential ? html`<th scope="col">Credential</th>` : ''}<th scope="col">Details</th><th scope="col">Actor</th><th scope="col">Source IP</th></tr></thead>
+  <tbody>${events.map(
+    (e) => html`<tr${e.action.endsWith('failed') ? html` class="warn-row"` : ''}>
+    <td><time datetime="${iso(e.at)}">${utc(e.at)}</time></td>
+    <td>${ACTIONS[e.action] ?? e.action}</td>
+    ${options.showCredential
+      ? html`<td>${e.clientId ? html`<code>${e.clientId}</code>${e.environment ? html` <span class="muted">${envLabel(e.environment)}</span>` : ''}` : html`<span class="muted">account</span>`}</td>`
+      : ''}
+    <td>${describeEvent(e)}</td>
+    <td>${e.actor}</td>
+    <td>${e.ip ?? ''}</td>
+  </tr>`,
+  )}</tbody>
+</table></div>`;
+}
+
+export function accountAuditPage(o: { csrf: string; merchant: MerchantRecord; events: AuditEvent[] }): SafeHtml {
+  return page(
+    { title: 'Activity', csrf: o.csrf, merchant: o.merchant, nav: 'activity' },
+    html`<h1>Activity</h1>
+<p class="muted">The last ${o.events.length} events on your account and its credentials, newest first.</p>
+<section class="card">${auditTable(o.events, { showCredential: true })}</section>`,
+  );
+}
+
+export function credentialAuditPage(o: { csrf: string; merchant: MerchantRecord; credential: CredentialView; events: AuditEvent[] }): SafeHtml {
+  const c = o.credential;
+  return page(
+    { title: `Audit trail · ${c.name}`, csrf: o.csrf, merchant: o.merchant, nav: c.environment },
+    html`<p class="crumbs"><a href="/account/${c.environment}">${envLabel(c.environment)} credentials</a> › <a href="/account/credentials/${c.id}">${c.name}</a> ›</p>
+<h1>Audit trail</h1>
+<section class="card">${auditTable(o.events, { showCredential: false })}</section>`,
+  );
+}
+
+export function usagePage(o: { csrf: string; merchant: MerchantRecord; credential: CredentialView; daily: UsageSeries; hourly: UsageSeries }): SafeHtml {
+  const c = o.credential;
+  const day = (t: number) => new Date(t * 1000).toISOString().slice(5, 10);
+  const hour = (t: number) => new Date(t * 1000).toISOString().slice(11, 13) + ':00';
+  const daily = o.daily.buckets.map((b, i) => ({ label: new Date(b.start * 1000).toISOString().slice(0, 10), tick: i % 5 === 4 ? day(b.start) : undefined, issued: b.issued, failed: b.failed }));
+  const hourly = o.hourly.buckets.map((b, i) => ({ label: utc(b.start), tick: i % 6 === 5 ? hour(b.start) : undefined, issued: b.issued, failed: b.failed }));
+  const rows = o.daily.buckets.filter((b) => b.issued > 0 || b.failed > 0).reverse();
+  return page(
+    { title: `Usage · ${c.name}`, csrf: o.csrf, merchant: o.merchant, nav: c.environment },
+    html`<p class="crumbs"><a href="/account/${c.environment}">${envLabel(c.environment)} credentials</a> › <a href="/account/credentials/${c.id}">${c.name}</a> ›</p>
+<h1>Usage</h1>
+<section class="card"><h2>Per day, last 30 days</h2>${barChart({ id: 'daily', title: 'Tokens issued and failed authentications per day, last 30 days', bars: daily })}</section>
+<section class="card"><h2>Per hour, last 48 hours</h2>${barChart({ id: 'hourly', title: 'Tokens issued and failed authentications per hour, last 48 hours', bars: hourly })}</section>
+<section class="card"><h2>Days with activity</h2>
+${rows.length === 0
+      ? html`<p class="empty">No tokens issued and no failed authentications in the last 30 days.</p>`
+      : html`<div class="table-wrap"><table><thead><tr><th scope="col">Day (UTC)</th><th scope="col" class="num">Tokens issued</th><th scope="col" class="num">Failed authentications</th></tr></thead>
+<tbody>${rows.map((b) => html`<tr><td>${new Date(b.start * 1000).toISOString().slice(0, 10)}</td><td class="num">${b.issued}</td><td class="num">${b.failed}</td></tr>`)}</tbody></table></div>`}
+</section>`,
+  );
+}

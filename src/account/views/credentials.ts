@@ -1,0 +1,197 @@
+import { KNOWN_SCOPES } from '../../core/scope.js';
+import type { Environment, MerchantRecord } from '../../storage/types.js';
+import { GRACE_CHOICES, type CredentialView } from '../credentials.js';
+import { html, type SafeHtml } from '../html.js';
+import { envLabel, iso, utc } from './format.js';
+import { csrfField, page } from './layout.js';
+
+interface Base {
+  csrf: string;
+  merchant: MerchantRecord;
+  /** True when a production action must ask for the password again. */
+  needsReauth: boolean;
+  error?: string;
+  notice?: string;
+}
+
+const when = (t: number | null) => (t === null ? html`<span class="muted">never</span>` : html`<time datetime="${iso(t)}">${utc(t)}</time>`);
+
+function flashOf(o: Base) {
+  return o.error ? { flash: { kind: 'error' as const, text: o.error } } : o.notice ? { flash: { kind: 'notice' as const, text: o.notice } } : {};
+}
+
+function reauthField(o: Base, env: Environment, id: string): SafeHtml {
+  if (env !== 'production' || !o.needsReauth) return html``;
+  return html`<label for="${id}">Your password <span class="muted">(production changes need it again after a few minutes)</span></label>
+    <input id="${id}" name="password" type="password" autocomplete="current-password" required>`;
+}
+
+export function listPage(o: Base & { environment: Environment; credentials: CredentialView[]; form?: { name: string; scopes: string[] } }): SafeHtml {
+  const env = o.environment;
+  const chosen = o.form?.scopes ?? ['webhooks'];
+  return page(
+    { title: `${envLabel(env)} credentials`, csrf: o.csrf, merchant: o.merchant, nav: env, ...flashOf(o) },
+    html`<h1>${envLabel(env)} credentials</h1>
+<p class="muted">${env === 'sandbox'
+      ? 'Sandbox credentials get tokens for the test environment. They never work in production.'
+      : 'Production credentials get tokens for live data. Keep their secrets in a secret store.'}</p>
+<section class="card" aria-labelledby="list-h">
+  <h2 id="list-h">Your ${envLabel(env).toLowerCase()} credentials</h2>
+  ${o.credentials.length === 0
+    ? html`<p class="empty">No ${envLabel(env).toLowerCase()} credentials yet. Generate one below.</p>`
+    : html`<div class="table-wrap"><table class="stack-on-mobile">
+    <thead><tr><th scope="col">Name</th><th scope="col">Client ID</th><th scope="col">Scopes</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col" class="num">Active tokens</th></tr></thead>
+    <tbody>${o.credentials.map(
+      (c) => html`<tr>
+      <td data-label="Name"><a href="/account/credentials/${c.id}">${c.name}</a>${c.previousSecretExpiresAt ? html` <span class="badge">rotating</span>` : ''}</td>
+      <td data-label="Client ID"><code>${c.id}</code></td>
+      <td data-label="Scopes">${c.scopes.join(' ')}</td>
+      <td data-label="Created">${when(c.createdAt)}</td>
+      <td data-label="Last used">${when(c.lastUsedAt)}</td>
+      <td data-label="Active tokens" class="num">${c.activeTokens}</td>
+    </tr>`,
+    )}</tbody>
+  </table></div>`}
+</section>
+<section class="card narrow" aria-labelledby="new-h">
+  <h2 id="new-h">Generate new ${envLabel(env).toLowerCase()} credentials</h2>
+  <form method="post" action="/account/${env}/credentials" class="stack">
+    ${csrfField(o.csrf)}
+    <label for="name">Name</label>
+    <input id="name" name="name" required maxlength="100" value="${o.form?.name ?? ''}" placeholder="e.g. Online shop backend">
+    <fieldset>
+      <legend>Scopes</legend>
+      ${KNOWN_SCOPES.map(
+        (s) => html`<label class="check"><input type="checkbox" name="scope_${s}" value="1"${chosen.includes(s) ? html` checked` : ''}> ${s}</label>`,
+      )}
+    </fieldset>
+    ${reauthField(o, env, 'gen-password')}
+    <button type="submit" class="primary">Generate credentials</button>
+  </form>
+</section>`,
+  );
+}
+
+/** Shown once, right after generation or rotation, with Cache-Control: no-store. */
+export function secretPage(o: {
+  csrf: string;
+  merchant: MerchantRecord;
+  clientId: string;
+  name: string;
+  environment: Environment;
+  secret: string;
+  scope: string;
+  tokenUrl: string;
+  rotated?: { previousSecretExpiresAt: number; graceSeconds: number };
+}): SafeHtml {
+  const curl = [
+    `curl -s -X POST '${o.tokenUrl}' \\`,
+    `  -u '${o.clientId}:${o.secret}' \\`,
+    `  -H 'Content-Type: application/x-www-form-urlencoded' \\`,
+    `  -d 'grant_type=client_credentials&scope=${o.scope.split(' ').join('%20')}'`,
+  ].join('\n');
+  return page(
+    { title: o.rotated ? 'New secret' : 'New credentials', csrf: o.csrf, merchant: o.merchant, nav: o.environment },
+    html`<h1>${o.rotated ? 'Your new client secret' : 'Your new credentials'}</h1>
+<p class="flash warn" role="status"><strong>Copy the secret now.</strong> It is shown only on this page and cannot be shown again.
+${o.rotated
+      ? o.rotated.graceSeconds > 0
+        ? html` The old secret keeps working until <time datetime="${iso(o.rotated.previousSecretExpiresAt)}">${utc(o.rotated.previousSecretExpiresAt)}</time>.`
+        : html` The old secret no longer works.`
+      : ''}</p>
+<section class="card">
+  <dl class="facts">
+    <dt>Name</dt><dd>${o.name}</dd>
+    <dt>Environment</dt><dd>${envLabel(o.environment)}</dd>
+    <dt>Client ID</dt><dd><code id="client-id">${o.clientId}</code> <button type="button" class="copy" data-copy="client-id" hidden>Copy</button></dd>
+    <dt>Client Secret</dt><dd><code id="client-secret" class="secret">${o.secret}</code> <button type="button" class="copy" data-copy="client-secret" hidden>Copy</button></dd>
+    <dt>Token URL</dt><dd><code id="token-url">${o.tokenUrl}</code></dd>
+  </dl>
+  <h2>Get a token</h2>
+  <p>Paste this into a terminal:</p>
+  <pre id="curl"><code>${curl}</code></pre>
+  <p><button type="button" class="copy" data-copy="curl" hidden>Copy command</button></p>
+  <p><a class="button" href="/account/credentials/${o.clientId}">Done: I have saved the secret</a></p>
+</section>`,
+  );
+}
+
+export function detailPage(o: Base & { credential: CredentialView; tokenUrl: string }): SafeHtml {
+  const c = o.credential;
+  return page(
+    { title: c.name, csrf: o.csrf, merchant: o.merchant, nav: c.environment, ...flashOf(o) },
+    html`<p class="crumbs"><a href="/account/${c.environment}">${envLabel(c.environment)} credentials</a> ›</p>
+<h1>${c.name}</h1>
+<p class="subnav"><a href="/account/credentials/${c.id}/usage">Usage</a> · <a href="/account/credentials/${c.id}/audit">Audit trail</a></p>
+<section class="card">
+  <dl class="facts">
+    <dt>Client ID</dt><dd><code>${c.id}</code></dd>
+    <dt>Environment</dt><dd>${envLabel(c.environment)}</dd>
+    <dt>Token URL</dt><dd><code>${o.tokenUrl}</code></dd>
+    <dt>Scopes</dt><dd>${c.scopes.join(' ')}</dd>
+    <dt>Created</dt><dd>${when(c.createdAt)}</dd>
+    <dt>Last used</dt><dd>${when(c.lastUsedAt)}</dd>
+    <dt>Active tokens</dt><dd>${c.activeTokens}</dd>
+    <dt>Secrets</dt><dd><ul class="plain">
+      <li>Current secret: <strong>active</strong></li>
+      ${c.previousSecretExpiresAt
+        ? html`<li>Previous secret: works until <time datetime="${iso(c.previousSecretExpiresAt)}">${utc(c.previousSecretExpiresAt)}</time></li>`
+        : ''}
+    </ul></dd>
+  </dl>
+</section>
+<div class="grid">
+<section class="card" aria-labelledby="rotate-h">
+  <h2 id="rotate-h">Rotate the secret</h2>
+  <p class="muted">A new secret is generated and shown once. The old one keeps working during the grace period, so you can roll the new one out first.</p>
+  <form method="post" action="/account/credentials/${c.id}/rotate" class="stack">
+    ${csrfField(o.csrf)}
+    <label for="grace">Old secret keeps working for</label>
+    <select id="grace" name="grace_seconds">
+      ${GRACE_CHOICES.map(([s, label]) => html`<option value="${s}"${s === 86_400 ? html` selected` : ''}>${label}</option>`)}
+    </select>
+    ${reauthField(o, c.environment, 'rotate-password')}
+    <button type="submit" class="primary">Rotate secret</button>
+  </form>
+</section>
+<section class="card" aria-labelledby="rename-h">
+  <h2 id="rename-h">Rename</h2>
+  <form method="post" action="/account/credentials/${c.id}/rename" class="stack">
+    ${csrfField(o.csrf)}
+    <label for="new-name">Name</label>
+    <input id="new-name" name="name" required maxlength="100" value="${c.name}">
+    <button type="submit">Save name</button>
+  </form>
+</section>
+<section class="card" aria-labelledby="revoke-h">
+  <h2 id="revoke-h">Revoke all tokens</h2>
+  <p class="muted">Every token issued to this credential stops working now (${c.activeTokens} active). The credential itself stays.</p>
+  <form method="post" action="/account/credentials/${c.id}/revoke-tokens">
+    ${csrfField(o.csrf)}
+    <button type="submit">Revoke all tokens</button>
+  </form>
+</section>
+<section class="card danger" aria-labelledby="delete-h">
+  <h2 id="delete-h">Delete</h2>
+  <p class="muted">The credential and all its tokens stop working at once. This cannot be undone.</p>
+  <p><a class="button danger" href="/account/credentials/${c.id}/delete">Delete credential…</a></p>
+</section>
+</div>`,
+  );
+}
+
+export function deleteConfirmPage(o: Base & { credential: CredentialView }): SafeHtml {
+  const c = o.credential;
+  return page(
+    { title: `Delete ${c.name}`, csrf: o.csrf, merchant: o.merchant, nav: c.environment, ...flashOf(o) },
+    html`<section class="card narrow danger">
+  <h1>Delete “${c.name}”?</h1>
+  <p>Client ID <code>${c.id}</code> (${envLabel(c.environment)}) and its ${c.activeTokens} active token(s) stop working at once. This cannot be undone.</p>
+  <form method="post" action="/account/credentials/${c.id}/delete" class="row">
+    ${csrfField(o.csrf)}
+    <button type="submit" class="danger">Delete credential</button>
+    <a href="/account/credentials/${c.id}">Cancel</a>
+  </form>
+</section>`,
+  );
+}

@@ -1,0 +1,60 @@
+import { html, type SafeHtml } from '../html.js';
+import type { MerchantRecord } from '../../storage/types.js';
+
+export interface PageOptions {
+  title: string;
+  /** Signed-in merchant: shows the navigation and the log-out button. */
+  merchant?: MerchantRecord;
+  csrf: string;
+  /** Which navigation entry is current. */
+  nav?: 'sandbox' | 'production' | 'activity' | 'settings';
+  /** A message at the top of the page (error or notice). */
+  flash?: { kind: 'error' | 'notice'; text: string };
+}
+
+const NAV: ReadonlyArray<[NonNullable<PageOptions['nav']>, string, string]> = [
+  ['sandbox', '/account/sandbox', 'Sandbox'],
+  ['production', '/account/production', 'Production'],
+  ['activity', '/account/activity', 'Activity'],
+  ['settings', '/account/settings', 'Settings'],
+];
+
+/** The page frame: skip link, header with navigation, main landmark. CSS and JS are files (CSP without inline). */
+export function page(o: PageOptions, body: SafeHtml): SafeHtml {
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${o.title} · myPOS Web Account</title>
+<link rel="stylesheet" href="/account/static/app.css">
+<script src="/account/static/app.js" defer></script>
+</head>
+<body>
+<a class="skip" href="#main">Skip to content</a>
+<header class="top">
+  <a class="brand" href="/account">myPOS <span>Web Account</span></a>
+  ${o.merchant
+    ? html`<nav aria-label="Main">
+    <ul>${NAV.map(([key, href, label]) => html`<li><a href="${href}"${o.nav === key ? html` aria-current="page"` : ''}>${label}</a></li>`)}</ul>
+  </nav>
+  <form method="post" action="/account/logout" class="logout">
+    <input type="hidden" name="_csrf" value="${o.csrf}">
+    <span class="who">${o.merchant.email}</span>
+    <button type="submit" class="link">Log out</button>
+  </form>`
+    : ''}
+</header>
+<main id="main">
+${o.flash ? html`<p class="flash ${o.flash.kind}" role="${o.flash.kind === 'error' ? 'alert' : 'status'}">${o.flash.text}</p>` : ''}
+${body}
+</main>
+<footer class="foot">Times are UTC.</footer>
+</body>
+</html>
+`;
+}
+
+export function csrfField(csrf: string): SafeHtml {
+  return html`<input type="hidden" name="_csrf" value="${csrf}">`;
+}

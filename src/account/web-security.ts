@@ -1,0 +1,144 @@
+import fastifyCookie from '@fastify/cookie';
+import fastifyCsrf from '@fastify/csrf-protection';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { RequestParams } from '../core/params.js';
+import type { AppContext } from '../http/context.js';
+import { OAuthError } from '../core/errors.js';
+import { isStorageUnavailable } from '../storage/unavailable.js';
+import { AccountError, ForbiddenError } from './errors.js';
+import { csrfToken, sendPage } from './request.js';
+import { currentMerchant, isSecureRequest } from './session.js';
+import { errorPage } from './views/auth.js';
+
+const CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+].join('; ');
+
+/**
+ * Cookies, CSRF protection, security headers and the cross-site check for an encapsulated group of browser
+ * routes. The Web Account uses it for /account; the consent page of /oauth/authorize can call it in its own
+ * scope, then use `scope.csrfProtection` as a preHandler on its POST and `csrfToken()` in its form.
+ */
+export async function registerWebSecurity(scope: FastifyInstance, ctx: AppContext): Promise<void> {
+  const configuredIssuer = ctx.environment === 'sandbox' ? ctx.config.sandboxIssuer : ctx.config.productionIssuer;
+  const secureByConfig = configuredIssuer?.startsWith('https:') ?? false;
+  await scope.register(fastifyCookie);
+  await scope.register(fastifyCsrf, {
+    // `__Host-`: only a Secure, host-only, Path=/ cookie may carry this name, so a sibling domain cannot plant one.
+    cookieKey: secureByConfig ? '__Host-mypos_csrf' : 'mypos_csrf',
+    cookieOpts: { path: '/', httpOnly: true, sameSite: 'strict', secure: secureByConfig },
+    // Our body parser yields RequestParams; forms carry `_csrf`, scripts send the X-CSRF-Token header.
+    getToken: (request: FastifyRequest) => {
+      const field = (request.body as RequestParams | undefined)?.fields?._csrf;
+      if (typeof field === 'string') return field;
+      const header = request.headers['x-csrf-token'];
+      return typeof header === 'string' ? header : '';
+    },
+  });
+  scope.addHook('onRequest', async (request, reply) => {
+    securityHeaders(ctx, request, reply);
+    if (request.method !== 'GET' && request.method !== 'HEAD') rejectCrossSite(ctx, request);
+  });
+  // Pages for browsers, JSON for scripts; a scope may set its own handlers after this.
+  scope.setErrorHandler((err: FastifyError, request, reply) => renderError(ctx, err, request, reply));
+  scope.setNotFoundHandler((request, reply) => renderError(ctx, new NotFound(), request, reply));
+}
+
+export function securityHeaders(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): void {
+  reply.header('Content-Security-Policy', CSP);
+  reply.header('X-Content-Type-Options', 'nosniff');
+  reply.header('X-Frame-Options', 'DENY');
+  // Not no-referrer: with it, Chromium sends `Origin: null` on form POSTs, which the cross-site check must refuse.
+  reply.header('Referrer-Policy', 'same-origin');
+  reply.header('Cross-Origin-Opener-Policy', 'same-origin');
+  reply.header('Cross-Origin-Resource-Policy', 'same-origin');
+  // Pages show account data, and once a secret: nothing of it may be stored by a browser or proxy.
+  reply.header('Cache-Control', 'no-store');
+  if (isSecureRequest(ctx, request)) reply.header('Strict-Transport-Security', 'max-age=31536000');
+}
+
+/**
+ * ASVS 3.5.x, besides the CSRF token: a state-changing request must come from our own origin. Browsers send
+ * Sec-Fetch-Site and Origin on POSTs; a cross-site value is refused. (A client without these headers, like
+ * curl with a session cookie, still needs the CSRF token.)
+ */
+export function rejectCrossSite(ctx: AppContext, request: FastifyRequest): void {
+  const site = request.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') throw new ForbiddenError('Cross-site requests are not allowed.');
+  const origin = request.headers.origin;
+  if (origin === undefined) return;
+  const own = new Set([`${request.protocol}://${request.host}`]);
+  for (const issuer of Object.values(ctx.issuers())) {
+    try {
+      own.add(new URL(issuer).origin);
+    } catch {
+      /* not a URL yet (listener not bound) */
+    }
+  }
+  if (!own.has(origin)) throw new ForbiddenError('Cross-site requests are not allowed.');
+}
+
+
+class NotFound extends AccountError {
+  readonly status = 404;
+  readonly code = 'not_found';
+  constructor() {
+    super('There is no such page.');
+  }
+}
+
+
+async function renderError(ctx: AppContext, err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  let status = 500;
+  let code = 'server_error';
+  let message = 'Something went wrong on our side. Please try again.';
+  const fe = err as FastifyError;
+  if (err instanceof AccountError) {
+    status = err.status;
+    code = err.code;
+    message = err.message;
+    for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
+  } else if (fe.code === 'FST_CSRF_INVALID_TOKEN' || fe.code === 'FST_CSRF_MISSING_SECRET') {
+    status = 403;
+    code = 'forbidden';
+    message = 'The form expired or did not come from this site. Reload the page and try again.';
+  } else if (err instanceof OAuthError && err.status < 500) {
+    status = err.status;
+    code = err.error;
+    message = err.description ?? 'Bad request';
+  } else if (isStorageUnavailable(err)) {
+    status = 503;
+    code = 'temporarily_unavailable';
+    message = 'The service is temporarily unavailable. Please try again in a moment.';
+    reply.header('Retry-After', '5');
+  } else if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    status = fe.statusCode;
+    code = 'invalid_request';
+    message = 'Bad request';
+  } else {
+    request.log.error({ err }, 'unexpected error in the web account');
+  }
+  reply.code(status);
+  if (request.url.includes('/api/') || !acceptsHtml(request)) {
+    return reply.type('application/json').send({ error: code, error_description: message });
+  }
+  let merchant;
+  try {
+    merchant = (await currentMerchant(ctx, request))?.merchant;
+  } catch {
+    merchant = undefined;
+  }
+  return sendPage(reply, errorPage({ csrf: csrfToken(ctx, request, reply), status, message, ...(merchant ? { merchant } : {}) }), status);
+}
+
+function acceptsHtml(request: FastifyRequest): boolean {
+  const accept = request.headers.accept;
+  return accept === undefined || accept.includes('text/html') || accept.includes('*/*');
+}
