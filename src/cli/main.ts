@@ -2,7 +2,10 @@
 import { Command, CommanderError } from 'commander';
 import { registerClients } from './clients/index.js';
 import { CliError } from './context.js';
+import { registerIntrospect } from './introspect.js';
+import { registerRevoke } from './revoke.js';
 import { registerServe } from './serve.js';
+import { registerToken } from './token.js';
 
 const program = new Command()
   .name('mypos-auth')
@@ -11,6 +14,9 @@ const program = new Command()
 
 registerServe(program);
 registerClients(program);
+registerToken(program);
+registerRevoke(program);
+registerIntrospect(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -120,10 +120,11 @@ function parseJson(text: string): unknown {
 }
 
 function networkReason(cause: unknown): string {
-  const e = cause as { name?: string; cause?: { code?: string } };
+  const e = cause as { name?: string; cause?: { code?: unknown; message?: unknown } };
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return 'The request timed out';
-  const code = e?.cause?.code;
-  return code ? `The request failed (${code})` : 'The request failed';
+  // The transport's reason (ECONNREFUSED, ENOTFOUND, "bad port"): it names hosts, never credentials.
+  const why = e?.cause?.code ?? e?.cause?.message;
+  return typeof why === 'string' && why !== '' && why.length < 200 ? `The request failed (${why})` : 'The request failed';
 }
 
 /** Turns a non-2xx answer into an OAuthError: the RFC 6749 §5.2 fields when present, else the bare status. */
