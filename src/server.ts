@@ -8,6 +8,10 @@ import { SecretHasher } from './core/secret-hasher.js';
 import { TokenIssuer } from './core/token-issuer.js';
 import { buildApp, type BuildAppOptions } from './http/app.js';
 import type { AppContext } from './http/context.js';
+import { jwksPlugin } from './jwt/jwks-endpoint.js';
+import { JwtAccessTokenVerifier, JwtTokenIssuer } from './jwt/jwt-access-tokens.js';
+import { KeyEncryption } from './jwt/key-encryption.js';
+import { SigningKeys } from './jwt/signing-keys.js';
 import { loadServerKey } from './server-key.js';
 import { openStore, sqlitePathOf } from './storage/open-store.js';
 import { ENVIRONMENTS, type Environment, type Store } from './storage/types.js';
@@ -35,7 +39,8 @@ export interface StartOptions {
 /** Wires the store, the key, the limiter and one app per environment, and binds both listeners. */
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const store = options.store ?? (await openStore(config.db));
-  const hasher = new SecretHasher(loadServerKey(config.serverKey, sqlitePathOf(config.db)));
+  const serverKey = loadServerKey(config.serverKey, sqlitePathOf(config.db));
+  const hasher = new SecretHasher(serverKey);
   const clock = options.clock ?? systemClock;
   const limiter = new InMemoryFailureLimiter({
     perClientPerMinute: config.clientFailuresPerMinute,
@@ -51,6 +56,31 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const lifecycle = { draining: false };
   const urls = {} as Record<Environment, string>;
   const apps = {} as Record<Environment, FastifyInstance>;
+  const issuerOf = (environment: Environment) =>
+    (environment === 'sandbox' ? config.sandboxIssuer : config.productionIssuer) ?? urls[environment];
+
+  // RFC 9068 JWT access tokens, per environment (config.accessTokenFormat); opaque tokens keep their own issuer.
+  const signingKeys = new SigningKeys({
+    repo: store.signingKeys,
+    encryption: new KeyEncryption(serverKey),
+    clock,
+    schedule: {
+      rotationSeconds: config.signingKeyRotationSeconds,
+      publishAheadSeconds: config.signingKeyPublishAheadSeconds,
+      accessTokenTtl: config.accessTokenTtl,
+    },
+    signing: (environment) => config.accessTokenFormat[environment] === 'jwt',
+  });
+  const jwtIssuer = new JwtTokenIssuer({
+    tokens: store.tokens,
+    hasher,
+    clock,
+    lifetimes: { accessTokenTtl: config.accessTokenTtl, refreshTokenTtl: config.refreshTokenTtl },
+    keys: signingKeys,
+    issuerOf,
+  });
+  const jwtVerifier = new JwtAccessTokenVerifier({ hasher, keys: signingKeys, issuerOf });
+  const plugins = [jwksPlugin(signingKeys), ...(options.plugins ?? [])];
 
   for (const environment of ENVIRONMENTS) {
     const configured = environment === 'sandbox' ? config.sandboxIssuer : config.productionIssuer;
@@ -61,11 +91,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       hasher,
       clock,
       authenticator,
-      tokenIssuer,
+      tokenIssuer: config.accessTokenFormat[environment] === 'jwt' ? jwtIssuer : tokenIssuer,
+      jwt: jwtVerifier,
       issuer: () => configured ?? urls[environment],
       lifecycle,
     };
-    apps[environment] = await buildApp(ctx, { logger: options.logger?.child({ environment }), plugins: options.plugins });
+    apps[environment] = await buildApp(ctx, { logger: options.logger?.child({ environment }), plugins });
   }
 
   if (options.listen ?? true) {

@@ -3,6 +3,7 @@ import type { ClientAuthenticator } from '../core/client-authenticator.js';
 import type { Clock } from '../core/clock.js';
 import type { SecretHasher } from '../core/secret-hasher.js';
 import type { TokenIssuer } from '../core/token-issuer.js';
+import type { JwtAccessTokenResolver } from '../core/token-lookup.js';
 import type { Environment, Store } from '../storage/types.js';
 
 /** Everything an endpoint may use, passed in; one per environment listener. */
@@ -14,6 +15,11 @@ export interface AppContext {
   clock: Clock;
   authenticator: ClientAuthenticator;
   tokenIssuer: TokenIssuer;
+  /**
+   * Resolves presented JWT access tokens (RFC 9068) to their token rows; pass it as `jwt` in every findToken call
+   * (introspection, revocation, the bearer layer) so JWTs are looked up, revoked and expired like opaque tokens.
+   */
+  jwt?: JwtAccessTokenResolver;
   /** The issuer identifier of this environment (RFC 8414 §2), known once the listener is bound. */
   issuer: () => string;
   /** Shared across listeners: true once SIGTERM arrived, so readiness turns off at once. */

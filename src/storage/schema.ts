@@ -28,7 +28,20 @@ export interface TokensTable {
   subject: string | null;
 }
 
+export interface SigningKeysTable {
+  kid: string;
+  environment: string;
+  alg: string;
+  public_jwk: string;
+  private_key_encrypted: string;
+  created_at: number;
+  activates_at: number;
+  deactivates_at: number;
+  expires_at: number;
+}
+
 export interface Database {
   clients: ClientsTable;
   tokens: TokensTable;
+  signing_keys: SigningKeysTable;
 }

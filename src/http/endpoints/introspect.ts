@@ -19,7 +19,7 @@ export function registerIntrospectEndpoint(app: FastifyInstance, ctx: AppContext
     rejectDuplicates(params);
     const caller = await authenticateClient(ctx, request, params);
     const token = requiredParam(params, 'token');
-    const body = await introspect({ tokens: ctx.store.tokens, hasher: ctx.hasher, clock: ctx.clock }, caller, ctx.environment, ctx.issuer(), token);
+    const body = await introspect({ tokens: ctx.store.tokens, hasher: ctx.hasher, clock: ctx.clock, jwt: ctx.jwt }, caller, ctx.environment, ctx.issuer(), token);
     return reply.type('application/json').send(body);
   });
 

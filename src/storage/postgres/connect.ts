@@ -2,6 +2,7 @@ import { Kysely, Migrator, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../schema.js';
 import { KyselyClientRepository } from '../repositories/clients.js';
+import { KyselySigningKeyRepository } from '../repositories/signing-keys.js';
 import { KyselyTokenRepository } from '../repositories/tokens.js';
 import type { Store } from '../types.js';
 import { StaticMigrationProvider, runMigrations } from '../migrate.js';
@@ -42,6 +43,7 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
     dialect: 'postgres',
     clients: new KyselyClientRepository(db),
     tokens: new KyselyTokenRepository(db),
+    signingKeys: new KyselySigningKeyRepository(db),
     async ping() {
       await pool.query('select 1');
     },

@@ -4,6 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import type { Database } from '../schema.js';
 import { KyselyClientRepository } from '../repositories/clients.js';
+import { KyselySigningKeyRepository } from '../repositories/signing-keys.js';
 import { KyselyTokenRepository } from '../repositories/tokens.js';
 import type { Store } from '../types.js';
 import { StaticMigrationProvider, runMigrations } from '../migrate.js';
@@ -36,6 +37,7 @@ export async function openSqliteStore(options: SqliteOptions): Promise<Store> {
     dialect: 'sqlite',
     clients: new KyselyClientRepository(db),
     tokens: new KyselyTokenRepository(db),
+    signingKeys: new KyselySigningKeyRepository(db),
     async ping() {
       sqlite.prepare('select 1').get();
     },
