@@ -15,3 +15,5 @@ export { OAuthError, WebhookSignatureError } from './errors.js';
 export type { OAuthErrorCode, WebhookSignatureErrorCode } from './errors.js';
 export { verifyWebhookSignature } from './webhook-signature.js';
 export type { VerifyWebhookOptions } from './webhook-signature.js';
+export { AccessTokenVerifier, JwtVerificationError } from './access-token-verifier.js';
+export type { AccessTokenClaims, AccessTokenVerifierOptions, JwtVerificationErrorCode } from './access-token-verifier.js';

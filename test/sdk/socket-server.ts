@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { resolveConfig } from '../../src/config.js';
+import { resolveConfig, type Config } from '../../src/config.js';
 import { createClient, type NewClient } from '../../src/core/client-management.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import type { Environment, Store } from '../../src/storage/types.js';
@@ -25,7 +25,7 @@ export interface SocketServer {
 }
 
 /** The real server, both environments bound to ephemeral ports on 127.0.0.1. */
-export async function startSocketServer(backend: TestBackend = sqliteBackend): Promise<SocketServer> {
+export async function startSocketServer(backend: TestBackend = sqliteBackend, overrides: Partial<Config> = {}): Promise<SocketServer> {
   const { store, url, cleanup } = await backend.create();
   const clock = new TestClock();
   const config = resolveConfig({
@@ -36,6 +36,7 @@ export async function startSocketServer(backend: TestBackend = sqliteBackend): P
     sandboxPort: 0,
     productionPort: 0,
     shutdownGraceMs: 2000,
+    ...overrides,
   });
   const counts: Record<Environment, RequestCounts> = { sandbox: {}, production: {} };
   const counter = (app: FastifyInstance, ctx: { environment: Environment }) => {
