@@ -70,9 +70,11 @@ export function describeFailure(what: string, err: unknown): CliError {
 async function readSecretFromStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
+  // Up to the first line break (so a person typing the secret need not press Ctrl-D), or the end of input.
   for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
     chunks.push(chunk);
     size += chunk.length;
+    if (chunk.includes(10)) break;
     if (size > 4096) throw new CliError('stdin is too long for a client secret');
   }
   // The first line, without its line ending (`echo` adds one; Windows editors add \r\n).

@@ -6,7 +6,12 @@ import { startPeer, startSocketServer, type SocketServer } from '../sdk/socket-s
 const MAIN = join(import.meta.dirname, '../../dist/cli/main.js');
 
 /** Runs the built CLI as a child process (the server stays reachable: this never blocks the event loop). */
-function run(args: string[], stdin = '', env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(
+  args: string[],
+  stdin = '',
+  env: Record<string, string> = {},
+  keepStdinOpen = false,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [MAIN, ...args], {
       env: { PATH: process.env.PATH ?? '', ...env },
@@ -18,7 +23,12 @@ function run(args: string[], stdin = '', env: Record<string, string> = {}): Prom
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
+    if (keepStdinOpen) {
+      child.stdin.write(stdin);
+      child.on('close', () => child.stdin.destroy());
+    } else {
+      child.stdin.end(stdin);
+    }
   });
 }
 
@@ -48,6 +58,12 @@ describe('CLI client commands end to end: token, introspect, revoke against the 
     const r = await run(['token', ...clientArgs(), '--auth-method', 'post'], `${creds.secret}\r\n`);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ token_type: 'Bearer', scope: 'webhooks transactions' });
+  });
+
+  it('--client-secret-stdin reads up to the first line break: a person typing the secret need not close stdin', async () => {
+    const r = await run(['token', ...clientArgs()], `${creds.secret}\n`, {}, true);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toHaveProperty('access_token');
   });
 
   it('token with the secret in MYPOS_CLIENT_SECRET instead of stdin', async () => {
