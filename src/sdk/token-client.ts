@@ -117,8 +117,12 @@ export class TokenClient {
       fetch: fetchImpl,
       sleep: options.sleep ?? timerSleep,
       now: () => this.#clock.now(),
-      timeoutMs: nonNegative('timeoutMs', options.timeoutMs, 10_000),
-      retry: { ...DEFAULT_RETRY, ...definedOnly(options.retry ?? {}) },
+      timeoutMs: Math.max(1, nonNegative('timeoutMs', options.timeoutMs, 10_000)),
+      retry: {
+        retries: Math.floor(nonNegative('retry.retries', options.retry?.retries, DEFAULT_RETRY.retries)),
+        baseDelayMs: nonNegative('retry.baseDelayMs', options.retry?.baseDelayMs, DEFAULT_RETRY.baseDelayMs),
+        maxDelayMs: nonNegative('retry.maxDelayMs', options.retry?.maxDelayMs, DEFAULT_RETRY.maxDelayMs),
+      },
       random: Math.random,
     };
     this.authorizationCode = new AuthorizationCodeFlow({
@@ -311,8 +315,4 @@ function nonNegative(name: string, value: number | undefined, fallback: number):
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new TypeError(`${name} must be a number ≥ 0`);
   return value;
-}
-
-function definedOnly<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -48,6 +48,9 @@ describe('TokenClient options', () => {
     ['an empty scope', { ...base, scope: ' ' }],
     ['a negative renewBeforeSeconds', { ...base, renewBeforeSeconds: -1 }],
     ['an unknown auth method', { ...base, clientAuthMethod: 'private_key_jwt' }],
+    ['negative retries', { ...base, retry: { retries: -1 } }],
+    ['a non-numeric backoff', { ...base, retry: { baseDelayMs: 'fast' } }],
+    ['an infinite timeout', { ...base, timeoutMs: Infinity }],
   ])('%s → TypeError', (_name, options) => {
     expect(() => new TokenClient(options as never)).toThrow(TypeError);
   });
