@@ -87,7 +87,22 @@ export interface Config {
    * --dangerously-allow-any-webhook-target.
    */
   dangerouslyAllowAnyWebhookTarget: boolean;
+  /**
+   * Access token format per environment: `opaque` (42 random characters, looked up by digest; the default) or `jwt`
+   * (RFC 9068, ES256, verifiable against /.well-known/jwks.json and still revocable). Env:
+   * MYPOS_AUTH_ACCESS_TOKEN_FORMAT, as `jwt`, `opaque` or `sandbox=jwt,production=opaque`.
+   */
+  accessTokenFormat: Record<'sandbox' | 'production', AccessTokenFormat>;
+  /** How long one JWT signing key signs before the next takes over, seconds (30 days). */
+  signingKeyRotationSeconds: number;
+  /**
+   * How long before it signs a new key is published in the JWKS, seconds (1 day): longer than any resource server
+   * caches the JWKS, so none meets a token whose key it has not seen. Less than the rotation period.
+   */
+  signingKeyPublishAheadSeconds: number;
 }
+
+export type AccessTokenFormat = 'opaque' | 'jwt';
 
 export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   db: 'sqlite:./data/mypos-auth.db',
@@ -123,6 +138,9 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   webhookMaxConcurrency: 16,
   webhookPollIntervalMs: 1000,
   dangerouslyAllowAnyWebhookTarget: false,
+  accessTokenFormat: Object.freeze({ sandbox: 'opaque', production: 'opaque' }) as Config['accessTokenFormat'],
+  signingKeyRotationSeconds: 30 * 24 * 3600,
+  signingKeyPublishAheadSeconds: 24 * 3600,
 });
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -149,12 +167,24 @@ export function resolveConfig(partial: Record<string, unknown>): Config {
   port('productionPort');
   for (const k of ['accessTokenTtl', 'refreshTokenTtl', 'clientFailuresPerMinute', 'ipFailuresPerMinute', 'bodyLimit',
     'headersTimeoutMs', 'requestTimeoutMs', 'introspectionPerSecond', 'shutdownGraceMs', 'purgeIntervalSeconds', 'workers',
-    'webhookDeliveryTimeoutMs', 'webhookMaxConcurrency', 'webhookPollIntervalMs', 'usageFlushSeconds', 'signupsPerIp'] as const) positive(k);
+    'webhookDeliveryTimeoutMs', 'webhookMaxConcurrency', 'webhookPollIntervalMs', 'usageFlushSeconds', 'signupsPerIp',
+    'signingKeyRotationSeconds', 'signingKeyPublishAheadSeconds'] as const) positive(k);
   if (!Number.isInteger(c.drainDelayMs) || c.drainDelayMs < 0) problems.push('drainDelayMs must be a whole number ≥ 0');
   if (!Number.isInteger(c.refreshGraceSeconds) || c.refreshGraceSeconds < 0) problems.push('refreshGraceSeconds must be a whole number ≥ 0');
   if (!Number.isInteger(c.authorizationCodeTtl) || c.authorizationCodeTtl < 1 || c.authorizationCodeTtl > 600) problems.push('authorizationCodeTtl must be 1-600 seconds (RFC 6749 §4.1.2)');
   if (typeof c.refreshTokenIdleTtl !== 'number' || c.refreshTokenIdleTtl <= 0) problems.push('refreshTokenIdleTtl must be positive');
   if (typeof c.dangerouslyAllowAnyWebhookTarget !== 'boolean') problems.push('dangerouslyAllowAnyWebhookTarget must be true or false');
+  const format = c.accessTokenFormat as unknown;
+  if (
+    typeof format !== 'object' || format === null ||
+    Object.keys(format).sort().join(',') !== 'production,sandbox' ||
+    !Object.values(format).every((v) => v === 'opaque' || v === 'jwt')
+  ) {
+    problems.push('accessTokenFormat must be { sandbox: "opaque"|"jwt", production: "opaque"|"jwt" }');
+  }
+  if (c.signingKeyPublishAheadSeconds >= c.signingKeyRotationSeconds) {
+    problems.push('signingKeyPublishAheadSeconds must be less than signingKeyRotationSeconds');
+  }
   if (typeof c.db !== 'string' || c.db === '') problems.push('db must be a database URL (sqlite:PATH or postgres://…)');
   if (typeof c.host !== 'string' || c.host === '') problems.push('host must be an interface address');
   for (const k of ['sandboxIssuer', 'productionIssuer'] as const) {
@@ -201,5 +231,21 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Partial<Config> {
   if (env.PRODUCTION_PORT) out.productionPort = Number(env.PRODUCTION_PORT);
   if (env.MYPOS_AUTH_SERVER_KEY) out.serverKey = env.MYPOS_AUTH_SERVER_KEY;
   if (env.LOG_LEVEL) out.logLevel = env.LOG_LEVEL;
+  if (env.MYPOS_AUTH_ACCESS_TOKEN_FORMAT) out.accessTokenFormat = parseAccessTokenFormat(env.MYPOS_AUTH_ACCESS_TOKEN_FORMAT);
   return out;
+}
+
+/**
+ * `jwt` / `opaque` (both environments) or `sandbox=jwt,production=opaque` (unnamed ones stay opaque). A value that is
+ * neither is passed through as given, so resolveConfig names it in its error.
+ */
+export function parseAccessTokenFormat(text: string): Config['accessTokenFormat'] {
+  const t = text.trim();
+  if (t === 'jwt' || t === 'opaque') return { sandbox: t, production: t };
+  const out: Record<string, string> = { sandbox: 'opaque', production: 'opaque' };
+  for (const part of t.split(',')) {
+    const [env, value] = part.split('=').map((x) => x.trim());
+    out[env ?? ''] = value ?? '';
+  }
+  return out as Config['accessTokenFormat'];
 }

@@ -10,6 +10,10 @@ import { SecretHasher } from './core/secret-hasher.js';
 import { TokenIssuer } from './core/token-issuer.js';
 import { buildApp, type BuildAppOptions } from './http/app.js';
 import type { AppContext } from './http/context.js';
+import { jwksPlugin } from './jwt/jwks-endpoint.js';
+import { JwtAccessTokenVerifier, JwtTokenIssuer } from './jwt/jwt-access-tokens.js';
+import { KeyEncryption } from './jwt/key-encryption.js';
+import { SigningKeys } from './jwt/signing-keys.js';
 import { loadServerKey } from './server-key.js';
 import { createWebhookModule, type WebhookModule, type WebhookModuleOptions } from './webhooks/index.js';
 import { accountPlugin } from './account/plugin.js';
@@ -48,7 +52,8 @@ export interface StartOptions {
 /** Wires the store, the key, the limiter and one app per environment, and binds both listeners. */
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const store = options.store ?? (await openStore(config.db, { migrate: config.migrate }));
-  const hasher = new SecretHasher(loadServerKey(config.serverKey, sqlitePathOf(config.db)));
+  const serverKey = loadServerKey(config.serverKey, sqlitePathOf(config.db));
+  const hasher = new SecretHasher(serverKey);
   const clock = options.clock ?? systemClock;
   const limits: FailureLimits = { perClientPerMinute: config.clientFailuresPerMinute, perIpPerMinute: config.ipFailuresPerMinute };
   // One process on SQLite counts in memory, exactly and for free. Several processes (PostgreSQL nodes, or
@@ -87,6 +92,29 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     (environment === 'sandbox' ? config.sandboxIssuer : config.productionIssuer) ?? urls[environment];
   const account = accountPlugin({ throttle: new LoginThrottle({ ...DEFAULT_THROTTLE, signupsPerIp: config.signupsPerIp }) });
 
+  // RFC 9068 JWT access tokens, per environment (config.accessTokenFormat); opaque tokens keep their own issuer.
+  const signingKeys = new SigningKeys({
+    repo: store.signingKeys,
+    encryption: new KeyEncryption(serverKey),
+    clock,
+    schedule: {
+      rotationSeconds: config.signingKeyRotationSeconds,
+      publishAheadSeconds: config.signingKeyPublishAheadSeconds,
+      accessTokenTtl: config.accessTokenTtl,
+    },
+    signing: (environment) => config.accessTokenFormat[environment] === 'jwt',
+  });
+  const jwtIssuer = new JwtTokenIssuer({
+    tokens: store.tokens,
+    hasher,
+    clock,
+    lifetimes: { accessTokenTtl: config.accessTokenTtl, refreshTokenTtl: config.refreshTokenTtl, refreshTokenIdleTtl: config.refreshTokenIdleTtl },
+    keys: signingKeys,
+    issuerOf,
+  });
+  const jwtVerifier = new JwtAccessTokenVerifier({ hasher, keys: signingKeys, issuerOf });
+  const plugins = [account, webhooks.plugin, jwksPlugin(signingKeys), ...(options.plugins ?? [])];
+
   for (const environment of ENVIRONMENTS) {
     const ctx: AppContext = {
       environment,
@@ -95,7 +123,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       hasher,
       clock,
       authenticator,
-      tokenIssuer,
+      tokenIssuer: config.accessTokenFormat[environment] === 'jwt' ? jwtIssuer : tokenIssuer,
+      jwt: jwtVerifier,
       metrics,
       usage,
       issuer: () => issuerOf(environment),
@@ -104,7 +133,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     };
     apps[environment] = await buildApp(ctx, {
       logger: options.logger?.child({ environment }),
-      plugins: [account, webhooks.plugin, ...(options.plugins ?? [])],
+      plugins,
     });
   }
 

@@ -4,7 +4,10 @@ import { registerClients } from './clients/index.js';
 import { registerMerchants } from './merchants/index.js';
 import { CliError } from './context.js';
 import { registerMigrate } from './migrate.js';
+import { registerIntrospect } from './introspect.js';
+import { registerRevoke } from './revoke.js';
 import { registerServe } from './serve.js';
+import { registerToken } from './token.js';
 
 const program = new Command()
   .name('mypos-auth')
@@ -15,6 +18,9 @@ registerServe(program);
 registerClients(program);
 registerMigrate(program);
 registerMerchants(program);
+registerToken(program);
+registerRevoke(program);
+registerIntrospect(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -36,8 +36,11 @@ export class TokenIssuer {
     },
   ) {}
 
-  /** A new token and its record, not yet stored (for grants that store it inside their own transaction). */
-  mint(kind: TokenKind, client: ClientRecord, environment: Environment, scope: string, grant: GrantBinding): MintedToken {
+  /**
+   * A new token and its record, not yet stored (for grants that store it inside their own transaction).
+   * Async so a format that signs (RFC 9068 JWTs, src/jwt/) can override it.
+   */
+  async mint(kind: TokenKind, client: ClientRecord, environment: Environment, scope: string, grant: GrantBinding): Promise<MintedToken> {
     const { hasher, clock, lifetimes } = this.deps;
     const value = newOpaqueToken();
     const now = clock.now();
@@ -68,7 +71,7 @@ export class TokenIssuer {
 
   /** Mints and stores an access token in one step (client_credentials). */
   async issue(kind: TokenKind, client: ClientRecord, environment: Environment, scope: string, grant: GrantBinding): Promise<MintedToken> {
-    const minted = this.mint(kind, client, environment, scope, grant);
+    const minted = await this.mint(kind, client, environment, scope, grant);
     await this.deps.tokens.insert(minted.record);
     return minted;
   }

@@ -3,6 +3,7 @@ import type { ClientAuthenticator } from '../core/client-authenticator.js';
 import type { Clock } from '../core/clock.js';
 import type { SecretHasher } from '../core/secret-hasher.js';
 import type { TokenIssuer } from '../core/token-issuer.js';
+import type { JwtAccessTokenResolver } from '../core/token-lookup.js';
 import type { Environment, Store } from '../storage/types.js';
 import type { Metrics } from './metrics.js';
 
@@ -18,6 +19,11 @@ export interface AppContext {
   metrics: Metrics;
   /** Per-client usage counters (Web Account): one in-memory bump per issued access token or failure. */
   usage: { issued(clientId: string, at: number): void };
+  /**
+   * Resolves presented JWT access tokens (RFC 9068) to their token rows; pass it as `jwt` in every findToken call
+   * (introspection, revocation, the bearer layer) so JWTs are looked up, revoked and expired like opaque tokens.
+   */
+  jwt?: JwtAccessTokenResolver;
   /** The issuer identifier of this environment (RFC 8414 §2), known once the listener is bound. */
   issuer: () => string;
   /** The issuer of every environment (the Web Account shows each credential with its own environment's URL). */

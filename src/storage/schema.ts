@@ -96,6 +96,18 @@ export interface NotificationsTable {
   last_error: string | null;
 }
 
+export interface SigningKeysTable {
+  kid: string;
+  environment: string;
+  alg: string;
+  public_jwk: string;
+  private_key_encrypted: string;
+  created_at: number;
+  activates_at: number;
+  deactivates_at: number;
+  expires_at: number;
+}
+
 export interface Database {
   clients: ClientsTable;
   tokens: TokensTable;
@@ -108,6 +120,7 @@ export interface Database {
   sessions: SessionsTable;
   audit_events: AuditEventsTable;
   usage_counters: UsageCountersTable;
+  signing_keys: SigningKeysTable;
 }
 
 // ---- 0002_accounts: the Web Account ----

@@ -230,6 +230,37 @@ export interface UsageRepository {
   owners(clientIds: string[]): Promise<Map<string, { merchantId: string | null; environment: Environment }>>;
 }
 
+/**
+ * A JWT signing key of one environment (RFC 9068 access tokens). It signs from `activatesAt` until `deactivatesAt`,
+ * is published in the JWKS from before it signs until `expiresAt`, when every token it signed has expired.
+ */
+export interface SigningKeyRecord {
+  /** RFC 7638 JWK thumbprint of the public key. */
+  kid: string;
+  environment: Environment;
+  alg: 'ES256';
+  /** The public key as a JSON-serialised JWK. */
+  publicJwk: string;
+  /** The private JWK, encrypted under a key derived from the server key (never stored in the clear). */
+  privateKeyEncrypted: string;
+  createdAt: number;
+  activatesAt: number;
+  deactivatesAt: number;
+  expiresAt: number;
+}
+
+export interface SigningKeyRepository {
+  /**
+   * Inserts a key unless the environment already has one with the same `activatesAt` (another node won the race).
+   * Returns whether this key was inserted.
+   */
+  insertIfAbsent(key: SigningKeyRecord): Promise<boolean>;
+  /** The environment's keys that have not expired at `now`, oldest activation first. */
+  listLive(environment: Environment, now: number): Promise<SigningKeyRecord[]>;
+  /** Deletes at most `limit` keys that expired before `before`; returns how many went. */
+  purgeExpired(before: number, limit: number): Promise<number>;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly clients: ClientRepository;
@@ -242,6 +273,7 @@ export interface Store {
   readonly sessions: SessionRepository;
   readonly audit: AuditRepository;
   readonly usage: UsageRepository;
+  readonly signingKeys: SigningKeyRepository;
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -77,7 +77,7 @@ export function createWebhookModule(options: WebhookModuleOptions): WebhookModul
       policy: policyFor(ctx.environment),
       kick: () => worker.kick(),
     };
-    const validator = new StoreTokenValidator({ tokens: store.tokens, hasher: ctx.hasher, clock }, ctx.environment);
+    const validator = new StoreTokenValidator({ tokens: store.tokens, hasher: ctx.hasher, clock, jwt: ctx.jwt }, ctx.environment);
     await app.register(bearerAuthPlugin, {
       prefix: '/v1',
       bearer: { validator, requiredScope: 'webhooks', realm: 'api' },

@@ -34,9 +34,9 @@ export async function authorizationCodeGrant(ctx: GrantContext): Promise<TokenRe
   }
 
   const binding = { grantId: record.grantId, subject: record.subject };
-  const access = ctx.issuer.mint('access', client, ctx.environment, record.scope, binding);
+  const access = await ctx.issuer.mint('access', client, ctx.environment, record.scope, binding);
   const refresh = client.grantTypes.includes('refresh_token')
-    ? ctx.issuer.mint('refresh', client, ctx.environment, record.scope, binding)
+    ? await ctx.issuer.mint('refresh', client, ctx.environment, record.scope, binding)
     : undefined;
   const outcome = await ctx.codes.redeem(record.hash, now, refresh ? [access.record, refresh.record] : [access.record]);
   if (outcome === 'already_used') {

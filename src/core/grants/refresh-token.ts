@@ -31,8 +31,8 @@ export async function refreshTokenGrant(ctx: GrantContext): Promise<TokenRespons
 
   const accessScope = grantedScope(requestedScope, record.scope.split(' ')).join(' ');
   const binding = { grantId: record.grantId, subject: record.subject, familyExpiresAt: record.familyExpiresAt ?? record.expiresAt };
-  const access = ctx.issuer.mint('access', client, ctx.environment, accessScope, binding);
-  const refresh = ctx.issuer.mint('refresh', client, ctx.environment, record.scope, binding);
+  const access = await ctx.issuer.mint('access', client, ctx.environment, accessScope, binding);
+  const refresh = await ctx.issuer.mint('refresh', client, ctx.environment, record.scope, binding);
 
   if (inGrace) {
     await ctx.tokens.insertMany([access.record, refresh.record]);

@@ -24,7 +24,7 @@ export function registerIntrospectEndpoint(app: FastifyInstance, ctx: AppContext
     const wait = perCaller.take(caller.id);
     if (wait > 0) throw new TooManyAttemptsError(wait);
     const token = requiredParam(params, 'token');
-    const body = await introspect({ tokens: ctx.store.tokens, hasher: ctx.hasher, clock: ctx.clock }, caller, ctx.environment, ctx.issuer(), token);
+    const body = await introspect({ tokens: ctx.store.tokens, hasher: ctx.hasher, clock: ctx.clock, jwt: ctx.jwt }, caller, ctx.environment, ctx.issuer(), token);
     return reply.type('application/json').send(body);
   });
 

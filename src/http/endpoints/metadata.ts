@@ -15,6 +15,7 @@ export function registerMetadataEndpoint(app: FastifyInstance, ctx: AppContext):
       token_endpoint: `${issuer}/oauth/token`,
       revocation_endpoint: `${issuer}/oauth/revoke`,
       introspection_endpoint: `${issuer}/oauth/introspect`,
+      jwks_uri: `${issuer}/.well-known/jwks.json`,
       grant_types_supported: SUPPORTED_GRANT_TYPES,
       response_types_supported: [],
       scopes_supported: [...KNOWN_SCOPES],

@@ -20,7 +20,7 @@ export function registerRevokeEndpoint(app: FastifyInstance, ctx: AppContext): v
     rejectDuplicates(params);
     const client = await authenticateClient(ctx, request, params, { allowPublic: true });
     const token = requiredParam(params, 'token');
-    const revoked = await revokeToken({ tokens: ctx.store.tokens, hasher: ctx.hasher, clock: ctx.clock }, client, ctx.environment, token);
+    const revoked = await revokeToken({ tokens: ctx.store.tokens, hasher: ctx.hasher, clock: ctx.clock, jwt: ctx.jwt }, client, ctx.environment, token);
     if (revoked) ctx.metrics.tokensRevoked.inc({ environment: ctx.environment });
     // §2.2: 200 whether or not the token was known; the body is empty.
     return reply.code(200).type('application/json').send('');

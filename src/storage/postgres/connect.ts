@@ -4,6 +4,7 @@ import type { Database } from '../schema.js';
 import { KyselyClientRepository } from '../repositories/clients.js';
 import { KyselyAuthorizationCodeRepository } from '../repositories/codes.js';
 import { KyselyFailureCounterRepository } from '../repositories/failures.js';
+import { KyselySigningKeyRepository } from '../repositories/signing-keys.js';
 import { KyselyTokenRepository } from '../repositories/tokens.js';
 import { KyselyWebhookRepository } from '../repositories/webhooks.js';
 import { KyselyMerchantRepository } from '../repositories/merchants.js';
@@ -72,6 +73,7 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
     sessions: new KyselySessionRepository(db),
     audit: new KyselyAuditRepository(db),
     usage: new KyselyUsageRepository(db),
+    signingKeys: new KyselySigningKeyRepository(db),
     async ping() {
       await pool.query('select 1');
     },

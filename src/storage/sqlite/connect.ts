@@ -10,6 +10,7 @@ import { KyselyMerchantRepository } from '../repositories/merchants.js';
 import { KyselySessionRepository } from '../repositories/sessions.js';
 import { KyselyAuditRepository } from '../repositories/audit.js';
 import { KyselyUsageRepository } from '../repositories/usage.js';
+import { KyselySigningKeyRepository } from '../repositories/signing-keys.js';
 import type { Store } from '../types.js';
 import { newMigrator, runMigrations } from '../migrate.js';
 import { SqliteClientRepository, SqliteHotPath, SqliteTokenRepository } from './fast-path.js';
@@ -51,6 +52,7 @@ export async function openSqliteStore(options: SqliteOptions): Promise<Store> {
     sessions: new KyselySessionRepository(db),
     audit: new KyselyAuditRepository(db),
     usage: new KyselyUsageRepository(db),
+    signingKeys: new KyselySigningKeyRepository(db),
     async ping() {
       sqlite.prepare('select 1').get();
     },

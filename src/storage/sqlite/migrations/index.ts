@@ -4,6 +4,7 @@ import * as m0005 from './0005_auth_failures.js';
 import * as m0006 from './0006_authorization_codes.js';
 import * as m0003 from './0003_webhooks.js';
 import * as m0002 from './0002_accounts.js';
+import * as m0004 from './0004_signing_keys.js';
 
 /** sqlite schema, in order. Never edit a shipped migration: add the next file and list it here. */
 export const sqliteMigrations: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const sqliteMigrations: Record<string, Migration> = {
   '0006_authorization_codes': m0006,
   '0003_webhooks': m0003,
   '0002_accounts': m0002,
+  '0004_signing_keys': m0004,
 };
