@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../http/context.js';
 import { APP_CSS, APP_JS } from './assets.js';
 import { registerApiRoutes } from './routes/api.js';
+import { registerAppPages } from './routes/apps.js';
 import { registerAuthPages } from './routes/auth-pages.js';
 import { registerCredentialPages } from './routes/credential-pages.js';
 import { registerWebSecurity } from './web-security.js';
@@ -32,6 +33,7 @@ export function accountPlugin(shared: AccountShared) {
 
         registerAuthPages(scope, ctx);
         registerCredentialPages(scope, ctx);
+        registerAppPages(scope, ctx);
         registerApiRoutes(scope, ctx);
       },
       { prefix: '/account' },

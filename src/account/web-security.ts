@@ -26,7 +26,7 @@ const CSP = [
  * routes. The Web Account uses it for /account; the consent page of /oauth/authorize can call it in its own
  * scope, then use `scope.csrfProtection` as a preHandler on its POST and `csrfToken()` in its form.
  */
-export async function registerWebSecurity(scope: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function registerWebSecurity(scope: FastifyInstance, ctx: AppContext, options: { notFoundPages?: boolean } = {}): Promise<void> {
   const configuredIssuer = ctx.environment === 'sandbox' ? ctx.config.sandboxIssuer : ctx.config.productionIssuer;
   const secureByConfig = configuredIssuer?.startsWith('https:') ?? false;
   await scope.register(fastifyCookie);
@@ -48,7 +48,8 @@ export async function registerWebSecurity(scope: FastifyInstance, ctx: AppContex
   });
   // Pages for browsers, JSON for scripts; a scope may set its own handlers after this.
   scope.setErrorHandler((err: FastifyError, request, reply) => renderError(ctx, err, request, reply));
-  scope.setNotFoundHandler((request, reply) => renderError(ctx, new NotFound(), request, reply));
+  // A scope without its own prefix (the consent page at /oauth/authorize) leaves 404s to the app.
+  if (options.notFoundPages ?? true) scope.setNotFoundHandler((request, reply) => renderError(ctx, new NotFound(), request, reply));
 }
 
 export function securityHeaders(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): void {

@@ -120,6 +120,7 @@ export interface Database {
   sessions: SessionsTable;
   audit_events: AuditEventsTable;
   usage_counters: UsageCountersTable;
+  consents: ConsentsTable;
   signing_keys: SigningKeysTable;
 }
 
@@ -169,4 +170,12 @@ export interface UsageCountersTable {
   hour: number;
   issued: number;
   failed: number;
+}
+
+export interface ConsentsTable {
+  merchant_id: string;
+  client_id: string;
+  scope: string;
+  created_at: number;
+  updated_at: number;
 }

@@ -65,6 +65,25 @@ export interface AuthorizationCodeRecord {
   consumedAt: number | null;
 }
 
+/** A merchant's remembered consent for a client (RFC 6749 §4.1.1: the resource owner's authorization). */
+export interface ConsentRecord {
+  merchantId: string;
+  clientId: string;
+  /** Space-separated scope consented to. */
+  scope: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ConsentRepository {
+  find(merchantId: string, clientId: string): Promise<ConsentRecord | undefined>;
+  /** Records consent, widening a remembered scope to the union of old and new. */
+  upsert(consent: ConsentRecord): Promise<void>;
+  /** Forgets the consent; true when there was one. */
+  delete(merchantId: string, clientId: string): Promise<boolean>;
+  listForMerchant(merchantId: string): Promise<ConsentRecord[]>;
+}
+
 export interface AuthorizationCodeRepository {
   create(code: AuthorizationCodeRecord): Promise<void>;
   find(hash: string): Promise<AuthorizationCodeRecord | undefined>;
@@ -104,6 +123,8 @@ export interface TokenRepository {
   /** Revokes one token; revoking a refresh token revokes its whole grant (RFC 7009 §2.1). Idempotent. */
   revoke(hash: string, now: number): Promise<void>;
   revokeByClient(clientId: string, now: number): Promise<number>;
+  /** Revokes every token a merchant granted a client (consent withdrawn); returns how many were live. */
+  revokeBySubject(clientId: string, subject: string, now: number): Promise<number>;
   /** Revokes every token of a grant (code replay, refresh-token reuse); returns how many were live. */
   revokeGrant(grantId: string, now: number): Promise<number>;
   /**
@@ -274,6 +295,7 @@ export interface Store {
   readonly audit: AuditRepository;
   readonly usage: UsageRepository;
   readonly signingKeys: SigningKeyRepository;
+  readonly consents: ConsentRepository;
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -17,7 +17,11 @@ describe('metadata › RFC 8414', () => {
     expect(m.revocation_endpoint).toBe(`${m.issuer}/oauth/revoke`);
     expect(m.introspection_endpoint).toBe(`${m.issuer}/oauth/introspect`);
     expect(m.grant_types_supported).toContain('client_credentials');
-    expect(m.token_endpoint_auth_methods_supported).toEqual(['client_secret_basic', 'client_secret_post']);
+    expect(m.token_endpoint_auth_methods_supported).toEqual(['client_secret_basic', 'client_secret_post', 'none']);
+    expect(m.authorization_endpoint).toBe(`${m.issuer}/oauth/authorize`);
+    expect(m.code_challenge_methods_supported).toEqual(['S256']);
+    expect(m.authorization_response_iss_parameter_supported).toBe(true);
+    expect(m.grant_types_supported).toEqual(['client_credentials', 'authorization_code', 'refresh_token']);
     expect(m.scopes_supported).toEqual(['webhooks', 'transactions', 'devices']);
   });
 

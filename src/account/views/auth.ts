@@ -57,6 +57,11 @@ export function settingsPage(o: { csrf: string; merchant: MerchantRecord; error?
     { title: 'Settings', csrf: o.csrf, merchant: o.merchant, nav: 'settings', ...(flash ? { flash } : {}) },
     html`<h1>Settings</h1>
 <section class="card narrow">
+  <h2>Connected applications</h2>
+  <p class="muted">Applications you allowed to act for you (OAuth authorization code flow).</p>
+  <p><a href="/account/apps">Review or withdraw access</a></p>
+</section>
+<section class="card narrow">
   <h2>Change password</h2>
   <p class="muted">Changing your password logs out every other session of this account.</p>
   <form method="post" action="/account/password" class="stack">

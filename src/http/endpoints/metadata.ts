@@ -12,14 +12,19 @@ export function registerMetadataEndpoint(app: FastifyInstance, ctx: AppContext):
     reply.header('Cache-Control', 'public, max-age=300');
     return {
       issuer,
+      authorization_endpoint: `${issuer}/oauth/authorize`,
       token_endpoint: `${issuer}/oauth/token`,
       revocation_endpoint: `${issuer}/oauth/revoke`,
       introspection_endpoint: `${issuer}/oauth/introspect`,
       jwks_uri: `${issuer}/.well-known/jwks.json`,
       grant_types_supported: SUPPORTED_GRANT_TYPES,
-      response_types_supported: [],
+      response_types_supported: ['code'],
+      response_modes_supported: ['query'],
+      code_challenge_methods_supported: ['S256'],
+      authorization_response_iss_parameter_supported: true,
       scopes_supported: [...KNOWN_SCOPES],
-      token_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
+      // `none`: public clients (PKCE only) at the token endpoint for authorization_code and refresh_token.
+      token_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS, 'none'],
       revocation_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
       introspection_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
     };

@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { Database } from '../schema.js';
 import { KyselyClientRepository } from '../repositories/clients.js';
 import { KyselyAuthorizationCodeRepository } from '../repositories/codes.js';
+import { KyselyConsentRepository } from '../repositories/consents.js';
 import { KyselyFailureCounterRepository } from '../repositories/failures.js';
 import { KyselySigningKeyRepository } from '../repositories/signing-keys.js';
 import { KyselyTokenRepository } from '../repositories/tokens.js';
@@ -67,6 +68,7 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
     tokens: new KyselyTokenRepository(db),
     failures: new KyselyFailureCounterRepository(db),
     codes: new KyselyAuthorizationCodeRepository(db),
+    consents: new KyselyConsentRepository(db),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     webhooks: new KyselyWebhookRepository(db),
     merchants: new KyselyMerchantRepository(db),

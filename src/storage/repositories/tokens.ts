@@ -18,6 +18,17 @@ export class KyselyTokenRepository implements TokenRepository {
     await this.db.insertInto('tokens').values(tokens.map(toRow)).execute();
   }
 
+  async revokeBySubject(clientId: string, subject: string, now: number): Promise<number> {
+    const res = await this.db
+      .updateTable('tokens')
+      .set({ revoked_at: now })
+      .where('subject', '=', subject)
+      .where('client_id', '=', clientId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows);
+  }
+
   async revokeGrant(grantId: string, now: number): Promise<number> {
     const res = await this.db
       .updateTable('tokens')

@@ -4,6 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { Database } from '../schema.js';
 import { KyselyAuthorizationCodeRepository } from '../repositories/codes.js';
+import { KyselyConsentRepository } from '../repositories/consents.js';
 import { KyselyFailureCounterRepository } from '../repositories/failures.js';
 import { KyselyWebhookRepository } from '../repositories/webhooks.js';
 import { KyselyMerchantRepository } from '../repositories/merchants.js';
@@ -46,6 +47,7 @@ export async function openSqliteStore(options: SqliteOptions): Promise<Store> {
     tokens: new SqliteTokenRepository(hot),
     failures: new KyselyFailureCounterRepository(db),
     codes: new KyselyAuthorizationCodeRepository(db),
+    consents: new KyselyConsentRepository(db),
     poolStats: () => undefined,
     webhooks: new KyselyWebhookRepository(db),
     merchants: new KyselyMerchantRepository(db),

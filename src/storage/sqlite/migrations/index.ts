@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001_clients_and_tokens.js';
 import * as m0005 from './0005_auth_failures.js';
 import * as m0006 from './0006_authorization_codes.js';
+import * as m0007 from './0007_consents.js';
 import * as m0003 from './0003_webhooks.js';
 import * as m0002 from './0002_accounts.js';
 import * as m0004 from './0004_signing_keys.js';
@@ -11,6 +12,7 @@ export const sqliteMigrations: Record<string, Migration> = {
   '0001_clients_and_tokens': m0001,
   '0005_auth_failures': m0005,
   '0006_authorization_codes': m0006,
+  '0007_consents': m0007,
   '0003_webhooks': m0003,
   '0002_accounts': m0002,
   '0004_signing_keys': m0004,
