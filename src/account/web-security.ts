@@ -10,16 +10,24 @@ import { csrfToken, sendPage } from './request.js';
 import { currentMerchant, isSecureRequest } from './session.js';
 import { errorPage } from './views/auth.js';
 
-const CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-].join('; ');
+/**
+ * The pages' Content-Security-Policy. `formTargets` widens form-action for a page whose form ends in a
+ * redirect to another origin (the consent page: browsers apply form-action to the whole redirect chain).
+ */
+export function contentSecurityPolicy(formTargets: readonly string[] = []): string {
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "connect-src 'self'",
+    ["form-action 'self'", ...formTargets].join(' '),
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+  ].join('; ');
+}
+
+const CSP = contentSecurityPolicy();
 
 /**
  * Cookies, CSRF protection, security headers and the cross-site check for an encapsulated group of browser

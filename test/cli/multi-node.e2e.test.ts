@@ -1,4 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { s256 } from '../../src/core/pkce.js';
+import { SecretHasher } from '../../src/core/secret-hasher.js';
+import { openPostgresStore } from '../../src/storage/postgres/connect.js';
+import { VERIFIER } from '../helpers/authorize.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PG_URL, adminQuery, POSTGRES_AVAILABLE } from '../helpers/backends.js';
 import { cli, startServe, type ServeProcess } from '../helpers/cli.js';
@@ -79,6 +83,25 @@ describe.runIf(POSTGRES_AVAILABLE)('many nodes › two serve processes on one Po
     }
     const rs = JSON.parse(await cli(['clients', 'create', '--db', url, '--environment', 'sandbox', '--resource-server', '--json'], env));
     expect(await (await call(b.urls.sandbox, '/oauth/introspect', `token=${tok}`, rs.client_id, rs.client_secret)).json()).toEqual({ active: false });
+  });
+
+  it('a refresh race across the two nodes has exactly one winner', async () => {
+    const app = JSON.parse(await cli(['clients', 'create', '--db', url, '--environment', 'sandbox', '--grant', 'authorization_code', '--grant', 'refresh_token', '--redirect-uri', 'https://app.example/cb', '--json'], env));
+    // The consent step, as /oauth/authorize stores it, straight into the shared database.
+    const store = await openPostgresStore({ connectionString: url, migrate: false, poolSize: 2 });
+    const hasher = new SecretHasher(Buffer.from(KEY, 'hex'));
+    const code = 'C'.repeat(42);
+    const now = Math.floor(Date.now() / 1000);
+    await store.codes.create({ hash: hasher.hash('code', code), clientId: app.client_id, environment: 'sandbox', redirectUri: 'https://app.example/cb', scope: 'webhooks', codeChallenge: s256(VERIFIER), subject: 'm1', grantId: randomUUID(), createdAt: now, expiresAt: now + 60, consumedAt: null });
+    await store.close();
+    const first = await call(a.urls.sandbox, '/oauth/token', `grant_type=authorization_code&code=${code}&redirect_uri=${encodeURIComponent('https://app.example/cb')}&code_verifier=${VERIFIER}`, app.client_id, app.client_secret);
+    expect(first.status).toBe(200);
+    const rt = ((await first.json()) as { refresh_token: string }).refresh_token;
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => call((i % 2 ? a : b).urls.sandbox, '/oauth/token', `grant_type=refresh_token&refresh_token=${rt}`, app.client_id, app.client_secret)),
+    );
+    expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+    expect(results.filter((r) => r.status === 400)).toHaveLength(19);
   });
 
   it('metrics count what each node issued', async () => {

@@ -4,7 +4,7 @@ import { sendPage, csrfToken } from '../../account/request.js';
 import { currentMerchant } from '../../account/session.js';
 import { consentPage } from '../../account/views/consent.js';
 import { errorPage } from '../../account/views/auth.js';
-import { registerWebSecurity } from '../../account/web-security.js';
+import { contentSecurityPolicy, registerWebSecurity } from '../../account/web-security.js';
 import { authorizationResponseUrl, checkAuthorizationRequest, type AuthorizationRequest } from '../../core/authorization-request.js';
 import { newOpaqueToken } from '../../core/random.js';
 import type { RequestParams } from '../../core/params.js';
@@ -35,6 +35,8 @@ export async function registerAuthorizeEndpoint(app: FastifyInstance, ctx: AppCo
       if (remembered && check.request.scope.split(' ').every((s) => remembered.scope.split(' ').includes(s))) {
         return issueCode(ctx, reply, check.request, session.merchant);
       }
+      // The consent form's answer redirects to the client: let the browser follow it (CSP form-action).
+      reply.header('Content-Security-Policy', contentSecurityPolicy([new URL(check.request.redirectUri).origin]));
       const hidden: Record<string, string> = {};
       for (const name of PARAMS) {
         const v = parsed.fields[name];
