@@ -18,6 +18,10 @@ export interface CredentialView {
   activeTokens: number;
   /** When the secret replaced by the last rotation stops working; null when it already has. */
   previousSecretExpiresAt: number | null;
+  grantTypes: string[];
+  redirectUris: string[];
+  /** A public client: no secret, PKCE only. */
+  isPublic: boolean;
 }
 
 /** Grace periods the pages offer for rotation, seconds → label. The API takes any whole number up to 30 days. */
@@ -61,6 +65,9 @@ async function describe(deps: CredentialDeps, clients: ClientRecord[]): Promise<
     lastUsedAt: activity.get(c.id)?.lastUsedAt ?? null,
     activeTokens: activity.get(c.id)?.activeTokens ?? 0,
     previousSecretExpiresAt: c.previousSecretHash && (c.previousSecretExpiresAt ?? 0) > now ? c.previousSecretExpiresAt : null,
+    grantTypes: c.grantTypes,
+    redirectUris: c.redirectUris,
+    isPublic: c.secretHash === null,
   }));
 }
 
@@ -83,17 +90,62 @@ export function checkGrace(value: number): number {
 }
 
 /** Generates a credential of `environment` for the merchant; the secret is returned this once. */
+/** The optional code-flow settings of a new credential (issue 4): redirect URIs, grants, public client. */
+export interface CodeFlowInput {
+  /** Also allow authorization_code (+ refresh_token when `refresh`). */
+  authorizationCode?: boolean;
+  refresh?: boolean;
+  redirectUris?: string[];
+  /** No secret, PKCE only; such a client cannot use client_credentials. */
+  isPublic?: boolean;
+}
+
+/** Form fields → code-flow settings: `grant_authorization_code`, `grant_refresh_token`, `public_client`, `redirect_uris` (one per line). */
+export function codeFlowFromFields(f: Record<string, unknown>): CodeFlowInput {
+  const on = (name: string) => f[name] === '1' || f[name] === 'on' || f[name] === true;
+  const uris = typeof f.redirect_uris === 'string' ? f.redirect_uris : Array.isArray(f.redirect_uris) ? f.redirect_uris.join('\n') : '';
+  return {
+    authorizationCode: on('grant_authorization_code') || on('public_client'),
+    refresh: on('grant_refresh_token'),
+    redirectUris: uris.split(/\r?\n/).map((u) => u.trim()).filter(Boolean),
+    isPublic: on('public_client'),
+  };
+}
+
+/** A new credential; `secret` is undefined only for a public client. */
 export async function generateCredential(
   deps: CredentialDeps,
   actor: Actor,
-  input: { environment: Environment; name: string; scopes: string[] },
-): Promise<{ client: ClientRecord; secret: string }> {
-  const { client, secret } = await createClient(
-    { clients: deps.store.clients, hasher: deps.hasher, clock: deps.clock },
-    { environment: input.environment, name: checkName(input.name), scopes: checkScopes(input.scopes), merchantId: actor.merchant.id },
-  );
-  await audit(deps, actor, 'created', { clientId: client.id, environment: client.environment, detail: { name: client.name, scopes: client.scopes } });
-  return { client, secret: secret! };
+  input: { environment: Environment; name: string; scopes: string[]; codeFlow?: CodeFlowInput },
+): Promise<{ client: ClientRecord; secret: string | undefined }> {
+  const flow = input.codeFlow ?? {};
+  const grantTypes = [
+    ...(flow.isPublic ? [] : ['client_credentials']),
+    ...(flow.authorizationCode ? ['authorization_code'] : []),
+    ...(flow.authorizationCode && flow.refresh ? ['refresh_token'] : []),
+  ];
+  let created;
+  try {
+    created = await createClient(
+      { clients: deps.store.clients, hasher: deps.hasher, clock: deps.clock },
+      {
+        environment: input.environment,
+        name: checkName(input.name),
+        scopes: checkScopes(input.scopes),
+        merchantId: actor.merchant.id,
+        grantTypes,
+        redirectUris: flow.redirectUris ?? [],
+        isPublic: flow.isPublic ?? false,
+      },
+    );
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    // createClient's own rules (redirect URI syntax, grant combinations) are the merchant's input errors.
+    throw new InputError((err as Error).message);
+  }
+  const { client, secret } = created;
+  await audit(deps, actor, 'created', { clientId: client.id, environment: client.environment, detail: { name: client.name, scopes: client.scopes, grant_types: client.grantTypes, redirect_uris: client.redirectUris } });
+  return { client, secret };
 }
 
 /** A new secret; the old one keeps working for `graceSeconds`. */

@@ -184,3 +184,37 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+describe('web account › credentials for the code flow', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await createTestServer({ config: { signupsPerIp: 10_000 } });
+  });
+  afterAll(() => t.close());
+
+  it('generates a confidential code-flow credential with redirect URIs and grants, and a public one without a secret', async () => {
+    const agent = new AccountAgent(t.app());
+    await agent.signup('codeflow@example.com');
+    const res = await agent.post('/account/sandbox/credentials', { name: 'Web app', scope_webhooks: '1', grant_authorization_code: '1', grant_refresh_token: '1', redirect_uris: 'https://shop.example/cb\nhttp://127.0.0.1:3000/cb' });
+    expect(res.statusCode).toBe(200);
+    const id = /<code id="client-id">([A-Za-z0-9]{24})<\/code>/.exec(res.body)![1]!;
+    const client = (await t.store.clients.find(id))!;
+    expect(client.grantTypes).toEqual(['client_credentials', 'authorization_code', 'refresh_token']);
+    expect(client.redirectUris).toEqual(['https://shop.example/cb', 'http://127.0.0.1:3000/cb']);
+
+    const pub = await agent.api('POST', '/account/api/credentials', { environment: 'sandbox', name: 'SPA', scope: 'webhooks', public_client: '1', grant_refresh_token: '1', redirect_uris: 'https://spa.example/cb' });
+    expect(pub.statusCode).toBe(201);
+    expect(pub.json()).toMatchObject({ public: true, grant_types: ['authorization_code', 'refresh_token'], redirect_uris: ['https://spa.example/cb'] });
+    expect(pub.json().client_secret).toBeUndefined();
+  });
+
+  it('a redirect URI that is neither https nor loopback http is refused with a clear message', async () => {
+    const agent = new AccountAgent(t.app());
+    await agent.signup('badredirect@example.com');
+    const before = await t.store.clients.count();
+    const res = await agent.post('/account/sandbox/credentials', { name: 'Bad', scope_webhooks: '1', grant_authorization_code: '1', redirect_uris: 'http://shop.example/cb' });
+    expect(res.statusCode).toBe(400);
+    expect(res.body).toContain('loopback');
+    expect(await t.store.clients.count()).toBe(before);
+  });
+});

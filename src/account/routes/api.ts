@@ -4,6 +4,7 @@ import { audit, changePassword, checkLogin, createMerchant, requireRecentAuth, t
 import {
   deleteCredential,
   describeCredential,
+  codeFlowFromFields,
   generateCredential,
   listCredentials,
   ownedCredential,
@@ -100,9 +101,9 @@ export function registerApiRoutes(app: FastifyInstance, ctx: AccountContext): vo
     if (!isEnvironment(environment)) throw new InputError('environment must be sandbox or production');
     const scopes = scopesOf(f);
     if (environment === 'production') await requireRecentAuth(ctx, current.merchant, current.session, text(f, 'password'));
-    const { client, secret } = await generateCredential(ctx, actor(request, current), { environment, name: text(f, 'name'), scopes });
+    const { client, secret } = await generateCredential(ctx, actor(request, current), { environment, name: text(f, 'name'), scopes, codeFlow: codeFlowFromFields(f) });
     const view = await describeCredential(ctx, client);
-    return reply.code(201).send({ ...credentialJson(ctx, view), client_secret: secret });
+    return reply.code(201).send({ ...credentialJson(ctx, view), ...(secret !== undefined ? { client_secret: secret } : {}) });
   });
 
   app.get('/api/credentials/:id', async (request) => {
@@ -179,6 +180,9 @@ function credentialJson(ctx: AccountContext, c: CredentialView) {
     last_used_at: c.lastUsedAt,
     active_tokens: c.activeTokens,
     previous_secret_expires_at: c.previousSecretExpiresAt,
+    grant_types: c.grantTypes,
+    redirect_uris: c.redirectUris,
+    public: c.isPublic,
     token_url: tokenUrl(ctx, c.environment),
   };
 }

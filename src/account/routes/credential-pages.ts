@@ -5,6 +5,7 @@ import { requireRecentAuth, type Actor } from '../accounts.js';
 import {
   deleteCredential,
   describeCredential,
+  codeFlowFromFields,
   generateCredential,
   listCredentials,
   ownedCredential,
@@ -25,6 +26,7 @@ const NOTICES: Record<string, string> = {
   renamed: 'The credential was renamed.',
   revoked: 'Every token of this credential was revoked.',
   deleted: 'The credential was deleted and all its tokens revoked.',
+  public: 'Public client created: it has no secret and must use PKCE.',
 };
 
 type Handler = (request: FastifyRequest, reply: FastifyReply, current: MerchantSession) => Promise<FastifyReply>;
@@ -63,7 +65,9 @@ export function registerCredentialPages(app: FastifyInstance, ctx: AccountContex
       const scopes = KNOWN_SCOPES.filter((s) => text(f, `scope_${s}`) !== '');
       try {
         if (environment === 'production') await requireRecentAuth(ctx, current.merchant, current.session, text(f, 'password'));
-        const { client, secret } = await generateCredential(ctx, actor(request, current), { environment, name, scopes });
+        const { client, secret } = await generateCredential(ctx, actor(request, current), { environment, name, scopes, codeFlow: codeFlowFromFields(f) });
+        // A public client has no secret to show: straight to its page.
+        if (secret === undefined) return reply.redirect(`/account/credentials/${client.id}?done=public`, 303);
         return sendPage(reply, secretPage({
           csrf: csrfToken(ctx, request, reply), merchant: current.merchant, clientId: client.id, name: client.name,
           environment, secret, scope: client.scopes.join(' '), tokenUrl: tokenUrl(ctx, environment),

@@ -65,6 +65,15 @@ export function listPage(o: Base & { environment: Environment; credentials: Cred
         (s) => html`<label class="check"><input type="checkbox" name="scope_${s}" value="1"${chosen.includes(s) ? html` checked` : ''}> ${s}</label>`,
       )}
     </fieldset>
+    <details>
+      <summary>Authorization code flow (optional)</summary>
+      <p class="muted">For an application that acts for a merchant after their consent (RFC 6749 §4.1, PKCE S256).</p>
+      <label class="check"><input type="checkbox" name="grant_authorization_code" value="1"> authorization_code</label>
+      <label class="check"><input type="checkbox" name="grant_refresh_token" value="1"> refresh_token</label>
+      <label class="check"><input type="checkbox" name="public_client" value="1"> Public client (no secret, PKCE only)</label>
+      <label for="redirect_uris-${env}">Redirect URIs (one per line; https, or http to 127.0.0.1 / localhost)</label>
+      <textarea id="redirect_uris-${env}" name="redirect_uris" rows="2" maxlength="4000"></textarea>
+    </details>
     ${reauthField(o, env, 'gen-password')}
     <button type="submit" class="primary">Generate credentials</button>
   </form>
@@ -129,6 +138,8 @@ export function detailPage(o: Base & { credential: CredentialView; tokenUrl: str
     <dt>Environment</dt><dd>${envLabel(c.environment)}</dd>
     <dt>Token URL</dt><dd><code>${o.tokenUrl}</code></dd>
     <dt>Scopes</dt><dd>${c.scopes.join(' ')}</dd>
+    <dt>Grant types</dt><dd>${c.grantTypes.join(' ')}${c.isPublic ? ' (public client: no secret, PKCE only)' : ''}</dd>
+    ${c.redirectUris.length > 0 ? html`<dt>Redirect URIs</dt><dd><ul class="plain">${c.redirectUris.map((u) => html`<li><code>${u}</code></li>`)}</ul></dd>` : ''}
     <dt>Created</dt><dd>${when(c.createdAt)}</dd>
     <dt>Last used</dt><dd>${when(c.lastUsedAt)}</dd>
     <dt>Active tokens</dt><dd>${c.activeTokens}</dd>
