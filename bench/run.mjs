@@ -3,7 +3,7 @@
 // mypos-auth (SQLite; PostgreSQL when reachable; the seeded 10 M-token SQLite database with --big), each
 // driven by the same autocannon load. Every figure is also given as a ratio to the ceiling of the same run.
 // Usage: node bench/run.mjs [--quick] [--big] [--warmup S] [--duration S] [--connections N]
-//        [--servers a,b] [--scenarios a,b] [--out DIR] [--no-postgres]
+//        [--servers a,b] [--scenarios a,b] [--out DIR] [--no-postgres] [--cpu-prof]
 import { spawn, execFileSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,6 +32,7 @@ const { values: flags } = parseArgs({
     scenarios: { type: 'string' },
     out: { type: 'string' },
     'no-postgres': { type: 'boolean', default: false },
+    'cpu-prof': { type: 'boolean', default: false },
   },
 });
 
@@ -251,8 +252,10 @@ async function startNodeScript(name, file, paths, supports) {
 async function startOurs(name, db, env = {}) {
   const created = JSON.parse(cli(['clients', 'create', '--db', db, '--environment', 'sandbox', '--name', 'bench', '--scope', 'webhooks', '--json'], env));
   const [sandbox, production] = [await freePort(), await freePort()];
+  // --cpu-prof: V8 CPU profiles of our server (written at its exit) for flame graphs, in OUT/profiles/.
+  const prof = flags['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', join(OUT_DIR, 'profiles'), '--cpu-prof-name', `${name}-${Date.now()}.cpuprofile`] : [];
   const child = await startProcess(name, process.execPath, [
-    CLI, 'serve', '--db', db, '--log-level', 'warn', '--host', '127.0.0.1',
+    ...prof, CLI, 'serve', '--db', db, '--log-level', 'warn', '--host', '127.0.0.1',
     '--sandbox-port', String(sandbox), '--production-port', String(production),
     // The stuffing scenario measures what failed authentications cost, not the 429 path: with the default
     // limits (300 failures per IP per minute) loopback would be locked out within the first second.
