@@ -1,0 +1,95 @@
+// The load generator, run as a child process (pinned to core 1 by run.mjs when taskset exists) and driven
+// over IPC: `issue` fills a token pool through a server's token endpoint; `run` does a warm-up, asks the
+// parent for the go-ahead (the parent samples the server's CPU counters then), and runs the measured window.
+import autocannon from 'autocannon';
+
+function cannon(opts) {
+  return new Promise((resolve, reject) => {
+    autocannon({ ...opts, timeout: 10 }, (err, result) => (err ? reject(err) : resolve(result)));
+  });
+}
+
+/** One autocannon `requests` entry; `vary` makes each request differ (token pools, wrong secrets). */
+function requestsFor(spec, counter) {
+  const { method, path, headers, body, vary } = spec;
+  const base = { method, path, headers, body };
+  if (!vary) return [base];
+  const list = vary.list;
+  return [{
+    ...base,
+    setupRequest(req) {
+      const k = counter.n++;
+      switch (vary.kind) {
+        case 'bodyToken':
+          return { ...req, body: `token=${list[k % list.length]}` };
+        case 'bearer':
+          return { ...req, headers: { ...req.headers, authorization: `Bearer ${list[k % list.length]}` } };
+        case 'wrongSecret':
+          // Every tenth request carries a wrong secret for one of many client ids.
+          if (k % 10 !== 9) return req;
+          return { ...req, headers: { ...req.headers, authorization: list[Math.floor(k / 10) % list.length] } };
+        default:
+          throw new Error(`unknown vary kind ${vary.kind}`);
+      }
+    },
+  }];
+}
+
+function summary(r) {
+  const total = r.requests.total;
+  return {
+    requests: total,
+    seconds: r.duration,
+    rps: total / r.duration,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    non2xx: r.non2xx,
+    errors: r.errors,
+    timeouts: r.timeouts,
+    statusCodes: r.statusCodeStats ?? {},
+  };
+}
+
+async function issue({ url, headers, body, count, connections }) {
+  const tokens = [];
+  await cannon({
+    url, connections, amount: count,
+    requests: [{
+      method: 'POST', headers, body,
+      onResponse(status, resBody) {
+        if (status === 200) tokens.push(JSON.parse(resBody).access_token);
+      },
+    }],
+  });
+  return tokens;
+}
+
+function waitFor(type) {
+  return new Promise((resolve) => {
+    const on = (m) => { if (m?.type === type) { process.off('message', on); resolve(m); } };
+    process.on('message', on);
+  });
+}
+
+async function run({ url, spec, connections, warmupS, durationS }) {
+  const counter = { n: 0 };
+  const common = { url, connections, requests: requestsFor(spec, counter) };
+  if (warmupS > 0) await cannon({ ...common, duration: warmupS });
+  process.send({ type: 'measure-ready' });
+  await waitFor('go');
+  const r = await cannon({ ...common, duration: durationS });
+  const poolSize = spec.vary?.list.length;
+  // A pool of fresh tokens (revocation) must not wrap around: a second revocation of a token is a cheaper path.
+  return { ...summary(r), poolWrapped: spec.vary?.fresh ? counter.n > spec.vary.list.length : undefined };
+}
+
+process.on('message', async (m) => {
+  try {
+    if (m.type === 'issue') process.send({ type: 'issued', tokens: await issue(m) });
+    else if (m.type === 'run') process.send({ type: 'result', result: await run(m) });
+    else if (m.type === 'exit') process.exit(0);
+  } catch (err) {
+    process.send({ type: 'error', message: String(err?.stack ?? err) });
+  }
+});
+process.send({ type: 'up' });

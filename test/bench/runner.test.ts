@@ -1,0 +1,57 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+
+// Smoke run of the benchmark runner (bench/run.mjs) against the bare ceiling and our SQLite server only,
+// about a second of load each. The bench is its own package: without `npm --prefix bench ci` its load
+// generator is missing, and this suite skips with a visible message.
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const installed = existsSync(join(ROOT, 'bench/node_modules/autocannon/package.json'));
+if (!installed) console.warn('SKIPPED bench smoke test: bench/node_modules is missing; run `npm --prefix bench ci` first');
+
+describe.skipIf(!installed)('bench runner (smoke mode)', () => {
+  const out = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it('writes a well-formed results JSON and Markdown table, with ratios to the ceiling of the same run', async () => {
+    await promisify(execFile)(process.execPath, [
+      join(ROOT, 'bench/run.mjs'), '--servers', 'bare,ours-sqlite', '--scenarios', 'token,stuffing',
+      '--warmup', '0', '--duration', '0.3', '--connections', '10', '--out', out, '--no-postgres',
+    ], { cwd: ROOT, timeout: 90_000 });
+
+    const report = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8'));
+    expect(report.version).toBe(1);
+    expect(report.machine.nproc).toBeGreaterThan(0);
+    expect(Object.keys(report.servers)).toEqual(['bare', 'ours-sqlite']);
+    expect(report.scenarios.map((s: { id: string }) => s.id)).toEqual(['token', 'stuffing']);
+    expect(report.notes).toEqual([]);
+    expect(report.results).toHaveLength(4);
+    for (const r of report.results) {
+      expect(r.requests, `${r.server}/${r.scenario}`).toBeGreaterThan(0);
+      expect(r.rps).toBeGreaterThan(0);
+      expect(r.p99).toBeGreaterThanOrEqual(r.p50);
+      expect(r.cpuUsPerRequest).toBeGreaterThan(0);
+      expect(r.peakRssMiB).toBeGreaterThan(0);
+      expect(r.errors).toBe(0);
+      expect(Object.keys(r.ratio)).toEqual(['rps', 'p50', 'p99', 'cpuUsPerRequest', 'peakRssMiB']);
+    }
+    const find = (server: string, scenario: string) => report.results.find((r: { server: string; scenario: string }) => r.server === server && r.scenario === scenario);
+    expect(find('bare', 'token').ratio.rps).toBe(1);
+    expect(find('ours-sqlite', 'token').ratio.rps).toBeCloseTo(find('ours-sqlite', 'token').rps / find('bare', 'token').rps, 10);
+    expect(find('ours-sqlite', 'token').non2xx).toBe(0);
+    // One request in ten carries a wrong secret for a random client id: 401, never a 500.
+    const stuffing = find('ours-sqlite', 'stuffing');
+    expect(stuffing.statusCodes['401'].count).toBeGreaterThan(0);
+    expect(stuffing.statusCodes['500']).toBeUndefined();
+    expect(stuffing.non2xx).toBeGreaterThan(stuffing.requests * 0.05);
+    expect(stuffing.non2xx).toBeLessThan(stuffing.requests * 0.15 + 5);
+
+    const md = readFileSync(join(out, 'latest.md'), 'utf8');
+    expect(md).toContain('| scenario | server | req/s | p50 ms | p99 ms | server CPU µs/req | peak RSS MiB | non-2xx |');
+    expect(md).toContain('mypos-auth, SQLite');
+  }, 120_000);
+});
