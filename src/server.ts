@@ -90,7 +90,15 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const apps = {} as Record<Environment, FastifyInstance>;
   const issuerOf = (environment: Environment) =>
     (environment === 'sandbox' ? config.sandboxIssuer : config.productionIssuer) ?? urls[environment];
-  const account = accountPlugin({ throttle: new LoginThrottle({ ...DEFAULT_THROTTLE, signupsPerIp: config.signupsPerIp }) });
+  const shared = store.dialect === 'postgres' || config.workers > 1;
+  const account = accountPlugin({
+    throttle: new LoginThrottle({ ...DEFAULT_THROTTLE, signupsPerIp: config.signupsPerIp }),
+    // Across processes: 6 failed logins per account and 60 per IP per minute, counted in the database
+    // (above what one process alone allows before its own delays start, so one node never hits it first).
+    sharedLoginLimiter: shared
+      ? new SharedFailureLimiter(store.failures, { perClientPerMinute: 6, perIpPerMinute: 60 }, clock, { namespace: 'login ', subjectAcrossIps: true })
+      : undefined,
+  });
 
   // RFC 9068 JWT access tokens, per environment (config.accessTokenFormat); opaque tokens keep their own issuer.
   const signingKeys = new SigningKeys({

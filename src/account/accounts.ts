@@ -5,6 +5,7 @@ import { BadLoginError, ConflictError, InputError, ReauthRequiredError, TooManyA
 import { hashPassword, passwordProblem, verifyPassword } from './passwords.js';
 import { recentlyAuthenticated } from './session.js';
 import type { LoginThrottle } from './throttle.js';
+import type { AuthFailureLimiter } from '../core/failure-limiter.js';
 
 export type AccountDeps = Pick<AppContext, 'store' | 'clock'>;
 
@@ -52,7 +53,7 @@ export async function createMerchant(
  * email exists or not, and both failures give the same error (ASVS 6.3.1, 6.3.8).
  */
 export async function checkLogin(
-  deps: AccountDeps & { throttle: LoginThrottle },
+  deps: AccountDeps & { throttle: LoginThrottle; sharedLoginLimiter?: AuthFailureLimiter | undefined },
   emailInput: string,
   password: string,
   ip: string,
@@ -60,10 +61,14 @@ export async function checkLogin(
   const email = normalizeEmail(emailInput).slice(0, 254);
   const wait = deps.throttle.blockedFor(email, ip);
   if (wait > 0) throw new TooManyAttemptsError(wait);
+  // Several server processes: the same limits counted in the database, so nodes cannot be played off.
+  const sharedWait = deps.sharedLoginLimiter ? await deps.sharedLoginLimiter.blockedFor(email, ip) : 0;
+  if (sharedWait > 0) throw new TooManyAttemptsError(sharedWait);
   const merchant = email === '' ? undefined : await deps.store.merchants.findByEmail(email);
   const ok = await verifyPassword(password.slice(0, 1024), merchant?.passwordHash);
   if (!ok || !merchant) {
     deps.throttle.recordFailure(email, ip);
+    await deps.sharedLoginLimiter?.recordFailure(email, ip);
     // Not awaited: the reply to a wrong password must not take longer than the reply to an unknown email.
     if (merchant) void audit(deps, { merchant, ip }, 'login_failed').catch(() => {});
     throw new BadLoginError();

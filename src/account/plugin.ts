@@ -7,10 +7,13 @@ import { registerAuthPages } from './routes/auth-pages.js';
 import { registerCredentialPages } from './routes/credential-pages.js';
 import { registerWebSecurity } from './web-security.js';
 import type { LoginThrottle } from './throttle.js';
+import type { AuthFailureLimiter } from '../core/failure-limiter.js';
 
 /** State shared by both environments' listeners (one merchant, one throttle, whichever port it uses). */
 export interface AccountShared {
   throttle: LoginThrottle;
+  /** Login failure counts shared by every server process (PostgreSQL, or workers); absent on one process. */
+  sharedLoginLimiter?: AuthFailureLimiter | undefined;
 }
 
 export type AccountContext = AppContext & AccountShared;

@@ -14,15 +14,26 @@ const WINDOW_SECONDS = 60;
  * Keys are SHA-256 digests: a client_id is attacker-chosen and may be long.
  */
 export class SharedFailureLimiter implements AuthFailureLimiter {
+  /**
+   * `namespace` keeps separate limiters (client authentication, Web Account login) apart in one table.
+   * `subjectAcrossIps`: count the subject (client id, account email) over every address, not per address —
+   * for logins, where guesses spread over many addresses must still meet one limit.
+   */
   constructor(
     private readonly counters: FailureCounterRepository,
     private readonly limits: FailureLimits,
     private readonly clock: Clock,
+    private readonly options: { namespace?: string; subjectAcrossIps?: boolean } = {},
   ) {}
+
+  #keys(subject: string, ip: string): [string, string] {
+    const ns = this.options.namespace ?? '';
+    return [digest(`${ns}ip ${ip}`), digest(this.options.subjectAcrossIps ? `${ns}sub ${subject}` : `${ns}cid ${subject} ${ip}`)];
+  }
 
   async blockedFor(clientId: string, ip: string): Promise<number> {
     const now = this.clock.now();
-    const [ipKey, clientKey] = keys(clientId, ip);
+    const [ipKey, clientKey] = this.#keys(clientId, ip);
     const windows = await this.counters.read([ipKey, clientKey], now - WINDOW_SECONDS);
     let wait = 0;
     for (const [key, limit] of [[ipKey, this.limits.perIpPerMinute], [clientKey, this.limits.perClientPerMinute]] as const) {
@@ -33,12 +44,8 @@ export class SharedFailureLimiter implements AuthFailureLimiter {
   }
 
   async recordFailure(clientId: string, ip: string): Promise<void> {
-    await this.counters.increment(keys(clientId, ip), this.clock.now(), WINDOW_SECONDS);
+    await this.counters.increment(this.#keys(clientId, ip), this.clock.now(), WINDOW_SECONDS);
   }
-}
-
-function keys(clientId: string, ip: string): [string, string] {
-  return [digest(`ip ${ip}`), digest(`cid ${clientId} ${ip}`)];
 }
 
 const digest = (s: string) => createHash('sha256').update(s).digest('hex');
