@@ -17,6 +17,8 @@ export class SqliteHotPath {
   readonly #findToken: BetterSqlite3.Statement;
   readonly #insertTokens: (rows: ReturnType<typeof toRow>[]) => void;
   readonly batcher: WriteBatcher<TokenRecord>;
+  /** Revocations grouped the same way: one transaction, one fsync for every revocation of a turn. */
+  readonly revocations: WriteBatcher<{ hash: string; now: number }>;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -33,6 +35,20 @@ export class SqliteHotPath {
       for (const r of rows) insert.run(r);
     });
     this.batcher = new WriteBatcher((records) => this.locked(() => this.#insertTokens(records.map(toRow))));
+
+    const kindOf = sqlite.prepare('select kind, grant_id from tokens where hash = ?');
+    const revokeOne = sqlite.prepare('update tokens set revoked_at = ? where hash = ? and revoked_at is null');
+    const revokeGrant = sqlite.prepare('update tokens set revoked_at = ? where grant_id = ? and revoked_at is null');
+    // Same rule as KyselyTokenRepository.revoke: a refresh token takes its whole grant with it (RFC 7009 §2.1).
+    const revokeMany = sqlite.transaction((items: Array<{ hash: string; now: number }>) => {
+      for (const { hash, now } of items) {
+        const row = kindOf.get(hash) as { kind: string; grant_id: string | null } | undefined;
+        if (!row) continue;
+        if (row.kind === 'refresh' && row.grant_id !== null) revokeGrant.run(now, row.grant_id);
+        else revokeOne.run(now, hash);
+      }
+    });
+    this.revocations = new WriteBatcher((items) => this.locked(() => revokeMany(items)));
   }
 
   /** Runs `fn` holding the connection lock that Kysely's queries and transactions also take. */
@@ -68,6 +84,11 @@ export class SqliteTokenRepository extends KyselyTokenRepository {
   /** Resolves once the row is committed (group commit with concurrent inserts). */
   override insert(token: TokenRecord): Promise<void> {
     return this.hot.batcher.write(token);
+  }
+
+  /** Resolves once the revocation is committed (grouped with concurrent revocations). */
+  override revoke(hash: string, now: number): Promise<void> {
+    return this.hot.revocations.write({ hash, now });
   }
 
   override async find(hash: string): Promise<TokenRecord | undefined> {
