@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import { MethodNotAllowedError, TooManyAttemptsError } from '../../core/errors.js';
+import { TooManyAttemptsError } from '../../core/errors.js';
 import { RequestRateLimiter } from '../../core/request-rate-limiter.js';
 import { introspect } from '../../core/introspection.js';
 import { rejectDuplicates, requiredParam } from '../../core/params.js';
 import { authenticateClient } from '../client-auth.js';
 import type { AppContext } from '../context.js';
+import { refuseOtherMethods } from '../post-only.js';
 import { setNoStore } from '../oauth-headers.js';
 import { bodyParams, rejectQueryString } from '../request-params.js';
 
@@ -28,11 +29,5 @@ export function registerIntrospectEndpoint(app: FastifyInstance, ctx: AppContext
     return reply.type('application/json').send(body);
   });
 
-  app.route({
-    method: ['GET', 'PUT', 'PATCH', 'DELETE'],
-    url: '/oauth/introspect',
-    handler: async () => {
-      throw new MethodNotAllowedError('POST');
-    },
-  });
+  refuseOtherMethods(app, '/oauth/introspect');
 }

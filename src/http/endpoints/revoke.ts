@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { MethodNotAllowedError } from '../../core/errors.js';
 import { rejectDuplicates, requiredParam } from '../../core/params.js';
 import { revokeToken } from '../../core/revocation.js';
 import { authenticateClient } from '../client-auth.js';
 import type { AppContext } from '../context.js';
+import { refuseOtherMethods } from '../post-only.js';
 import { setNoStore } from '../oauth-headers.js';
 import { bodyParams, rejectQueryString } from '../request-params.js';
 
@@ -26,11 +26,5 @@ export function registerRevokeEndpoint(app: FastifyInstance, ctx: AppContext): v
     return reply.code(200).type('application/json').send('');
   });
 
-  app.route({
-    method: ['GET', 'PUT', 'PATCH', 'DELETE'],
-    url: '/oauth/revoke',
-    handler: async () => {
-      throw new MethodNotAllowedError('POST');
-    },
-  });
+  refuseOtherMethods(app, '/oauth/revoke');
 }

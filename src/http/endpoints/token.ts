@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import { MethodNotAllowedError, UnauthorizedClientError } from '../../core/errors.js';
+import { UnauthorizedClientError } from '../../core/errors.js';
 import { grantHandler, PUBLIC_CLIENT_GRANTS } from '../../core/grants/index.js';
 import { optionalParam, rejectDuplicates, requiredParam } from '../../core/params.js';
 import { authenticateClient } from '../client-auth.js';
 import type { AppContext } from '../context.js';
+import { refuseOtherMethods } from '../post-only.js';
 import { setNoStore } from '../oauth-headers.js';
 import { bodyParams, rejectQueryString } from '../request-params.js';
 
@@ -36,12 +37,5 @@ export function registerTokenEndpoint(app: FastifyInstance, ctx: AppContext): vo
     return reply.type('application/json').send(body);
   });
 
-  // RFC 6749 §3.2: the client MUST use POST.
-  app.route({
-    method: ['GET', 'PUT', 'PATCH', 'DELETE'],
-    url: '/oauth/token',
-    handler: async () => {
-      throw new MethodNotAllowedError('POST');
-    },
-  });
+  refuseOtherMethods(app, '/oauth/token');
 }
