@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 import { KyselyAuthorizationCodeRepository } from '../repositories/codes.js';
 import { KyselyConsentRepository } from '../repositories/consents.js';
@@ -14,6 +14,8 @@ import { KyselyUsageRepository } from '../repositories/usage.js';
 import { KyselySigningKeyRepository } from '../repositories/signing-keys.js';
 import type { Store } from '../types.js';
 import { newMigrator, runMigrations } from '../migrate.js';
+import { ConnectionLock } from './connection-lock.js';
+import { CachedSqliteDialect } from './dialect.js';
 import { SqliteClientRepository, SqliteHotPath, SqliteTokenRepository } from './fast-path.js';
 import { sqliteMigrations } from './migrations/index.js';
 
@@ -37,10 +39,11 @@ export async function openSqliteStore(options: SqliteOptions): Promise<Store> {
   sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
   sqlite.pragma('foreign_keys = ON');
 
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const lock = new ConnectionLock();
+  const db = new Kysely<Database>({ dialect: new CachedSqliteDialect(sqlite, lock) });
   await runMigrations(newMigrator(db, sqliteMigrations));
 
-  const hot = new SqliteHotPath(db, sqlite);
+  const hot = new SqliteHotPath(db, sqlite, lock);
   return {
     dialect: 'sqlite',
     clients: new SqliteClientRepository(hot),
@@ -56,7 +59,7 @@ export async function openSqliteStore(options: SqliteOptions): Promise<Store> {
     usage: new KyselyUsageRepository(db),
     signingKeys: new KyselySigningKeyRepository(db),
     async ping() {
-      sqlite.prepare('select 1').get();
+      await lock.run(() => sqlite.prepare('select 1').get());
     },
     async close() {
       await db.destroy();

@@ -3,13 +3,14 @@ import type { Kysely } from 'kysely';
 import { KyselyClientRepository } from '../repositories/clients.js';
 import { KyselyTokenRepository, toRow } from '../repositories/tokens.js';
 import type { Database } from '../schema.js';
+import type { ConnectionLock } from './connection-lock.js';
 import type { ClientRecord, TokenRecord } from '../types.js';
 import { WriteBatcher } from '../write-batcher.js';
 
 /**
  * The token hot path on SQLite: prepared statements instead of per-call query compilation, and group
- * commit of token inserts. Every statement runs while holding Kysely's connection lock, so it never lands
- * inside another request's open transaction. Semantics are the shared repositories' (the conformance suite
+ * commit of token inserts. Every statement runs under the connection lock that Kysely's driver also takes
+ * (connection-lock.ts), so it never lands inside another request's open transaction. Semantics are the shared repositories' (the conformance suite
  * runs against these classes).
  */
 export class SqliteHotPath {
@@ -23,6 +24,7 @@ export class SqliteHotPath {
   constructor(
     readonly db: Kysely<Database>,
     sqlite: BetterSqlite3.Database,
+    private readonly lock: ConnectionLock,
   ) {
     this.#findClient = sqlite.prepare('select * from clients where id = ? and deleted_at is null');
     this.#findToken = sqlite.prepare('select * from tokens where hash = ?');
@@ -51,9 +53,9 @@ export class SqliteHotPath {
     this.revocations = new WriteBatcher((items) => this.locked(() => revokeMany(items)));
   }
 
-  /** Runs `fn` holding the connection lock that Kysely's queries and transactions also take. */
+  /** Runs `fn` with the connection lock that Kysely's queries and transactions also take. */
   locked<T>(fn: () => T): Promise<T> {
-    return this.db.connection().execute(async () => fn());
+    return this.lock.run(fn);
   }
 
   findClientRow(id: string): Promise<unknown> {
