@@ -3,7 +3,6 @@ import pg from 'pg';
 import type { Database } from '../schema.js';
 import { KyselyAuthorizationCodeRepository } from '../repositories/codes.js';
 import { KyselyConsentRepository } from '../repositories/consents.js';
-import { KyselyFailureCounterRepository } from '../repositories/failures.js';
 import { KyselySigningKeyRepository } from '../repositories/signing-keys.js';
 import { KyselyWebhookRepository } from '../repositories/webhooks.js';
 import { KyselyMerchantRepository } from '../repositories/merchants.js';
@@ -12,7 +11,7 @@ import { KyselyAuditRepository } from '../repositories/audit.js';
 import { KyselyUsageRepository } from '../repositories/usage.js';
 import type { Store } from '../types.js';
 import { newMigrator, pendingMigrations, runMigrations, UnmigratedDatabaseError } from '../migrate.js';
-import { PostgresClientRepository, PostgresHotPath, PostgresTokenRepository } from './fast-path.js';
+import { PostgresClientRepository, PostgresFailureCounterRepository, PostgresHotPath, PostgresTokenRepository } from './fast-path.js';
 import { postgresMigrations } from './migrations/index.js';
 
 export interface PostgresOptions {
@@ -66,7 +65,7 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
     dialect: 'postgres',
     clients: new PostgresClientRepository(hot),
     tokens: new PostgresTokenRepository(hot),
-    failures: new KyselyFailureCounterRepository(db),
+    failures: new PostgresFailureCounterRepository(hot),
     codes: new KyselyAuthorizationCodeRepository(db),
     consents: new KyselyConsentRepository(db),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),

@@ -3,7 +3,8 @@ import type { Kysely } from 'kysely';
 import { KyselyClientRepository } from '../repositories/clients.js';
 import { KyselyTokenRepository, toRow } from '../repositories/tokens.js';
 import type { Database } from '../schema.js';
-import type { ClientRecord, TokenRecord } from '../types.js';
+import { KyselyFailureCounterRepository } from '../repositories/failures.js';
+import type { ClientRecord, FailureWindow, TokenRecord } from '../types.js';
 import { WriteBatcher } from '../write-batcher.js';
 
 const COLUMNS = ['hash', 'kind', 'client_id', 'environment', 'scope', 'issued_at', 'expires_at', 'revoked_at', 'grant_id', 'subject', 'rotated_at', 'family_expires_at'] as const;
@@ -15,6 +16,7 @@ const TYPES = ['text', 'text', 'text', 'text', 'text', 'bigint', 'bigint', 'bigi
 const CLIENT_COLUMNS = 'id, environment, name, secret_hash, previous_secret_hash, previous_secret_expires_at, scopes, grant_types, redirect_uris, is_resource_server, merchant_id, created_at, deleted_at';
 const FIND_CLIENT = `select ${CLIENT_COLUMNS} from clients where id = $1 and deleted_at is null`;
 const FIND_TOKEN = `select ${COLUMNS.join(', ')} from tokens where hash = $1`;
+const READ_FAILURES = 'select key, window_start, count from auth_failures where key = any($1::text[]) and window_start > $2';
 // One statement for any number of rows: each column travels as one array parameter.
 const INSERT_TOKENS = `insert into tokens (${COLUMNS.join(', ')}) select * from unnest(${TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})`;
 
@@ -44,6 +46,11 @@ export class PostgresHotPath {
     return res.rows[0];
   }
 
+  async readFailureRows(keys: string[], since: number): Promise<Array<{ key: string; window_start: number; count: number }>> {
+    const res = await this.pool.query({ name: 'mypos_read_failures', text: READ_FAILURES, values: [keys, since] });
+    return res.rows;
+  }
+
   async #insert(records: TokenRecord[]): Promise<void> {
     const columns: unknown[][] = COLUMNS.map(() => []);
     for (const record of records) {
@@ -51,6 +58,18 @@ export class PostgresHotPath {
       COLUMNS.forEach((name, i) => columns[i]!.push(row[name]));
     }
     await this.pool.query({ name: 'mypos_insert_tokens', text: INSERT_TOKENS, values: columns });
+  }
+}
+
+/** The shared failure limiter asks this before every client authentication, on every node. */
+export class PostgresFailureCounterRepository extends KyselyFailureCounterRepository {
+  constructor(private readonly hot: PostgresHotPath) {
+    super(hot.db);
+  }
+
+  override async read(keys: string[], since: number): Promise<Map<string, FailureWindow>> {
+    const rows = await this.hot.readFailureRows(keys, since);
+    return new Map(rows.map((r) => [r.key, { windowStart: Number(r.window_start), count: Number(r.count) }]));
   }
 }
 

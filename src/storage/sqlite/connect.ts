@@ -5,7 +5,6 @@ import { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 import { KyselyAuthorizationCodeRepository } from '../repositories/codes.js';
 import { KyselyConsentRepository } from '../repositories/consents.js';
-import { KyselyFailureCounterRepository } from '../repositories/failures.js';
 import { KyselyWebhookRepository } from '../repositories/webhooks.js';
 import { KyselyMerchantRepository } from '../repositories/merchants.js';
 import { KyselySessionRepository } from '../repositories/sessions.js';
@@ -16,7 +15,7 @@ import type { Store } from '../types.js';
 import { newMigrator, runMigrations } from '../migrate.js';
 import { ConnectionLock } from './connection-lock.js';
 import { CachedSqliteDialect } from './dialect.js';
-import { SqliteClientRepository, SqliteHotPath, SqliteTokenRepository } from './fast-path.js';
+import { SqliteClientRepository, SqliteFailureCounterRepository, SqliteHotPath, SqliteTokenRepository } from './fast-path.js';
 import { sqliteMigrations } from './migrations/index.js';
 
 export interface SqliteOptions {
@@ -48,7 +47,7 @@ export async function openSqliteStore(options: SqliteOptions): Promise<Store> {
     dialect: 'sqlite',
     clients: new SqliteClientRepository(hot),
     tokens: new SqliteTokenRepository(hot),
-    failures: new KyselyFailureCounterRepository(db),
+    failures: new SqliteFailureCounterRepository(hot),
     codes: new KyselyAuthorizationCodeRepository(db),
     consents: new KyselyConsentRepository(db),
     poolStats: () => undefined,

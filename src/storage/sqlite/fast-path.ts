@@ -4,7 +4,8 @@ import { KyselyClientRepository } from '../repositories/clients.js';
 import { KyselyTokenRepository, toRow } from '../repositories/tokens.js';
 import type { Database } from '../schema.js';
 import type { ConnectionLock } from './connection-lock.js';
-import type { ClientRecord, TokenRecord } from '../types.js';
+import { KyselyFailureCounterRepository } from '../repositories/failures.js';
+import type { ClientRecord, FailureWindow, TokenRecord } from '../types.js';
 import { WriteBatcher } from '../write-batcher.js';
 
 /**
@@ -16,6 +17,7 @@ import { WriteBatcher } from '../write-batcher.js';
 export class SqliteHotPath {
   readonly #findClient: BetterSqlite3.Statement;
   readonly #findToken: BetterSqlite3.Statement;
+  readonly #readFailures: BetterSqlite3.Statement;
   readonly #insertTokens: (rows: ReturnType<typeof toRow>[]) => void;
   readonly batcher: WriteBatcher<TokenRecord>;
   /** Revocations grouped the same way: one transaction, one fsync for every revocation of a turn. */
@@ -28,6 +30,8 @@ export class SqliteHotPath {
   ) {
     this.#findClient = sqlite.prepare('select * from clients where id = ? and deleted_at is null');
     this.#findToken = sqlite.prepare('select * from tokens where hash = ?');
+    // The shared failure limiter asks this before every client authentication (--workers N): two keys.
+    this.#readFailures = sqlite.prepare('select key, window_start, count from auth_failures where key in (?, ?) and window_start > ?');
     const insert = sqlite.prepare(
       `insert into tokens (hash, kind, client_id, environment, scope, issued_at, expires_at, revoked_at, grant_id, subject, rotated_at, family_expires_at)
        values (@hash, @kind, @client_id, @environment, @scope, @issued_at, @expires_at, @revoked_at, @grant_id, @subject, @rotated_at, @family_expires_at)`,
@@ -64,6 +68,28 @@ export class SqliteHotPath {
 
   findTokenRow(hash: string): Promise<unknown> {
     return this.locked(() => this.#findToken.get(hash));
+  }
+
+  readFailureRows(keys: [string, string], since: number): Promise<FailureRow[]> {
+    return this.locked(() => this.#readFailures.all(keys[0], keys[1], since) as FailureRow[]);
+  }
+}
+
+interface FailureRow {
+  key: string;
+  window_start: number;
+  count: number;
+}
+
+export class SqliteFailureCounterRepository extends KyselyFailureCounterRepository {
+  constructor(private readonly hot: SqliteHotPath) {
+    super(hot.db);
+  }
+
+  override async read(keys: string[], since: number): Promise<Map<string, FailureWindow>> {
+    if (keys.length !== 2) return super.read(keys, since);
+    const rows = await this.hot.readFailureRows(keys as [string, string], since);
+    return new Map(rows.map((r) => [r.key, { windowStart: Number(r.window_start), count: Number(r.count) }]));
   }
 }
 
