@@ -294,7 +294,8 @@ async function startOurs(name, db, env = {}, extraArgs = []) {
   const created = JSON.parse(cli(['clients', 'create', '--db', db, '--environment', 'sandbox', '--name', 'bench', '--scope', 'webhooks', '--json'], env));
   const [sandbox, production] = [await freePort(), await freePort()];
   // --cpu-prof: V8 CPU profiles of our server (written at its exit) for flame graphs, in OUT/profiles/.
-  const prof = flags['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', join(OUT_DIR, 'profiles'), '--cpu-prof-name', `${name}-${Date.now()}.cpuprofile`] : [];
+  // Node's default file names carry the pid, so each --workers process writes a profile of its own.
+  const prof = flags['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', join(OUT_DIR, 'profiles', `${name}-${Date.now()}`)] : [];
   const child = await startProcess(name, process.execPath, [
     ...prof, CLI, 'serve', '--db', db, '--log-level', 'warn', '--host', '127.0.0.1',
     '--sandbox-port', String(sandbox), '--production-port', String(production),
@@ -373,6 +374,18 @@ const SERVER_DEFS = {
       const env = { MYPOS_AUTH_SERVER_KEY: ctx.serverKey };
       cli(['migrate', '--db', url], env);
       return startOurs('ours-postgres', url, env);
+    },
+  },
+  'ours-postgres-w2': {
+    label: 'mypos-auth, PostgreSQL, --workers 2',
+    async start(ctx) {
+      const name = `mypos_bench_w2_${process.pid}_${Date.now()}`;
+      await ctx.pg.admin.query(`create database ${name}`);
+      ctx.cleanups.push(async () => ctx.pg.admin.query(`drop database if exists ${name} with (force)`));
+      const url = dbUrl(PG_URL, name);
+      const env = { MYPOS_AUTH_SERVER_KEY: ctx.serverKey };
+      cli(['migrate', '--db', url], env);
+      return startOurs('ours-postgres-w2', url, env, ['--workers', '2']);
     },
   },
   'ours-sqlite-big': {
@@ -504,16 +517,16 @@ async function main() {
 
   let serverKeys = flags.servers
     ? flags.servers.split(',')
-    : ['bare', 'fastify-floor', 'oidc-provider', 'oauth2-server', 'ours-sqlite', 'ours-sqlite-w2', 'ours-postgres'];
+    : ['bare', 'fastify-floor', 'oidc-provider', 'oauth2-server', 'ours-sqlite', 'ours-sqlite-w2', 'ours-postgres', 'ours-postgres-w2'];
   if (flags.big && !serverKeys.includes('ours-sqlite-big')) serverKeys.push('ours-sqlite-big');
   for (const k of serverKeys) if (!SERVER_DEFS[k]) throw new Error(`unknown server ${k}`);
   if (!serverKeys.includes('bare')) serverKeys = ['bare', ...serverKeys];
   const notes = [];
-  if (serverKeys.includes('ours-postgres')) {
+  if (serverKeys.some((k) => k.startsWith('ours-postgres'))) {
     ctx.pg = await postgresReachable();
     if (!ctx.pg) {
       notes.push(`PostgreSQL not reachable at ${PG_URL.replace(/\/\/[^@]*@/, '//')}: ours-postgres skipped`);
-      serverKeys = serverKeys.filter((k) => k !== 'ours-postgres');
+      serverKeys = serverKeys.filter((k) => !k.startsWith('ours-postgres'));
     }
   }
 

@@ -16,8 +16,8 @@ describe('bench targets (issue #8)', () => {
     const get = (prefix: string) => rows.find((r) => r.what.startsWith(prefix))!;
     expect(get('client_credentials on SQLite, req/s over the ceiling')).toMatchObject({ value: 0.6, holds: true });
     expect(get('client_credentials on SQLite, req/s over oidc-provider')).toMatchObject({ value: 2.4, holds: false });
-    expect(get('--workers 2').value).toBeCloseTo(1.2, 10);
-    expect(get('--workers 2').holds).toBe(false);
+    expect(get('SQLite --workers 2').value).toBeCloseTo(1.2, 10);
+    expect(get('SQLite --workers 2').holds).toBe(false);
     expect(get('client_credentials on PostgreSQL')).toMatchObject({ value: 0.2, holds: false });
     expect(get('p99 over p50 on SQLite, token')).toMatchObject({ value: 2, holds: true });
     // Scenarios and servers that did not run leave no row.
