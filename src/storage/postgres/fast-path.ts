@@ -17,6 +17,13 @@ const CLIENT_COLUMNS = 'id, environment, name, secret_hash, previous_secret_hash
 const FIND_CLIENT = `select ${CLIENT_COLUMNS} from clients where id = $1 and deleted_at is null`;
 const FIND_TOKEN = `select ${COLUMNS.join(', ')} from tokens where hash = $1`;
 const READ_FAILURES = 'select key, window_start, count from auth_failures where key = any($1::text[]) and window_start > $2';
+// RFC 7009 §2.1 as one statement (no transaction, one round trip): a refresh token takes its whole grant
+// with it, any other token only itself. Same rule as KyselyTokenRepository.revoke.
+const REVOKE = `with presented as (select kind, grant_id from tokens where hash = $1)
+  update tokens set revoked_at = $2
+  where revoked_at is null and (
+    grant_id = (select grant_id from presented where kind = 'refresh' and grant_id is not null)
+    or (hash = $1 and not exists (select 1 from presented where kind = 'refresh' and grant_id is not null)))`;
 // One statement for any number of rows: each column travels as one array parameter.
 const INSERT_TOKENS = `insert into tokens (${COLUMNS.join(', ')}) select * from unnest(${TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})`;
 
@@ -49,6 +56,10 @@ export class PostgresHotPath {
   async readFailureRows(keys: string[], since: number): Promise<Array<{ key: string; window_start: number; count: number }>> {
     const res = await this.pool.query({ name: 'mypos_read_failures', text: READ_FAILURES, values: [keys, since] });
     return res.rows;
+  }
+
+  async revoke(hash: string, now: number): Promise<void> {
+    await this.pool.query({ name: 'mypos_revoke_token', text: REVOKE, values: [hash, now] });
   }
 
   async #insert(records: TokenRecord[]): Promise<void> {
@@ -92,6 +103,10 @@ export class PostgresTokenRepository extends KyselyTokenRepository {
   /** Resolves once the row is committed (group commit with concurrent inserts). */
   override insert(token: TokenRecord): Promise<void> {
     return this.hot.batcher.write(token);
+  }
+
+  override revoke(hash: string, now: number): Promise<void> {
+    return this.hot.revoke(hash, now);
   }
 
   override async find(hash: string): Promise<TokenRecord | undefined> {
