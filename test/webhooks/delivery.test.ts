@@ -1,7 +1,9 @@
+import net, { type AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../../src/webhooks/events.js';
 import { verifySignature } from '../../src/webhooks/signature.js';
 import { BACKENDS } from '../helpers/backends.js';
+import { basic, postForm } from '../helpers/test-server.js';
 import { call, createWebhookTestServer, startReceiver, type WebhookTestServer } from './helpers.js';
 
 const COMPLETED = EVENT_TYPES[0]!;
@@ -164,6 +166,42 @@ describe.each(BACKENDS)('webhook delivery against a real local receiver on $name
     await worker.runDue();
     expect(slow.received).toHaveLength(2);
     expect((await notifications(s.auth)).map((n: { status: string }) => n.status)).toEqual(['delivered', 'delivered']);
+  });
+
+  it('receivers that hang, reset the connection or answer slowly never hold up token issuance (issue 9)', async () => {
+    const hang = await receiver(() => new Promise<number>(() => {}));
+    let release!: () => void;
+    const slow = await receiver(() => new Promise<number>((resolve) => (release = () => resolve(200))));
+    // A receiver that accepts the connection and resets it as soon as the request arrives.
+    const reset = net.createServer((socket) => socket.once('data', () => socket.resetAndDestroy()));
+    await new Promise<void>((resolve) => reset.listen(0, '127.0.0.1', resolve));
+    try {
+      const h = await subscribe(hang.url);
+      await fake(h.sub, h.auth);
+      const s = await subscribe(slow.url);
+      await fake(s.sub, s.auth);
+      const r = await subscribe(`http://127.0.0.1:${(reset.address() as AddressInfo).port}/hook`);
+      await fake(r.sub, r.auth);
+
+      const worker = t.server.webhooks.worker;
+      await worker.tick();
+      await hang.waitFor(1);
+      await slow.waitFor(1);
+      // With two deliveries held open and one connection reset, every token request is answered.
+      const creds = await t.credential();
+      const answers = await Promise.all(
+        Array.from({ length: 40 }, () => postForm(t.app(), '/oauth/token', 'grant_type=client_credentials', { authorization: basic(creds.id, creds.secret) })),
+      );
+      expect(answers.map((a) => a.statusCode)).toEqual(Array(40).fill(200));
+      expect(new Set(answers.map((a) => a.json().access_token)).size).toBe(40);
+      expect(worker.inFlight).toContain(s.hook.id);
+      // The reset is a failed attempt with no response code, to be retried.
+      await until(async () => (await notifications(r.auth))[0].retry_count === 1);
+      expect((await notifications(r.auth))[0]).toMatchObject({ status: 'pending', response_code: null });
+    } finally {
+      release();
+      await new Promise((resolve) => reset.close(resolve));
+    }
   });
 
   it('a receiver slower than the delivery timeout counts as a failed attempt (no response code)', async () => {
