@@ -2,11 +2,12 @@ import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config.js';
-import { createLogger } from '../../src/http/logger.js';
-import { startServer, type RunningServer } from '../../src/server.js';
 import { newClientSecret } from '../../src/core/random.js';
+import type { RunningServer } from '../../src/server.js';
 import { sqliteBackend } from '../helpers/backends.js';
+import { startServer } from '../helpers/start-server.js';
 import { basic } from '../helpers/test-server.js';
+import { captureLogger } from '../log-safety/log-capture.js';
 
 /** Sends raw bytes and resolves with whatever came back before the server closed the socket. */
 function rawRequest(port: number, bytes: string): Promise<string> {
@@ -20,8 +21,8 @@ function rawRequest(port: number, bytes: string): Promise<string> {
 }
 
 // Regression: Fastify logs every request Node's parser rejects at trace, with the parser error, whose
-// `rawPacket` holds the request bytes as received — Authorization header and all. Found by a scan of
-// the whole test run's logs, in `serve.e2e.test.ts` B8 run at --log-level trace.
+// `rawPacket` holds the request bytes as received — Authorization header and all. Found by the end-of-run
+// log scan (test/log-safety/), in `serve.e2e.test.ts` B8 run at --log-level trace.
 describe('client errors › a request the HTTP parser rejects is logged at trace without its raw bytes', () => {
   const lines: string[] = [];
   let server: RunningServer;
@@ -36,7 +37,7 @@ describe('client errors › a request the HTTP parser rejects is logged at trace
       },
     });
     const config = resolveConfig({ db: b.url, serverKey: 'e'.repeat(64), sandboxPort: 0, productionPort: 0, drainDelayMs: 0 });
-    server = await startServer(config, { store: b.store, logger: createLogger('trace', sink) });
+    server = await startServer(config, { store: b.store, logger: captureLogger(sink) });
   });
   afterAll(async () => {
     await server.close();

@@ -2,10 +2,11 @@ import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config.js';
-import { createLogger } from '../../src/http/logger.js';
-import { startServer, type RunningServer } from '../../src/server.js';
 import { ERROR_CODES } from '../../src/core/errors.js';
+import type { RunningServer } from '../../src/server.js';
+import { startServer } from '../helpers/start-server.js';
 import { sqliteBackend } from '../helpers/backends.js';
+import { captureLogger } from '../log-safety/log-capture.js';
 
 describe('error handler', () => {
   let server: RunningServer;
@@ -23,7 +24,7 @@ describe('error handler', () => {
     server = await startServer(resolveConfig({ db: b.url, serverKey: 'c'.repeat(64), logLevel: 'silent' }), {
       store: b.store,
       listen: false,
-      logger: createLogger('trace', sink),
+      logger: captureLogger(sink),
       plugins: [
         (app) => {
           app.get('/boom', async () => {
@@ -48,8 +49,8 @@ describe('error handler', () => {
     expect(res.body).not.toContain('hunter2');
   });
 
-  // Regression: the error's message and stack were logged verbatim, credential and all (found by a scan
-  // of the whole test run's logs).
+  // Regression: the error's message and stack were logged verbatim, credential and all (found by the
+  // end-of-run log scan, test/log-safety/).
   it('the log keeps the unexpected error, with any credential in its message and stack censored', async () => {
     await server.apps.sandbox.inject({ method: 'GET', url: '/boom-token' });
     const logged = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'unexpected error');
