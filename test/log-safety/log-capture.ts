@@ -22,19 +22,19 @@ function logFile(dir: string, suffix: string): string {
 const destinations = new Map<string, pino.DestinationStream>();
 
 /**
- * The real server logger (createLogger, with its redaction) at trace level, writing into the run directory.
- * `also` receives the same lines, for a suite that reads its own log. Outside a run with a log directory
- * it returns the `also` logger, or none, as before.
+ * The real server logger (createLogger, with its redaction), writing into the run directory at trace, or at
+ * `level` for a suite that tests what a level lets through. `also` receives the same lines, for a suite that
+ * reads its own log. Outside a run with a log directory it returns the `also` logger, or none, as before.
  */
-export function captureLogger(also?: pino.DestinationStream): Logger | undefined {
+export function captureLogger(also?: pino.DestinationStream, level = CAPTURE_LEVEL): Logger | undefined {
   const dir = runSubdir(LOGS);
-  if (!dir) return also ? createLogger(CAPTURE_LEVEL, also) : undefined;
+  if (!dir) return also ? createLogger(level, also) : undefined;
   const file = logFile(dir, 'inprocess');
   // Synchronous writes: a line logged just before a test fails or a worker exits is still on disk.
   let dest = destinations.get(file);
   if (!dest) destinations.set(file, (dest = pino.destination({ dest: file, sync: true, append: true })));
-  const streams = [{ level: CAPTURE_LEVEL, stream: dest }, ...(also ? [{ level: CAPTURE_LEVEL, stream: also }] : [])];
-  return createLogger(CAPTURE_LEVEL, pino.multistream(streams));
+  const streams = [{ level, stream: dest }, ...(also ? [{ level, stream: also }] : [])];
+  return createLogger(level, pino.multistream(streams));
 }
 
 /** Tees a `serve` child's stdout and stderr into the run directory, one file per stream. */
