@@ -1,5 +1,6 @@
 // Renders a run's JSON report as Markdown: one row per server and scenario, each figure with its ratio to
 // the bare node:http ceiling of the same run.
+import { renderTargets } from './targets.mjs';
 
 const f0 = (x) => (x == null ? '–' : Math.round(x).toLocaleString('en-US'));
 const f1 = (x) => (x == null ? '–' : x.toFixed(1));
@@ -46,6 +47,7 @@ export function renderMarkdown(report) {
       lines.push(`| ${title} | ${f2(b.rps)}× | ${f2(b.p50)}× | ${f2(b.p99)}× | ${f2(b.cpuUsPerRequest)}× | ${f2(b.peakRssMiB)}× |`);
     }
   }
+  if (report.targets) lines.push(...renderTargets(report.targets));
   if (report.notes?.length) {
     lines.push('');
     for (const n of report.notes) lines.push(`- ${n}`);

@@ -6,7 +6,7 @@
 //        [--servers a,b] [--scenarios a,b] [--out DIR] [--no-postgres] [--cpu-prof]
 import { spawn, execFileSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
@@ -14,6 +14,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { renderMarkdown } from './report.mjs';
+import { checkTargets } from './targets.mjs';
 import { seededClientId, SEED_DB, SEED_META } from './seed-ids.mjs';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
@@ -86,22 +87,62 @@ function freePort() {
   });
 }
 
-function cpuTicks(pid) {
+function statFields(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // fields[0] is field 3 (state); utime is field 14, stime field 15.
-  return Number(fields[11]) + Number(fields[12]);
+  // fields[0] is field 3 (state), fields[1] field 4 (ppid); utime is field 14, stime field 15.
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }
 
+/** The server and every process below it (`--workers N` forks its workers), read from /proc. */
+function processTree(pid) {
+  const children = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const ppid = Number(statFields(entry)[1]);
+      if (!children.has(ppid)) children.set(ppid, []);
+      children.get(ppid).push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i]) ?? []));
+  return tree;
+}
+
+/** CPU ticks (user + system) of the server's whole process tree. */
+function cpuTicks(pid) {
+  let ticks = 0;
+  for (const p of processTree(pid)) {
+    try {
+      const fields = statFields(p);
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return ticks;
+}
+
+/** A /proc status figure in kB, summed over the server's process tree. */
 function statusKb(pid, key) {
-  const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm'));
-  return m ? Number(m[1]) : undefined;
+  let kb = 0;
+  for (const p of processTree(pid)) {
+    try {
+      const m = readFileSync(`/proc/${p}/status`, 'utf8').match(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm'));
+      if (m) kb += Number(m[1]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return kb;
 }
 
 /** Resets the peak-RSS mark so VmHWM covers the measured window only (Linux ≥ 4.0; silently kept otherwise). */
 function resetPeakRss(pid) {
   try {
-    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    for (const p of processTree(pid)) writeFileSync(`/proc/${p}/clear_refs`, '5');
     return true;
   } catch {
     return false;
@@ -130,7 +171,7 @@ function startProcess(name, cmd, args, { env = {}, readyPattern, timeoutMs = 90_
   let out = '';
   let err = '';
   child.stderr.on('data', (d) => {
-    err += d;
+    err += d; if (process.env.BENCH_SERVER_STDERR) process.stderr.write(d);
     if (err.length > 20_000) err = err.slice(-10_000);
   });
   return new Promise((res, rej) => {
@@ -249,17 +290,19 @@ async function startNodeScript(name, file, paths, supports) {
 }
 
 /** mypos-auth through its own CLI: `clients create --json`, then `serve` (in-process, one worker). */
-async function startOurs(name, db, env = {}) {
+async function startOurs(name, db, env = {}, extraArgs = []) {
   const created = JSON.parse(cli(['clients', 'create', '--db', db, '--environment', 'sandbox', '--name', 'bench', '--scope', 'webhooks', '--json'], env));
   const [sandbox, production] = [await freePort(), await freePort()];
   // --cpu-prof: V8 CPU profiles of our server (written at its exit) for flame graphs, in OUT/profiles/.
-  const prof = flags['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', join(OUT_DIR, 'profiles'), '--cpu-prof-name', `${name}-${Date.now()}.cpuprofile`] : [];
+  // Node's default file names carry the pid, so each --workers process writes a profile of its own.
+  const prof = flags['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', join(OUT_DIR, 'profiles', `${name}-${Date.now()}`)] : [];
   const child = await startProcess(name, process.execPath, [
     ...prof, CLI, 'serve', '--db', db, '--log-level', 'warn', '--host', '127.0.0.1',
     '--sandbox-port', String(sandbox), '--production-port', String(production),
     // The stuffing scenario measures what failed authentications cost, not the 429 path: with the default
     // limits (300 failures per IP per minute) loopback would be locked out within the first second.
     '--client-failures-per-minute', '1000000000', '--ip-failures-per-minute', '1000000000',
+    ...extraArgs,
   ], { env, readyPattern: /listening/ });
   return {
     name, child, pid: child.pid, base: `http://127.0.0.1:${sandbox}`,
@@ -294,6 +337,11 @@ const SERVER_DEFS = {
     start: () => startNodeScript('bare', 'bare.mjs', { token: '/oauth/token', introspect: '/oauth/introspect', revoke: '/oauth/revoke', webhooks: '/v1/webhooks' }, ALL),
     fakeTokens: true,
   },
+  'fastify-floor': {
+    label: 'Fastify alone, fixed reply (framework floor)',
+    start: () => startNodeScript('fastify-floor', 'fastify-floor.mjs', { token: '/oauth/token', introspect: '/oauth/introspect', revoke: '/oauth/revoke', webhooks: '/v1/webhooks' }, ALL),
+    fakeTokens: true,
+  },
   'oidc-provider': {
     label: 'oidc-provider 8.8.1 (memory)',
     start: () => startNodeScript('oidc-provider', 'oidc-provider.mjs', { token: '/token', introspect: '/token/introspection', revoke: '/token/revocation' },
@@ -310,6 +358,12 @@ const SERVER_DEFS = {
       return startOurs('ours-sqlite', `sqlite:${join(ctx.tmp, 'bench.db')}`);
     },
   },
+  'ours-sqlite-w2': {
+    label: 'mypos-auth, SQLite, --workers 2',
+    async start(ctx) {
+      return startOurs('ours-sqlite-w2', `sqlite:${join(ctx.tmp, 'bench-w2.db')}`, {}, ['--workers', '2']);
+    },
+  },
   'ours-postgres': {
     label: 'mypos-auth, PostgreSQL',
     async start(ctx) {
@@ -320,6 +374,18 @@ const SERVER_DEFS = {
       const env = { MYPOS_AUTH_SERVER_KEY: ctx.serverKey };
       cli(['migrate', '--db', url], env);
       return startOurs('ours-postgres', url, env);
+    },
+  },
+  'ours-postgres-w2': {
+    label: 'mypos-auth, PostgreSQL, --workers 2',
+    async start(ctx) {
+      const name = `mypos_bench_w2_${process.pid}_${Date.now()}`;
+      await ctx.pg.admin.query(`create database ${name}`);
+      ctx.cleanups.push(async () => ctx.pg.admin.query(`drop database if exists ${name} with (force)`));
+      const url = dbUrl(PG_URL, name);
+      const env = { MYPOS_AUTH_SERVER_KEY: ctx.serverKey };
+      cli(['migrate', '--db', url], env);
+      return startOurs('ours-postgres-w2', url, env, ['--workers', '2']);
     },
   },
   'ours-sqlite-big': {
@@ -451,16 +517,16 @@ async function main() {
 
   let serverKeys = flags.servers
     ? flags.servers.split(',')
-    : ['bare', 'oidc-provider', 'oauth2-server', 'ours-sqlite', 'ours-postgres'];
+    : ['bare', 'fastify-floor', 'oidc-provider', 'oauth2-server', 'ours-sqlite', 'ours-sqlite-w2', 'ours-postgres', 'ours-postgres-w2'];
   if (flags.big && !serverKeys.includes('ours-sqlite-big')) serverKeys.push('ours-sqlite-big');
   for (const k of serverKeys) if (!SERVER_DEFS[k]) throw new Error(`unknown server ${k}`);
   if (!serverKeys.includes('bare')) serverKeys = ['bare', ...serverKeys];
   const notes = [];
-  if (serverKeys.includes('ours-postgres')) {
+  if (serverKeys.some((k) => k.startsWith('ours-postgres'))) {
     ctx.pg = await postgresReachable();
     if (!ctx.pg) {
       notes.push(`PostgreSQL not reachable at ${PG_URL.replace(/\/\/[^@]*@/, '//')}: ours-postgres skipped`);
-      serverKeys = serverKeys.filter((k) => k !== 'ours-postgres');
+      serverKeys = serverKeys.filter((k) => !k.startsWith('ours-postgres'));
     }
   }
 
@@ -496,6 +562,7 @@ async function main() {
     scenarios: SCENARIOS.filter((s) => ctx.scenarios.includes(s.id)),
     results,
     bigOverEmpty: bigRatios,
+    targets: checkTargets(results),
     notes,
   };
   const md = renderMarkdown(report);

@@ -39,11 +39,14 @@ export class ClientAuthenticator {
     const { clients, hasher, limiter, clock } = this.deps;
     const basicChallenge = presented.method !== 'client_secret_post';
     // Checked before the secret: a blocked caller learns nothing about whether its next guess was right.
+    // A limiter that counts in the database is asked while the client row is fetched (one round trip of
+    // latency, not two); the row is not looked at before the answer is known.
     const blocked = limiter.blockedFor(presented.clientId, ip);
-    const wait = typeof blocked === 'number' ? blocked : await blocked;
+    const [wait, client] =
+      typeof blocked === 'number'
+        ? [blocked, blocked > 0 ? undefined : await clients.find(presented.clientId)]
+        : await Promise.all([blocked, clients.find(presented.clientId)]);
     if (wait > 0) throw new TooManyAttemptsError(wait);
-
-    const client = await clients.find(presented.clientId);
     const usable = client !== undefined && client.environment === environment;
 
     if (presented.clientSecret === undefined) {

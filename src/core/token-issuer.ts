@@ -1,7 +1,7 @@
 import type { ClientRecord, Environment, TokenKind, TokenRecord, TokenRepository } from '../storage/types.js';
 import type { Clock } from './clock.js';
-import { newOpaqueToken } from './random.js';
 import type { SecretHasher } from './secret-hasher.js';
+import { newTimeOrderedToken, tokenKey } from './token-key.js';
 
 export interface TokenLifetimes {
   /** Access token lifetime in seconds (default 3600). */
@@ -42,7 +42,9 @@ export class TokenIssuer {
    */
   async mint(kind: TokenKind, client: ClientRecord, environment: Environment, scope: string, grant: GrantBinding): Promise<MintedToken> {
     const { hasher, clock, lifetimes } = this.deps;
-    const value = newOpaqueToken();
+    // The prefix only orders rows in the index (token-key.ts); it is no protocol time, so it reads the wall
+    // clock in milliseconds rather than the injected clock, which tests may hold still.
+    const value = newTimeOrderedToken(Date.now());
     const now = clock.now();
     let expiresAt: number;
     let familyExpiresAt: number | null = null;
@@ -53,7 +55,7 @@ export class TokenIssuer {
       expiresAt = Math.min(familyExpiresAt, now + lifetimes.refreshTokenIdleTtl);
     }
     const record: TokenRecord = {
-      hash: hasher.hash('token', value),
+      hash: tokenKey(hasher, value),
       kind,
       clientId: client.id,
       environment,

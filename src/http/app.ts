@@ -10,6 +10,7 @@ import { registerMetadataEndpoint } from './endpoints/metadata.js';
 import { registerRevokeEndpoint } from './endpoints/revoke.js';
 import { registerTokenEndpoint } from './endpoints/token.js';
 import { pathOnly } from './logger.js';
+import { lazyChildLoggerFactory } from './request-logger.js';
 
 export interface BuildAppOptions {
   logger?: Logger;
@@ -23,6 +24,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     loggerInstance: options.logger as FastifyBaseLogger | undefined,
     // Fastify's own request lines would log the URL with its query string; ours below log the path only.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: lazyChildLoggerFactory,
     bodyLimit: ctx.config.bodyLimit,
     requestTimeout: ctx.config.requestTimeoutMs,
     trustProxy: ctx.config.trustProxy,

@@ -15,7 +15,11 @@ export function isStorageUnavailable(err: unknown): boolean {
     if (code === '40001' || code === '40P01') return true; // serialization failure / deadlock: retryable
   }
   const message = (err as { message?: unknown }).message;
-  if (typeof message === 'string' && /Connection terminated|timeout exceeded when trying to connect|database is locked/i.test(message)) {
+  // The last two: a store already closed (shutdown past its drain cap) is unavailable, not broken.
+  if (
+    typeof message === 'string' &&
+    /Connection terminated|timeout exceeded when trying to connect|database is locked|database connection is not open|Cannot use a pool after calling end/i.test(message)
+  ) {
     return true;
   }
   const cause = (err as { cause?: unknown }).cause;

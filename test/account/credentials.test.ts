@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../helpers/backends.js';
 import { AccountAgent } from './agent.js';
 import { basic, createTestServer, postForm, type TestServer } from '../helpers/test-server.js';
+import { tokenKey } from '../../src/core/token-key.js';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -173,7 +174,7 @@ describe.each(BACKENDS)('web account › credentials ($name)', (backend) => {
     expect(res.statusCode).toBe(303);
     expect(res.headers.location).toBe('/account/sandbox?done=deleted');
     expect((await token(id, secret)).statusCode).toBe(401);
-    const record = await t.store.tokens.find(t.server.hasher.hash('token', access));
+    const record = await t.store.tokens.find(tokenKey(t.server.hasher, access));
     expect(record?.revokedAt).not.toBeNull();
     expect(await introspect(otherId, otherSecret, access)).toEqual({ active: false });
     expect((await a.get(`/account/credentials/${id}`)).statusCode).toBe(404);

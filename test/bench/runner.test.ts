@@ -50,7 +50,13 @@ describe.skipIf(!installed)('bench runner (smoke mode)', () => {
     expect(stuffing.non2xx).toBeGreaterThan(stuffing.requests * 0.05);
     expect(stuffing.non2xx).toBeLessThan(stuffing.requests * 0.15 + 5);
 
+    // The issue's targets are checked in the same run, from the same figures.
+    const target = report.targets.find((t: { what: string }) => t.what.startsWith('client_credentials on SQLite, req/s over the ceiling'));
+    expect(target.value).toBeCloseTo(find('ours-sqlite', 'token').ratio.rps, 10);
+    expect(target.holds).toBe(target.value >= 0.5);
+
     const md = readFileSync(join(out, 'latest.md'), 'utf8');
+    expect(md).toContain('Targets (issue #8), from this run:');
     expect(md).toContain('| scenario | server | req/s | p50 ms | p99 ms | server CPU µs/req | peak RSS MiB | non-2xx |');
     expect(md).toContain('mypos-auth, SQLite');
   }, 120_000);

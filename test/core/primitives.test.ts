@@ -31,6 +31,10 @@ describe('SecretHasher', () => {
     expect(h.matches('token', 'abc', d)).toBe(true);
     expect(h.matches('token', 'abd', d)).toBe(false);
   });
+  it('a digest is HMAC-SHA-256(key, purpose NUL value), the same in every release (stored rows stay valid)', () => {
+    // Vector computed once from the definition; a change here would orphan every stored secret and token.
+    expect(h.hash('token', 'abc')).toBe('2b20feeac202004bd45a49d3ec7a8f4a50250345819ef4e562725c8c1819793e');
+  });
   it('a digest depends on the key and on the purpose', () => {
     expect(new SecretHasher(Buffer.alloc(32, 8)).hash('token', 'abc')).not.toBe(h.hash('token', 'abc'));
     expect(h.hash('client_secret', 'abc')).not.toBe(h.hash('token', 'abc'));

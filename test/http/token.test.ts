@@ -2,6 +2,7 @@ import type { LightMyRequest } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../helpers/backends.js';
 import { basic, createTestServer, FORM, type TestServer } from '../helpers/test-server.js';
+import { tokenKey } from '../../src/core/token-key.js';
 
 interface Creds {
   id: string;
@@ -161,7 +162,7 @@ for (const backend of BACKENDS) {
       const res = await t.app().inject(post(cc, { authorization: basic(c.id, c.secret) }));
       expect(res.statusCode).toBe(401);
       expect(res.headers['www-authenticate']).toBe('Basic realm="oauth"');
-      const rec = await t.store.tokens.find(t.server.hasher.hash('token', tok));
+      const rec = await t.store.tokens.find(tokenKey(t.server.hasher, tok));
       expect(rec?.revokedAt).not.toBeNull();
     });
   });

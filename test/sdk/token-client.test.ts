@@ -3,6 +3,7 @@ import { inspect } from 'node:util';
 import { OAuthError, TokenClient, type TokenClientOptions } from '../../src/sdk/index.js';
 import { BACKENDS } from '../helpers/backends.js';
 import { startResourceServer, startSocketServer, type Peer, type SocketServer } from './socket-server.js';
+import { tokenKey } from '../../src/core/token-key.js';
 
 describe.each(BACKENDS)('TokenClient against the real server over a socket ($name)', (backend) => {
   let s: SocketServer;
@@ -145,7 +146,7 @@ describe.each(BACKENDS)('TokenClient against the real server over a socket ($nam
     const { client } = await newClient();
     const old = await client.getToken();
     // The token dies behind the client's back (revoked by the merchant in the Web Account, say).
-    await s.store.tokens.revoke(s.server.hasher.hash('token', old), s.clock.now());
+    await s.store.tokens.revoke(tokenKey(s.server.hasher, old), s.clock.now());
     const before = tokenRequests();
     const seen = rs.requests.length;
     const res = await client.fetch(`${rs.url}/v1/webhooks`, { method: 'POST', body: 'payload_url=https%3A%2F%2Fexample.com', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
@@ -159,7 +160,7 @@ describe.each(BACKENDS)('TokenClient against the real server over a socket ($nam
   it('single flight on rejection: 100 concurrent fetch() calls hitting a revoked token → one renewal', async () => {
     const { client } = await newClient();
     const old = await client.getToken();
-    await s.store.tokens.revoke(s.server.hasher.hash('token', old), s.clock.now());
+    await s.store.tokens.revoke(tokenKey(s.server.hasher, old), s.clock.now());
     const before = tokenRequests();
     const responses = await Promise.all(Array.from({ length: 100 }, () => client.fetch(`${rs.url}/v1/events`)));
     expect(responses.map((r) => r.status)).toEqual(Array(100).fill(200));

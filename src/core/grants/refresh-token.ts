@@ -2,6 +2,7 @@ import { InvalidGrantError } from '../errors.js';
 import { optionalParam, requiredParam } from '../params.js';
 import { grantedScope } from '../scope.js';
 import type { TokenResponse } from '../token-response.js';
+import { findByTokenValue } from '../token-key.js';
 import type { GrantContext } from './grant.js';
 
 /**
@@ -16,7 +17,7 @@ export async function refreshTokenGrant(ctx: GrantContext): Promise<TokenRespons
   const now = clock.now();
   const invalid = () => new InvalidGrantError('The refresh token is invalid, expired or revoked');
 
-  const record = await ctx.tokens.find(hasher.hash('token', presented));
+  const record = await findByTokenValue(ctx.tokens, hasher, presented);
   // An access token presented as a refresh token is simply not a refresh token (SECURITY-CASES D7).
   if (!record || record.kind !== 'refresh' || record.environment !== ctx.environment || record.grantId === null) throw invalid();
   // SECURITY-CASES D3: another client's refresh token is refused and its family left alone.

@@ -1,12 +1,9 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../schema.js';
-import { KyselyClientRepository } from '../repositories/clients.js';
 import { KyselyAuthorizationCodeRepository } from '../repositories/codes.js';
 import { KyselyConsentRepository } from '../repositories/consents.js';
-import { KyselyFailureCounterRepository } from '../repositories/failures.js';
 import { KyselySigningKeyRepository } from '../repositories/signing-keys.js';
-import { KyselyTokenRepository } from '../repositories/tokens.js';
 import { KyselyWebhookRepository } from '../repositories/webhooks.js';
 import { KyselyMerchantRepository } from '../repositories/merchants.js';
 import { KyselySessionRepository } from '../repositories/sessions.js';
@@ -14,6 +11,7 @@ import { KyselyAuditRepository } from '../repositories/audit.js';
 import { KyselyUsageRepository } from '../repositories/usage.js';
 import type { Store } from '../types.js';
 import { newMigrator, pendingMigrations, runMigrations, UnmigratedDatabaseError } from '../migrate.js';
+import { PostgresClientRepository, PostgresFailureCounterRepository, PostgresHotPath, PostgresTokenRepository } from './fast-path.js';
 import { postgresMigrations } from './migrations/index.js';
 
 export interface PostgresOptions {
@@ -62,11 +60,12 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
     throw err;
   }
 
+  const hot = new PostgresHotPath(db, pool);
   return {
     dialect: 'postgres',
-    clients: new KyselyClientRepository(db),
-    tokens: new KyselyTokenRepository(db),
-    failures: new KyselyFailureCounterRepository(db),
+    clients: new PostgresClientRepository(hot),
+    tokens: new PostgresTokenRepository(hot),
+    failures: new PostgresFailureCounterRepository(hot),
     codes: new KyselyAuthorizationCodeRepository(db),
     consents: new KyselyConsentRepository(db),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),

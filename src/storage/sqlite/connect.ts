@@ -1,11 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 import { KyselyAuthorizationCodeRepository } from '../repositories/codes.js';
 import { KyselyConsentRepository } from '../repositories/consents.js';
-import { KyselyFailureCounterRepository } from '../repositories/failures.js';
 import { KyselyWebhookRepository } from '../repositories/webhooks.js';
 import { KyselyMerchantRepository } from '../repositories/merchants.js';
 import { KyselySessionRepository } from '../repositories/sessions.js';
@@ -14,7 +13,9 @@ import { KyselyUsageRepository } from '../repositories/usage.js';
 import { KyselySigningKeyRepository } from '../repositories/signing-keys.js';
 import type { Store } from '../types.js';
 import { newMigrator, runMigrations } from '../migrate.js';
-import { SqliteClientRepository, SqliteHotPath, SqliteTokenRepository } from './fast-path.js';
+import { ConnectionLock } from './connection-lock.js';
+import { CachedSqliteDialect } from './dialect.js';
+import { SqliteClientRepository, SqliteFailureCounterRepository, SqliteHotPath, SqliteTokenRepository } from './fast-path.js';
 import { sqliteMigrations } from './migrations/index.js';
 
 export interface SqliteOptions {
@@ -37,15 +38,16 @@ export async function openSqliteStore(options: SqliteOptions): Promise<Store> {
   sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
   sqlite.pragma('foreign_keys = ON');
 
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const lock = new ConnectionLock();
+  const db = new Kysely<Database>({ dialect: new CachedSqliteDialect(sqlite, lock) });
   await runMigrations(newMigrator(db, sqliteMigrations));
 
-  const hot = new SqliteHotPath(db, sqlite);
+  const hot = new SqliteHotPath(db, sqlite, lock);
   return {
     dialect: 'sqlite',
     clients: new SqliteClientRepository(hot),
     tokens: new SqliteTokenRepository(hot),
-    failures: new KyselyFailureCounterRepository(db),
+    failures: new SqliteFailureCounterRepository(hot),
     codes: new KyselyAuthorizationCodeRepository(db),
     consents: new KyselyConsentRepository(db),
     poolStats: () => undefined,
@@ -56,7 +58,7 @@ export async function openSqliteStore(options: SqliteOptions): Promise<Store> {
     usage: new KyselyUsageRepository(db),
     signingKeys: new KyselySigningKeyRepository(db),
     async ping() {
-      sqlite.prepare('select 1').get();
+      await lock.run(() => sqlite.prepare('select 1').get());
     },
     async close() {
       await db.destroy();

@@ -3,18 +3,21 @@ import type { Kysely } from 'kysely';
 import { KyselyClientRepository } from '../repositories/clients.js';
 import { KyselyTokenRepository, toRow } from '../repositories/tokens.js';
 import type { Database } from '../schema.js';
-import type { ClientRecord, TokenRecord } from '../types.js';
+import type { ConnectionLock } from './connection-lock.js';
+import { KyselyFailureCounterRepository } from '../repositories/failures.js';
+import type { ClientRecord, FailureWindow, TokenRecord } from '../types.js';
 import { WriteBatcher } from '../write-batcher.js';
 
 /**
  * The token hot path on SQLite: prepared statements instead of per-call query compilation, and group
- * commit of token inserts. Every statement runs while holding Kysely's connection lock, so it never lands
- * inside another request's open transaction. Semantics are the shared repositories' (the conformance suite
+ * commit of token inserts. Every statement runs under the connection lock that Kysely's driver also takes
+ * (connection-lock.ts), so it never lands inside another request's open transaction. Semantics are the shared repositories' (the conformance suite
  * runs against these classes).
  */
 export class SqliteHotPath {
   readonly #findClient: BetterSqlite3.Statement;
   readonly #findToken: BetterSqlite3.Statement;
+  readonly #readFailures: BetterSqlite3.Statement;
   readonly #insertTokens: (rows: ReturnType<typeof toRow>[]) => void;
   readonly batcher: WriteBatcher<TokenRecord>;
   /** Revocations grouped the same way: one transaction, one fsync for every revocation of a turn. */
@@ -23,9 +26,12 @@ export class SqliteHotPath {
   constructor(
     readonly db: Kysely<Database>,
     sqlite: BetterSqlite3.Database,
+    private readonly lock: ConnectionLock,
   ) {
     this.#findClient = sqlite.prepare('select * from clients where id = ? and deleted_at is null');
     this.#findToken = sqlite.prepare('select * from tokens where hash = ?');
+    // The shared failure limiter asks this before every client authentication (--workers N): two keys.
+    this.#readFailures = sqlite.prepare('select key, window_start, count from auth_failures where key in (?, ?) and window_start > ?');
     const insert = sqlite.prepare(
       `insert into tokens (hash, kind, client_id, environment, scope, issued_at, expires_at, revoked_at, grant_id, subject, rotated_at, family_expires_at)
        values (@hash, @kind, @client_id, @environment, @scope, @issued_at, @expires_at, @revoked_at, @grant_id, @subject, @rotated_at, @family_expires_at)`,
@@ -51,9 +57,9 @@ export class SqliteHotPath {
     this.revocations = new WriteBatcher((items) => this.locked(() => revokeMany(items)));
   }
 
-  /** Runs `fn` holding the connection lock that Kysely's queries and transactions also take. */
+  /** Runs `fn` with the connection lock that Kysely's queries and transactions also take. */
   locked<T>(fn: () => T): Promise<T> {
-    return this.db.connection().execute(async () => fn());
+    return this.lock.run(fn);
   }
 
   findClientRow(id: string): Promise<unknown> {
@@ -62,6 +68,28 @@ export class SqliteHotPath {
 
   findTokenRow(hash: string): Promise<unknown> {
     return this.locked(() => this.#findToken.get(hash));
+  }
+
+  readFailureRows(keys: [string, string], since: number): Promise<FailureRow[]> {
+    return this.locked(() => this.#readFailures.all(keys[0], keys[1], since) as FailureRow[]);
+  }
+}
+
+interface FailureRow {
+  key: string;
+  window_start: number;
+  count: number;
+}
+
+export class SqliteFailureCounterRepository extends KyselyFailureCounterRepository {
+  constructor(private readonly hot: SqliteHotPath) {
+    super(hot.db);
+  }
+
+  override async read(keys: string[], since: number): Promise<Map<string, FailureWindow>> {
+    if (keys.length !== 2) return super.read(keys, since);
+    const rows = await this.hot.readFailureRows(keys as [string, string], since);
+    return new Map(rows.map((r) => [r.key, { windowStart: Number(r.window_start), count: Number(r.count) }]));
   }
 }
 

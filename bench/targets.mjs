@@ -1,0 +1,35 @@
+// Issue #8's targets, checked against one run's results: each a figure from this run, its target, and
+// whether it holds. Rows whose servers or scenarios did not run are left out.
+
+const find = (results, server, scenario) => results.find((r) => r.server === server && r.scenario === scenario && !r.na);
+
+export function checkTargets(results) {
+  const rows = [];
+  const add = (what, value, target, holds) => {
+    if (value != null && Number.isFinite(value)) rows.push({ what, value, target, holds: holds(value) });
+  };
+  const per = (a, b, field) => (a && b && b[field] ? a[field] / b[field] : null);
+  const bare = (sc) => find(results, 'bare', sc);
+  const ours = (sc) => find(results, 'ours-sqlite', sc);
+
+  add('client_credentials on SQLite, req/s over the ceiling', per(ours('token'), bare('token'), 'rps'), '≥ 0.50×', (v) => v >= 0.5);
+  add('client_credentials on SQLite, req/s over oidc-provider', per(ours('token'), find(results, 'oidc-provider', 'token'), 'rps'), '≥ 3×', (v) => v >= 3);
+  add('introspection on SQLite, req/s over the ceiling', per(ours('introspect'), bare('introspect'), 'rps'), '≥ 0.60×', (v) => v >= 0.6);
+  add('GET /v1/webhooks (bearer) on SQLite, req/s over the ceiling', per(ours('webhooks'), bare('webhooks'), 'rps'), '≥ 0.60×', (v) => v >= 0.6);
+  for (const sc of ['token', 'introspect', 'webhooks']) {
+    const r = ours(sc);
+    add(`p99 over p50 on SQLite, ${sc}`, r && r.p50 ? r.p99 / r.p50 : null, '≤ 3×', (v) => v <= 3);
+  }
+  add('10 M tokens: token req/s over the empty database', per(find(results, 'ours-sqlite-big', 'token'), ours('token'), 'rps'), '≥ 0.80×', (v) => v >= 0.8);
+  add('SQLite --workers 2: CPU µs per token over one process', per(find(results, 'ours-sqlite-w2', 'token'), ours('token'), 'cpuUsPerRequest'), '≤ 1.15×', (v) => v <= 1.15);
+  add('PostgreSQL --workers 2: CPU µs per token over one process', per(find(results, 'ours-postgres-w2', 'token'), find(results, 'ours-postgres', 'token'), 'cpuUsPerRequest'), '≤ 1.15×', (v) => v <= 1.15);
+  add('client_credentials on PostgreSQL, req/s over the ceiling', per(find(results, 'ours-postgres', 'token'), bare('token'), 'rps'), '≥ 0.25×', (v) => v >= 0.25);
+  return rows;
+}
+
+export function renderTargets(rows) {
+  if (rows.length === 0) return [];
+  const lines = ['', 'Targets (issue #8), from this run:', '', '| target | this run | wanted | holds |', '|---|---:|---:|---|'];
+  for (const r of rows) lines.push(`| ${r.what} | ${r.value.toFixed(2)}× | ${r.target} | ${r.holds ? 'yes' : '**no**'} |`);
+  return lines;
+}

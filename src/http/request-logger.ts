@@ -1,0 +1,65 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Bindings, ChildLoggerOptions, Level } from 'pino';
+
+type LogFn = FastifyBaseLogger['info'];
+
+/**
+ * Fastify gives every request a child logger carrying its request id. Making a pino child costs more than
+ * the rest of a token request's logging (measured: ≈20 µs of the 178 µs a token cost at level warn), yet
+ * most requests never log a line beyond the access line, and at `warn` not even that. This logger makes the
+ * child on the first line that its level lets through, and never for lines that would be dropped anyway.
+ */
+export function lazyChildLoggerFactory(logger: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions): FastifyBaseLogger {
+  return new LazyChildLogger(logger, bindings, options) as unknown as FastifyBaseLogger;
+}
+
+class LazyChildLogger {
+  #child: FastifyBaseLogger | undefined;
+
+  constructor(
+    private readonly parent: FastifyBaseLogger,
+    private readonly bindings: Bindings,
+    private readonly options: ChildLoggerOptions,
+  ) {}
+
+  #real(): FastifyBaseLogger {
+    this.#child ??= this.parent.child(this.bindings, this.options);
+    return this.#child;
+  }
+
+  #at(level: Level): LogFn {
+    return ((...args: Parameters<LogFn>) => {
+      if (this.#child === undefined && !isEnabled(this.parent, level)) return;
+      (this.#real()[level] as (...a: unknown[]) => void)(...args);
+    }) as LogFn;
+  }
+
+  readonly fatal = this.#at('fatal');
+  readonly error = this.#at('error');
+  readonly warn = this.#at('warn');
+  readonly info = this.#at('info');
+  readonly debug = this.#at('debug');
+  readonly trace = this.#at('trace');
+  readonly silent: LogFn = (() => {}) as LogFn;
+
+  get level(): string {
+    return this.#child?.level ?? this.parent.level;
+  }
+  set level(level: string) {
+    this.#real().level = level;
+  }
+
+  isLevelEnabled(level: string): boolean {
+    return isEnabled(this.#child ?? this.parent, level);
+  }
+
+  child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
+    return this.#real().child(bindings, options);
+  }
+}
+
+function isEnabled(logger: FastifyBaseLogger, level: string): boolean {
+  const check = (logger as { isLevelEnabled?: (l: string) => boolean }).isLevelEnabled;
+  // Loggers without isLevelEnabled (not pino) are asked every time.
+  return check ? check.call(logger, level) : true;
+}

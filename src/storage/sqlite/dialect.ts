@@ -1,0 +1,118 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import {
+  CompiledQuery,
+  SelectQueryNode,
+  SqliteAdapter,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+  type DatabaseConnection,
+  type DatabaseIntrospector,
+  type Dialect,
+  type DialectAdapter,
+  type Driver,
+  type Kysely,
+  type QueryCompiler,
+  type QueryResult,
+} from 'kysely';
+import type { ConnectionLock } from './connection-lock.js';
+
+/** Prepared statements kept per SQL text; the app issues a few dozen distinct ones. */
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * Kysely's SQLite dialect with two changes: statements are prepared once per SQL text and reused
+ * (Kysely's own driver prepares every query anew, which costs more than running it), and the connection
+ * is guarded by a ConnectionLock that the hot path's statements share (fast-path.ts).
+ */
+export class CachedSqliteDialect implements Dialect {
+  constructor(
+    private readonly sqlite: BetterSqlite3.Database,
+    private readonly lock: ConnectionLock,
+  ) {}
+
+  createDriver(): Driver {
+    return new LockedSqliteDriver(new CachedSqliteConnection(this.sqlite), this.lock, this.sqlite);
+  }
+  createQueryCompiler(): QueryCompiler {
+    return new SqliteQueryCompiler();
+  }
+  createAdapter(): DialectAdapter {
+    return new SqliteAdapter();
+  }
+  createIntrospector(db: Kysely<any>): DatabaseIntrospector {
+    return new SqliteIntrospector(db);
+  }
+}
+
+class LockedSqliteDriver implements Driver {
+  constructor(
+    private readonly connection: CachedSqliteConnection,
+    private readonly lock: ConnectionLock,
+    private readonly sqlite: BetterSqlite3.Database,
+  ) {}
+
+  async init(): Promise<void> {}
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    await this.lock.acquire();
+    return this.connection;
+  }
+
+  async releaseConnection(): Promise<void> {
+    this.lock.release();
+  }
+
+  async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin'));
+  }
+
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('commit'));
+  }
+
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('rollback'));
+  }
+
+  async destroy(): Promise<void> {
+    this.sqlite.close();
+  }
+}
+
+class CachedSqliteConnection implements DatabaseConnection {
+  readonly #statements = new Map<string, BetterSqlite3.Statement>();
+
+  constructor(private readonly sqlite: BetterSqlite3.Database) {}
+
+  #prepare(sql: string): BetterSqlite3.Statement {
+    let statement = this.#statements.get(sql);
+    if (statement) {
+      // Least recently used goes first: re-inserting moves this one to the end of the Map's order.
+      this.#statements.delete(sql);
+    } else {
+      statement = this.sqlite.prepare(sql);
+      if (this.#statements.size >= STATEMENT_CACHE_SIZE) this.#statements.delete(this.#statements.keys().next().value!);
+    }
+    this.#statements.set(sql, statement);
+    return statement;
+  }
+
+  executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+    const statement = this.#prepare(compiledQuery.sql);
+    const parameters = compiledQuery.parameters as unknown[];
+    if (statement.reader) return Promise.resolve({ rows: statement.all(parameters) as R[] });
+    const { changes, lastInsertRowid } = statement.run(parameters);
+    return Promise.resolve({
+      numAffectedRows: BigInt(changes),
+      insertId: lastInsertRowid === undefined || lastInsertRowid === null ? undefined : BigInt(lastInsertRowid),
+      rows: [],
+    });
+  }
+
+  async *streamQuery<R>(compiledQuery: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
+    if (!SelectQueryNode.is(compiledQuery.query)) throw new Error('SQLite streams select queries only');
+    // A statement being iterated cannot run anything else: streams get one of their own.
+    const statement = this.sqlite.prepare(compiledQuery.sql);
+    for (const row of statement.iterate(compiledQuery.parameters as unknown[])) yield { rows: [row as R] };
+  }
+}
