@@ -1,8 +1,9 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config.js';
-import { createLogger } from '../../src/http/logger.js';
-import { startServer, type RunningServer } from '../../src/server.js';
+import type { RunningServer } from '../../src/server.js';
+import { startServer } from '../helpers/start-server.js';
+import { captureLogger } from '../log-safety/log-capture.js';
 import { sqliteBackend } from '../helpers/backends.js';
 import { AccountAgent } from './agent.js';
 import { basic, postForm } from '../helpers/test-server.js';
@@ -22,7 +23,7 @@ describe('web account › G7: no secret, password, session id or CSRF token in t
       },
     });
     const config = resolveConfig({ db: backend.url, serverKey: 'c'.repeat(64), logLevel: 'trace' });
-    server = await startServer(config, { store: backend.store, listen: false, logger: createLogger('trace', sink) });
+    server = await startServer(config, { store: backend.store, listen: false, logger: captureLogger(sink) });
   });
   afterAll(async () => {
     await server.close();

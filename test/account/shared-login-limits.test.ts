@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config.js';
-import { startServer, type RunningServer } from '../../src/server.js';
+import type { RunningServer } from '../../src/server.js';
+import { startServer } from '../helpers/start-server.js';
 import { openPostgresStore } from '../../src/storage/postgres/connect.js';
 import { POSTGRES_AVAILABLE, postgresBackend } from '../helpers/backends.js';
 import { AccountAgent } from './agent.js';

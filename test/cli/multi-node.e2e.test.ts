@@ -46,7 +46,7 @@ describe.runIf(POSTGRES_AVAILABLE)('many nodes › two serve processes on one Po
   });
 
   it('both nodes start; a client created through the CLI is seen by both at once', async () => {
-    const limits = ['--client-failures-per-minute', '4', '--ip-failures-per-minute', '1000', '--log-level', 'warn'];
+    const limits = ['--client-failures-per-minute', '4', '--ip-failures-per-minute', '1000', '--log-level', 'trace'];
     a = await startServe(['--db', url, ...limits], env);
     b = await startServe(['--db', url, ...limits], env);
     c = JSON.parse(await cli(['clients', 'create', '--db', url, '--environment', 'sandbox', '--json'], env));

@@ -67,7 +67,7 @@ describe('serve › end to end over real sockets (CLI, SQLite)', () => {
     dir = mkdtempSync(join(tmpdir(), 'mypos-auth-e2e-'));
     db = `sqlite:${join(dir, 'auth.db')}`;
     created = JSON.parse(await cli(['clients', 'create', '--db', db, '--environment', 'sandbox', '--name', 'e2e', '--scope', 'webhooks transactions', '--json']));
-    server = await startServe(['--db', db, '--log-level', 'info']);
+    server = await startServe(['--db', db, '--log-level', 'trace']);
   });
   afterAll(async () => {
     if (server.child.exitCode === null) server.child.kill('SIGKILL');
@@ -168,7 +168,7 @@ describe('serve › end to end over real sockets (CLI, SQLite)', () => {
   it('restart keeps state: tokens stay valid, revoked stays revoked, clients still authenticate (also after SIGKILL)', async () => {
     const [revoked, , live] = issued;
     for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
-      const again = await startServe(['--db', db, '--log-level', 'warn']);
+      const again = await startServe(['--db', db, '--log-level', 'trace']);
       try {
         const check = async (t: string) =>
           ((await (await form(again.urls.sandbox, '/oauth/introspect', `token=${t}`, created.client_id, created.client_secret)).json()) as { active: boolean }).active;
@@ -183,7 +183,7 @@ describe('serve › end to end over real sockets (CLI, SQLite)', () => {
         await again.exited;
       }
     }
-    const last = await startServe(['--db', db, '--log-level', 'warn']);
+    const last = await startServe(['--db', db, '--log-level', 'trace']);
     try {
       for (const t of issued.slice(3)) {
         const body = (await (await form(last.urls.sandbox, '/oauth/introspect', `token=${t}`, created.client_id, created.client_secret)).json()) as { active: boolean };
@@ -199,7 +199,7 @@ describe('serve › end to end over real sockets (CLI, SQLite)', () => {
 describe('serve › first start (npm start)', () => {
   it('on an empty database --demo-client creates a sandbox client and prints a working curl command', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mypos-auth-demo-'));
-    const s = await startServe(['--db', `sqlite:${join(dir, 'd.db')}`, '--demo-client', '--log-level', 'warn']);
+    const s = await startServe(['--db', `sqlite:${join(dir, 'd.db')}`, '--demo-client', '--log-level', 'trace']);
     try {
       await new Promise((r) => setTimeout(r, 300));
       const out = s.output();

@@ -25,7 +25,7 @@ describe('serve › graceful shutdown under load', () => {
       try {
         const c = JSON.parse(await cli(['clients', 'create', '--db', db, '--environment', 'sandbox', '--json']));
         const auth = 'Basic ' + Buffer.from(`${c.client_id}:${c.client_secret}`).toString('base64');
-        const server = await startServe(['--db', db, '--log-level', 'warn', '--workers', String(workers)]);
+        const server = await startServe(['--db', db, '--log-level', 'trace', '--workers', String(workers)]);
         const agent = new Agent({ keepAlive: true, maxSockets: 16 });
         const outcomes: Array<number | string> = [];
         let stop = false;

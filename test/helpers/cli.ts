@@ -1,6 +1,7 @@
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { captureChildOutput } from '../log-safety/log-capture.js';
 
 const run = promisify(execFile);
 export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
@@ -20,11 +21,16 @@ export interface ServeProcess {
   exited: Promise<number | string>;
 }
 
-/** Starts `mypos-auth serve` on free ports and waits for its "listening" line. */
+/**
+ * Starts `mypos-auth serve` on free ports and waits for its "listening" line. Its stdout and stderr also go
+ * to the run's log directory, for the end-of-run log scan; suites pass `--log-level trace` so that scan sees
+ * everything the server can write.
+ */
 export async function startServe(args: string[], env: Record<string, string> = {}): Promise<ServeProcess> {
   const child = spawn(process.execPath, [CLI, 'serve', '--sandbox-port', '0', '--production-port', '0', ...args], {
     env: { ...process.env, ...env },
   });
+  captureChildOutput(child);
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));

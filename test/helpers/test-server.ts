@@ -2,7 +2,8 @@ import type { FastifyInstance, LightMyRequest } from 'fastify';
 import { resolveConfig, type Config } from '../../src/config.js';
 import { createClient, type NewClient } from '../../src/core/client-management.js';
 import type { Clock } from '../../src/core/clock.js';
-import { startServer, type RunningServer } from '../../src/server.js';
+import type { RunningServer } from '../../src/server.js';
+import { startServer } from './start-server.js';
 import type { Environment, Store } from '../../src/storage/types.js';
 import { sqliteBackend, type TestBackend } from './backends.js';
 

@@ -8,7 +8,8 @@ import { resolveConfig } from '../../src/config.js';
 import { createClient } from '../../src/core/client-management.js';
 import { s256 } from '../../src/core/pkce.js';
 import { systemClock } from '../../src/core/clock.js';
-import { startServer, type RunningServer } from '../../src/server.js';
+import type { RunningServer } from '../../src/server.js';
+import { startServer } from '../helpers/start-server.js';
 
 /**
  * The authorization code flow in Debian's Chromium (playwright-core): log in through the Web Account,

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config.js';
 import { createClient } from '../../src/core/client-management.js';
 import { systemClock } from '../../src/core/clock.js';
-import { startServer, type RunningServer } from '../../src/server.js';
+import type { RunningServer } from '../../src/server.js';
+import { startServer } from '../helpers/start-server.js';
 import { AccountAgent } from '../account/agent.js';
 import { sqliteBackend } from '../helpers/backends.js';
 

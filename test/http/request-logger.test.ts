@@ -1,11 +1,12 @@
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config.js';
-import { createLogger } from '../../src/http/logger.js';
-import { startServer, type RunningServer } from '../../src/server.js';
+import type { RunningServer } from '../../src/server.js';
 import { sqliteBackend } from '../helpers/backends.js';
+import { startServer } from '../helpers/start-server.js';
+import { captureLogger } from '../log-safety/log-capture.js';
 
-/** A real pino logger writing JSON lines into an array. */
+/** The real pino logger at `level`, writing JSON lines into an array (and into the run's log capture). */
 function capture(level: string) {
   const lines: Array<Record<string, unknown>> = [];
   const sink = new Writable({
@@ -14,7 +15,7 @@ function capture(level: string) {
       done();
     },
   });
-  return { lines, logger: createLogger(level, sink) };
+  return { lines, logger: captureLogger(sink, level)! };
 }
 
 describe('request logging (the child logger is made only for lines that are written)', () => {

@@ -1,7 +1,8 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config.js';
-import { startServer, type RunningServer } from '../../src/server.js';
+import type { RunningServer } from '../../src/server.js';
+import { startServer } from '../helpers/start-server.js';
 import { sqliteBackend } from '../helpers/backends.js';
 
 describe('slow clients › slowloris guard', () => {

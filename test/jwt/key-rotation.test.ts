@@ -5,7 +5,7 @@ import { resolveConfig } from '../../src/config.js';
 import { systemClock } from '../../src/core/clock.js';
 import { KeyEncryption } from '../../src/jwt/key-encryption.js';
 import { SigningKeys } from '../../src/jwt/signing-keys.js';
-import { startServer } from '../../src/server.js';
+import { startServer } from '../helpers/start-server.js';
 import { BACKENDS } from '../helpers/backends.js';
 import { basic, createTestServer, postForm, TestClock, type TestServer } from '../helpers/test-server.js';
 

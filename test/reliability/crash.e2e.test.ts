@@ -78,7 +78,7 @@ async function crashRounds(db: string) {
   const retired: string[] = [];
 
   for (let round = 0; round < ROUNDS; round++) {
-    const server = await startServe(['--db', db, '--log-level', 'silent', '--client-failures-per-minute', '100000', '--ip-failures-per-minute', '100000'], env);
+    const server = await startServe(['--db', db, '--log-level', 'trace', '--client-failures-per-minute', '100000', '--ip-failures-per-minute', '100000'], env);
     await verify(server.urls.sandbox, rs, ledger);
     // An acknowledged rotation (the CLI printed the new secret) holds across the crash that follows.
     const rotated = JSON.parse(await cli(['clients', 'rotate', rotating.client_id, '--db', db, '--json'], env));
@@ -86,7 +86,7 @@ async function crashRounds(db: string) {
     rotatingSecret = rotated.client_secret;
     await loadUntilKilled(server, c, ledger, 300 + Math.floor(Math.random() * 900));
   }
-  const last = await startServe(['--db', db, '--log-level', 'silent'], env);
+  const last = await startServe(['--db', db, '--log-level', 'trace'], env);
   try {
     await verify(last.urls.sandbox, rs, ledger);
     expect(ledger.received.length).toBeGreaterThan(0);

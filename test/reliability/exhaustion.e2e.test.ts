@@ -35,7 +35,7 @@ describe('resource exhaustion › attacks at once, a healthy client keeps being 
     const dir = mkdtempSync(join(tmpdir(), 'mypos-auth-dos-'));
     const db = `sqlite:${join(dir, 'd.db')}`;
     const sockets: Socket[] = [];
-    const server = await startServe(['--db', db, '--log-level', 'silent']);
+    const server = await startServe(['--db', db, '--log-level', 'trace']);
     try {
       const c = JSON.parse(await cli(['clients', 'create', '--db', db, '--environment', 'sandbox', '--json']));
       const auth = 'Basic ' + Buffer.from(`${c.client_id}:${c.client_secret}`).toString('base64');

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config.js';
 import { createClient } from '../../src/core/client-management.js';
-import { startServer, type RunningServer } from '../../src/server.js';
+import type { RunningServer } from '../../src/server.js';
+import { startServer } from '../helpers/start-server.js';
 import { verifySignature } from '../../src/webhooks/signature.js';
 import { sqliteBackend } from '../helpers/backends.js';
 import { startReceiver } from './helpers.js';
