@@ -18,7 +18,7 @@ export class SqliteHotPath {
   readonly #findClient: BetterSqlite3.Statement;
   readonly #findToken: BetterSqlite3.Statement;
   readonly #readFailures: BetterSqlite3.Statement;
-  readonly #insertTokens: (tokens: TokenRecord[]) => void;
+  readonly #insertTokens: BetterSqlite3.Transaction<(tokens: TokenRecord[]) => void>;
   readonly batcher: WriteBatcher<TokenRecord>;
   /** Revocations grouped the same way: one transaction, one fsync for every revocation of a turn. */
   readonly revocations: WriteBatcher<{ hash: string; now: number }>;
@@ -37,13 +37,15 @@ export class SqliteHotPath {
       `insert into tokens (hash, kind, client_id, environment, scope, issued_at, expires_at, revoked_at, grant_id, subject, rotated_at, family_expires_at)
        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    // better-sqlite3 runs the whole function as one IMMEDIATE transaction: one commit, one fsync.
+    // One transaction per batch: one commit, one fsync. Run with .immediate() (BEGIN IMMEDIATE): with another
+    // process on the file (--workers, the CLI), a deferred transaction that read first fails with
+    // SQLITE_BUSY_SNAPSHOT when it tries to write after the other's commit; IMMEDIATE waits for the lock.
     this.#insertTokens = sqlite.transaction((tokens: TokenRecord[]) => {
       for (const t of tokens) {
         insert.run(t.hash, t.kind, t.clientId, t.environment, t.scope, t.issuedAt, t.expiresAt, t.revokedAt, t.grantId, t.subject, t.rotatedAt ?? null, t.familyExpiresAt ?? null);
       }
     });
-    this.batcher = new WriteBatcher((records) => this.locked(() => this.#insertTokens(records)));
+    this.batcher = new WriteBatcher((records) => this.locked(() => this.#insertTokens.immediate(records)));
 
     const kindOf = sqlite.prepare('select kind, grant_id from tokens where hash = ?');
     const revokeOne = sqlite.prepare('update tokens set revoked_at = ? where hash = ? and revoked_at is null');
@@ -57,7 +59,7 @@ export class SqliteHotPath {
         else revokeOne.run(now, hash);
       }
     });
-    this.revocations = new WriteBatcher((items) => this.locked(() => revokeMany(items)));
+    this.revocations = new WriteBatcher((items) => this.locked(() => revokeMany.immediate(items)));
   }
 
   /** Runs `fn` with the connection lock that Kysely's queries and transactions also take. */
