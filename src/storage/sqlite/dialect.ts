@@ -20,9 +20,10 @@ import type { ConnectionLock } from './connection-lock.js';
 const STATEMENT_CACHE_SIZE = 256;
 
 /**
- * Kysely's SQLite dialect with two changes: statements are prepared once per SQL text and reused
- * (Kysely's own driver prepares every query anew, which costs more than running it), and the connection
- * is guarded by a ConnectionLock that the hot path's statements share (fast-path.ts).
+ * Kysely's SQLite dialect with three changes: statements are prepared once per SQL text and reused
+ * (Kysely's own driver prepares every query anew, which costs more than running it), the connection is
+ * guarded by a ConnectionLock that the hot path's statements share (fast-path.ts), and transactions begin
+ * IMMEDIATE.
  */
 export class CachedSqliteDialect implements Dialect {
   constructor(
@@ -62,8 +63,13 @@ class LockedSqliteDriver implements Driver {
     this.lock.release();
   }
 
+  /**
+   * BEGIN IMMEDIATE: with another process writing the same file (--workers, the CLI while serving), a
+   * deferred transaction that reads and then writes fails with SQLITE_BUSY_SNAPSHOT if the other committed
+   * in between; an immediate one takes the write lock first, waiting up to busy_timeout.
+   */
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin'));
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
