@@ -11,7 +11,8 @@ import { KyselyAuditRepository } from '../repositories/audit.js';
 import { KyselyUsageRepository } from '../repositories/usage.js';
 import type { Store } from '../types.js';
 import { newMigrator, pendingMigrations, runMigrations, UnmigratedDatabaseError } from '../migrate.js';
-import { PostgresClientRepository, PostgresFailureCounterRepository, PostgresHotPath, PostgresTokenRepository } from './fast-path.js';
+import { PostgresHotPath } from './fast-path.js';
+import { HotClientRepository, HotFailureCounterRepository, HotTokenRepository } from '../hot-path.js';
 import { postgresMigrations } from './migrations/index.js';
 
 export interface PostgresOptions {
@@ -63,9 +64,9 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
   const hot = new PostgresHotPath(db, pool);
   return {
     dialect: 'postgres',
-    clients: new PostgresClientRepository(hot),
-    tokens: new PostgresTokenRepository(hot),
-    failures: new PostgresFailureCounterRepository(hot),
+    clients: new HotClientRepository(hot),
+    tokens: new HotTokenRepository(hot),
+    failures: new HotFailureCounterRepository(hot),
     codes: new KyselyAuthorizationCodeRepository(db),
     consents: new KyselyConsentRepository(db),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),

@@ -1,10 +1,9 @@
 import type pg from 'pg';
 import type { Kysely } from 'kysely';
-import { KyselyClientRepository } from '../repositories/clients.js';
-import { KyselyTokenRepository, toRow } from '../repositories/tokens.js';
+import { toRow } from '../repositories/tokens.js';
 import type { Database } from '../schema.js';
-import { KyselyFailureCounterRepository } from '../repositories/failures.js';
-import type { ClientRecord, FailureWindow, TokenRecord } from '../types.js';
+import type { FailureRow, HotPath } from '../hot-path.js';
+import type { TokenRecord } from '../types.js';
 import { WriteBatcher } from '../write-batcher.js';
 
 const COLUMNS = ['hash', 'kind', 'client_id', 'environment', 'scope', 'issued_at', 'expires_at', 'revoked_at', 'grant_id', 'subject', 'rotated_at', 'family_expires_at'] as const;
@@ -33,7 +32,7 @@ const INSERT_TOKENS = `insert into tokens (${COLUMNS.join(', ')}) select * from 
  * and one WAL flush instead of one each). Each reply still waits for its own row to be committed.
  * Semantics are the shared repositories' (the conformance suite runs against these classes).
  */
-export class PostgresHotPath {
+export class PostgresHotPath implements HotPath {
   readonly batcher: WriteBatcher<TokenRecord>;
 
   constructor(
@@ -53,12 +52,15 @@ export class PostgresHotPath {
     return res.rows[0];
   }
 
-  async readFailureRows(keys: string[], since: number): Promise<Array<{ key: string; window_start: number; count: number }>> {
-    const res = await this.pool.query({ name: 'mypos_read_failures', text: READ_FAILURES, values: [keys, since] });
-    return res.rows;
+  readFailureRows(keys: string[], since: number): Promise<FailureRow[]> {
+    return this.pool.query({ name: 'mypos_read_failures', text: READ_FAILURES, values: [keys, since] }).then((res) => res.rows);
   }
 
-  async revoke(hash: string, now: number): Promise<void> {
+  insertToken(token: TokenRecord): Promise<void> {
+    return this.batcher.write(token);
+  }
+
+  async revokeToken(hash: string, now: number): Promise<void> {
     await this.pool.query({ name: 'mypos_revoke_token', text: REVOKE, values: [hash, now] });
   }
 
@@ -69,48 +71,5 @@ export class PostgresHotPath {
       COLUMNS.forEach((name, i) => columns[i]!.push(row[name]));
     }
     await this.pool.query({ name: 'mypos_insert_tokens', text: INSERT_TOKENS, values: columns });
-  }
-}
-
-/** The shared failure limiter asks this before every client authentication, on every node. */
-export class PostgresFailureCounterRepository extends KyselyFailureCounterRepository {
-  constructor(private readonly hot: PostgresHotPath) {
-    super(hot.db);
-  }
-
-  override async read(keys: string[], since: number): Promise<Map<string, FailureWindow>> {
-    const rows = await this.hot.readFailureRows(keys, since);
-    return new Map(rows.map((r) => [r.key, { windowStart: Number(r.window_start), count: Number(r.count) }]));
-  }
-}
-
-export class PostgresClientRepository extends KyselyClientRepository {
-  constructor(private readonly hot: PostgresHotPath) {
-    super(hot.db);
-  }
-
-  override async find(id: string): Promise<ClientRecord | undefined> {
-    const row = await this.hot.findClientRow(id);
-    return row ? KyselyClientRepository.fromRow(row as never) : undefined;
-  }
-}
-
-export class PostgresTokenRepository extends KyselyTokenRepository {
-  constructor(private readonly hot: PostgresHotPath) {
-    super(hot.db);
-  }
-
-  /** Resolves once the row is committed (group commit with concurrent inserts). */
-  override insert(token: TokenRecord): Promise<void> {
-    return this.hot.batcher.write(token);
-  }
-
-  override revoke(hash: string, now: number): Promise<void> {
-    return this.hot.revoke(hash, now);
-  }
-
-  override async find(hash: string): Promise<TokenRecord | undefined> {
-    const row = await this.hot.findTokenRow(hash);
-    return row ? KyselyTokenRepository.fromRow(row as never) : undefined;
   }
 }

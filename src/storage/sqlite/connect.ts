@@ -15,7 +15,8 @@ import type { Store } from '../types.js';
 import { newMigrator, runMigrations } from '../migrate.js';
 import { ConnectionLock } from './connection-lock.js';
 import { CachedSqliteDialect } from './dialect.js';
-import { SqliteClientRepository, SqliteFailureCounterRepository, SqliteHotPath, SqliteTokenRepository } from './fast-path.js';
+import { SqliteHotPath } from './fast-path.js';
+import { HotClientRepository, HotFailureCounterRepository, HotTokenRepository } from '../hot-path.js';
 import { sqliteMigrations } from './migrations/index.js';
 
 export interface SqliteOptions {
@@ -45,9 +46,9 @@ export async function openSqliteStore(options: SqliteOptions): Promise<Store> {
   const hot = new SqliteHotPath(db, sqlite, lock);
   return {
     dialect: 'sqlite',
-    clients: new SqliteClientRepository(hot),
-    tokens: new SqliteTokenRepository(hot),
-    failures: new SqliteFailureCounterRepository(hot),
+    clients: new HotClientRepository(hot),
+    tokens: new HotTokenRepository(hot),
+    failures: new HotFailureCounterRepository(hot),
     codes: new KyselyAuthorizationCodeRepository(db),
     consents: new KyselyConsentRepository(db),
     poolStats: () => undefined,

@@ -1,11 +1,9 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely } from 'kysely';
-import { KyselyClientRepository } from '../repositories/clients.js';
-import { KyselyTokenRepository } from '../repositories/tokens.js';
 import type { Database } from '../schema.js';
 import type { ConnectionLock } from './connection-lock.js';
-import { KyselyFailureCounterRepository } from '../repositories/failures.js';
-import type { ClientRecord, FailureWindow, TokenRecord } from '../types.js';
+import type { FailureRow, HotPath } from '../hot-path.js';
+import type { TokenRecord } from '../types.js';
 import { WriteBatcher } from '../write-batcher.js';
 
 /**
@@ -14,7 +12,7 @@ import { WriteBatcher } from '../write-batcher.js';
  * (connection-lock.ts), so it never lands inside another request's open transaction. Semantics are the shared repositories' (the conformance suite
  * runs against these classes).
  */
-export class SqliteHotPath {
+export class SqliteHotPath implements HotPath {
   readonly #findClient: BetterSqlite3.Statement;
   readonly #findToken: BetterSqlite3.Statement;
   readonly #readFailures: BetterSqlite3.Statement;
@@ -75,57 +73,17 @@ export class SqliteHotPath {
     return this.locked(() => this.#findToken.get(hash));
   }
 
-  readFailureRows(keys: [string, string], since: number): Promise<FailureRow[]> {
+  readFailureRows(keys: string[], since: number): Promise<FailureRow[]> | undefined {
+    if (keys.length !== 2) return undefined;
     return this.locked(() => this.#readFailures.all(keys[0], keys[1], since) as FailureRow[]);
   }
-}
 
-interface FailureRow {
-  key: string;
-  window_start: number;
-  count: number;
-}
-
-export class SqliteFailureCounterRepository extends KyselyFailureCounterRepository {
-  constructor(private readonly hot: SqliteHotPath) {
-    super(hot.db);
+  insertToken(token: TokenRecord): Promise<void> {
+    return this.batcher.write(token);
   }
 
-  override async read(keys: string[], since: number): Promise<Map<string, FailureWindow>> {
-    if (keys.length !== 2) return super.read(keys, since);
-    const rows = await this.hot.readFailureRows(keys as [string, string], since);
-    return new Map(rows.map((r) => [r.key, { windowStart: Number(r.window_start), count: Number(r.count) }]));
-  }
-}
-
-export class SqliteClientRepository extends KyselyClientRepository {
-  constructor(private readonly hot: SqliteHotPath) {
-    super(hot.db);
-  }
-
-  override async find(id: string): Promise<ClientRecord | undefined> {
-    const row = await this.hot.findClientRow(id);
-    return row ? KyselyClientRepository.fromRow(row as never) : undefined;
-  }
-}
-
-export class SqliteTokenRepository extends KyselyTokenRepository {
-  constructor(private readonly hot: SqliteHotPath) {
-    super(hot.db);
-  }
-
-  /** Resolves once the row is committed (group commit with concurrent inserts). */
-  override insert(token: TokenRecord): Promise<void> {
-    return this.hot.batcher.write(token);
-  }
-
-  /** Resolves once the revocation is committed (grouped with concurrent revocations). */
-  override revoke(hash: string, now: number): Promise<void> {
-    return this.hot.revocations.write({ hash, now });
-  }
-
-  override async find(hash: string): Promise<TokenRecord | undefined> {
-    const row = await this.hot.findTokenRow(hash);
-    return row ? KyselyTokenRepository.fromRow(row as never) : undefined;
+  /** Grouped with concurrent revocations: one transaction, one fsync. */
+  revokeToken(hash: string, now: number): Promise<void> {
+    return this.revocations.write({ hash, now });
   }
 }

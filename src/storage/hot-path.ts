@@ -1,0 +1,72 @@
+import type { Kysely } from 'kysely';
+import { KyselyClientRepository } from './repositories/clients.js';
+import { KyselyFailureCounterRepository } from './repositories/failures.js';
+import { KyselyTokenRepository } from './repositories/tokens.js';
+import type { Database } from './schema.js';
+import type { ClientRecord, FailureWindow, TokenRecord } from './types.js';
+
+export interface FailureRow {
+  key: string;
+  window_start: number;
+  count: number;
+}
+
+/**
+ * What a backend runs its own way on the token hot path (sqlite/fast-path.ts, postgres/fast-path.ts):
+ * prepared statements and group commit. Everything else is the shared Kysely repositories'.
+ */
+export interface HotPath {
+  readonly db: Kysely<Database>;
+  findClientRow(id: string): Promise<unknown>;
+  findTokenRow(hash: string): Promise<unknown>;
+  /** Undefined when this backend has no fast statement for these keys (the Kysely query runs instead). */
+  readFailureRows(keys: string[], since: number): Promise<FailureRow[]> | undefined;
+  /** Resolves once the row is committed (grouped with concurrent inserts). */
+  insertToken(token: TokenRecord): Promise<void>;
+  /** Resolves once committed; same rule as KyselyTokenRepository.revoke (RFC 7009 §2.1). */
+  revokeToken(hash: string, now: number): Promise<void>;
+}
+
+export class HotClientRepository extends KyselyClientRepository {
+  constructor(private readonly hot: HotPath) {
+    super(hot.db);
+  }
+
+  override async find(id: string): Promise<ClientRecord | undefined> {
+    const row = await this.hot.findClientRow(id);
+    return row ? KyselyClientRepository.fromRow(row as never) : undefined;
+  }
+}
+
+export class HotTokenRepository extends KyselyTokenRepository {
+  constructor(private readonly hot: HotPath) {
+    super(hot.db);
+  }
+
+  override insert(token: TokenRecord): Promise<void> {
+    return this.hot.insertToken(token);
+  }
+
+  override revoke(hash: string, now: number): Promise<void> {
+    return this.hot.revokeToken(hash, now);
+  }
+
+  override async find(hash: string): Promise<TokenRecord | undefined> {
+    const row = await this.hot.findTokenRow(hash);
+    return row ? KyselyTokenRepository.fromRow(row as never) : undefined;
+  }
+}
+
+/** The shared failure limiter asks this before every client authentication (PostgreSQL, --workers N). */
+export class HotFailureCounterRepository extends KyselyFailureCounterRepository {
+  constructor(private readonly hot: HotPath) {
+    super(hot.db);
+  }
+
+  override async read(keys: string[], since: number): Promise<Map<string, FailureWindow>> {
+    const pending = this.hot.readFailureRows(keys, since);
+    if (pending === undefined) return super.read(keys, since);
+    const rows = await pending;
+    return new Map(rows.map((r) => [r.key, { windowStart: Number(r.window_start), count: Number(r.count) }]));
+  }
+}
