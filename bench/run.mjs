@@ -312,6 +312,17 @@ async function startOurs(name, db, env = {}, extraArgs = []) {
   };
 }
 
+/** Ours on a throw-away PostgreSQL database (dropped at the end), migrated first. */
+async function startOursOnPostgres(ctx, name, extraArgs = []) {
+  const db = `mypos_bench_${name.replace(/\W/g, '_')}_${process.pid}_${Date.now()}`;
+  await ctx.pg.admin.query(`create database ${db}`);
+  ctx.cleanups.push(async () => ctx.pg.admin.query(`drop database if exists ${db} with (force)`));
+  const url = dbUrl(PG_URL, db);
+  const env = { MYPOS_AUTH_SERVER_KEY: ctx.serverKey };
+  cli(['migrate', '--db', url], env);
+  return startOurs(name, url, env, extraArgs);
+}
+
 async function postgresReachable() {
   if (flags['no-postgres']) return undefined;
   try {
@@ -366,27 +377,11 @@ const SERVER_DEFS = {
   },
   'ours-postgres': {
     label: 'mypos-auth, PostgreSQL',
-    async start(ctx) {
-      const name = `mypos_bench_${process.pid}_${Date.now()}`;
-      await ctx.pg.admin.query(`create database ${name}`);
-      ctx.cleanups.push(async () => ctx.pg.admin.query(`drop database if exists ${name} with (force)`));
-      const url = dbUrl(PG_URL, name);
-      const env = { MYPOS_AUTH_SERVER_KEY: ctx.serverKey };
-      cli(['migrate', '--db', url], env);
-      return startOurs('ours-postgres', url, env);
-    },
+    start: (ctx) => startOursOnPostgres(ctx, 'ours-postgres'),
   },
   'ours-postgres-w2': {
     label: 'mypos-auth, PostgreSQL, --workers 2',
-    async start(ctx) {
-      const name = `mypos_bench_w2_${process.pid}_${Date.now()}`;
-      await ctx.pg.admin.query(`create database ${name}`);
-      ctx.cleanups.push(async () => ctx.pg.admin.query(`drop database if exists ${name} with (force)`));
-      const url = dbUrl(PG_URL, name);
-      const env = { MYPOS_AUTH_SERVER_KEY: ctx.serverKey };
-      cli(['migrate', '--db', url], env);
-      return startOurs('ours-postgres-w2', url, env, ['--workers', '2']);
-    },
+    start: (ctx) => startOursOnPostgres(ctx, 'ours-postgres-w2', ['--workers', '2']),
   },
   'ours-sqlite-big': {
     label: 'mypos-auth, SQLite, 1 M clients + 10 M tokens',
