@@ -40,7 +40,11 @@ export async function findByTokenValue(
   hasher: SecretHasher,
   value: string,
 ): Promise<TokenRecord | undefined> {
-  const digest = hasher.hash('token', value);
-  if (!TIME_PREFIX.test(value)) return tokens.find(digest);
-  return (await tokens.find(value.slice(0, TIME_PREFIX_LENGTH) + digest)) ?? (await tokens.find(digest));
+  const key = tokenKey(hasher, value);
+  const record = await tokens.find(key);
+  if (record !== undefined || key.length === DIGEST_LENGTH) return record;
+  return tokens.find(key.slice(TIME_PREFIX_LENGTH));
 }
+
+/** Hex SHA-256: a key of this length carries no prefix. */
+const DIGEST_LENGTH = 64;

@@ -57,8 +57,8 @@ export class Metrics {
    * GET /metrics, and the latency hook. Routes are labelled by their pattern, never by the raw URL. The
    * pattern is bound when each route is registered (onRoute), and each label set's histogram child is kept,
    * so a request costs a Map look-up and an observe: reading `request.routeOptions` builds a fresh object
-   * per call in Fastify 5, and prom-client hashes a labels object on every observe (together ≈25 µs of a
-   * 178 µs token request, measured).
+   * per call in Fastify 5, and prom-client hashes a labels object on every observe (removing the hook saved
+   * ≈25 µs of a 178 µs token request).
    */
   register(app: FastifyInstance, environment: string): void {
     const children = new Map<string, Histogram.Internal<'route' | 'method' | 'status' | 'environment'>>();

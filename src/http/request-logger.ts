@@ -1,11 +1,9 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Bindings, ChildLoggerOptions, Level } from 'pino';
 
-type LogFn = FastifyBaseLogger['info'];
-
 /**
  * Fastify gives every request a child logger carrying its request id. Making a pino child costs more than
- * the rest of a token request's logging (measured: ≈20 µs of the 178 µs a token cost at level warn), yet
+ * the rest of a token request's logging (removing the logger saved ≈24 µs of a 153 µs token at level warn), yet
  * most requests never log a line beyond the access line, and at `warn` not even that. This logger makes the
  * child on the first line that its level lets through, and never for lines that would be dropped anyway.
  */
@@ -27,20 +25,31 @@ class LazyChildLogger {
     return this.#child;
   }
 
-  #at(level: Level): LogFn {
-    return ((...args: Parameters<LogFn>) => {
-      if (this.#child === undefined && !isEnabled(this.parent, level)) return;
-      (this.#real()[level] as (...a: unknown[]) => void)(...args);
-    }) as LogFn;
+  #log(level: Level, args: unknown[]): void {
+    if (this.#child === undefined && !isEnabled(this.parent, level)) return;
+    (this.#real()[level] as (...a: unknown[]) => void)(...args);
   }
 
-  readonly fatal = this.#at('fatal');
-  readonly error = this.#at('error');
-  readonly warn = this.#at('warn');
-  readonly info = this.#at('info');
-  readonly debug = this.#at('debug');
-  readonly trace = this.#at('trace');
-  readonly silent: LogFn = (() => {}) as LogFn;
+  // Prototype methods, not per-instance closures: one of these objects is made for every request.
+  fatal(...args: unknown[]): void {
+    this.#log('fatal', args);
+  }
+  error(...args: unknown[]): void {
+    this.#log('error', args);
+  }
+  warn(...args: unknown[]): void {
+    this.#log('warn', args);
+  }
+  info(...args: unknown[]): void {
+    this.#log('info', args);
+  }
+  debug(...args: unknown[]): void {
+    this.#log('debug', args);
+  }
+  trace(...args: unknown[]): void {
+    this.#log('trace', args);
+  }
+  silent(): void {}
 
   get level(): string {
     return this.#child?.level ?? this.parent.level;

@@ -33,13 +33,13 @@ const INSERT_TOKENS = `insert into tokens (${COLUMNS.join(', ')}) select * from 
  * Semantics are the shared repositories' (the conformance suite runs against these classes).
  */
 export class PostgresHotPath implements HotPath {
-  readonly batcher: WriteBatcher<TokenRecord>;
+  readonly #inserts: WriteBatcher<TokenRecord>;
 
   constructor(
     readonly db: Kysely<Database>,
     private readonly pool: pg.Pool,
   ) {
-    this.batcher = new WriteBatcher((records) => this.#insert(records));
+    this.#inserts = new WriteBatcher((records) => this.#insert(records));
   }
 
   async findClientRow(id: string): Promise<unknown> {
@@ -57,7 +57,7 @@ export class PostgresHotPath implements HotPath {
   }
 
   insertToken(token: TokenRecord): Promise<void> {
-    return this.batcher.write(token);
+    return this.#inserts.write(token);
   }
 
   async revokeToken(hash: string, now: number): Promise<void> {

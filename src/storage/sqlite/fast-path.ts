@@ -8,18 +8,18 @@ import { WriteBatcher } from '../write-batcher.js';
 
 /**
  * The token hot path on SQLite: prepared statements instead of per-call query compilation, and group
- * commit of token inserts. Every statement runs under the connection lock that Kysely's driver also takes
- * (connection-lock.ts), so it never lands inside another request's open transaction. Semantics are the shared repositories' (the conformance suite
- * runs against these classes).
+ * commit of token inserts and revocations. Every statement runs under the connection lock that Kysely's
+ * driver also takes (connection-lock.ts), so it never lands inside another request's open transaction.
+ * Semantics are the shared repositories' (the conformance suite runs against hot-path.ts's classes).
  */
 export class SqliteHotPath implements HotPath {
   readonly #findClient: BetterSqlite3.Statement;
   readonly #findToken: BetterSqlite3.Statement;
   readonly #readFailures: BetterSqlite3.Statement;
   readonly #insertTokens: BetterSqlite3.Transaction<(tokens: TokenRecord[]) => void>;
-  readonly batcher: WriteBatcher<TokenRecord>;
+  readonly #inserts: WriteBatcher<TokenRecord>;
   /** Revocations grouped the same way: one transaction, one fsync for every revocation of a turn. */
-  readonly revocations: WriteBatcher<{ hash: string; now: number }>;
+  readonly #revocations: WriteBatcher<{ hash: string; now: number }>;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -43,7 +43,7 @@ export class SqliteHotPath implements HotPath {
         insert.run(t.hash, t.kind, t.clientId, t.environment, t.scope, t.issuedAt, t.expiresAt, t.revokedAt, t.grantId, t.subject, t.rotatedAt ?? null, t.familyExpiresAt ?? null);
       }
     });
-    this.batcher = new WriteBatcher((records) => this.locked(() => this.#insertTokens.immediate(records)));
+    this.#inserts = new WriteBatcher((records) => this.locked(() => this.#insertTokens.immediate(records)));
 
     const kindOf = sqlite.prepare('select kind, grant_id from tokens where hash = ?');
     const revokeOne = sqlite.prepare('update tokens set revoked_at = ? where hash = ? and revoked_at is null');
@@ -57,7 +57,7 @@ export class SqliteHotPath implements HotPath {
         else revokeOne.run(now, hash);
       }
     });
-    this.revocations = new WriteBatcher((items) => this.locked(() => revokeMany.immediate(items)));
+    this.#revocations = new WriteBatcher((items) => this.locked(() => revokeMany.immediate(items)));
   }
 
   /** Runs `fn` with the connection lock that Kysely's queries and transactions also take. */
@@ -79,11 +79,11 @@ export class SqliteHotPath implements HotPath {
   }
 
   insertToken(token: TokenRecord): Promise<void> {
-    return this.batcher.write(token);
+    return this.#inserts.write(token);
   }
 
   /** Grouped with concurrent revocations: one transaction, one fsync. */
   revokeToken(hash: string, now: number): Promise<void> {
-    return this.revocations.write({ hash, now });
+    return this.#revocations.write({ hash, now });
   }
 }
