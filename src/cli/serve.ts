@@ -23,6 +23,7 @@ interface ServeFlags {
   workers?: string;
   clientFailuresPerMinute?: string;
   ipFailuresPerMinute?: string;
+  introspectionPerSecond?: string;
   dangerouslyAllowAnyWebhookTarget?: boolean;
 }
 
@@ -46,6 +47,7 @@ export function registerServe(program: Command): void {
     .option('--workers <n>', 'worker processes sharing the ports (node:cluster)')
     .option('--client-failures-per-minute <n>', 'failed authentications allowed per (client_id, IP) per minute (30)')
     .option('--ip-failures-per-minute <n>', 'failed authentications allowed per IP per minute (300)')
+    .option('--introspection-per-second <n>', 'introspection requests allowed per resource server per second (5000)')
     .option('--dangerously-allow-any-webhook-target', 'DANGEROUS: let webhooks target http, loopback and private addresses (SSRF)')
     .action(async (flags: ServeFlags) => {
       let config: Config;
@@ -134,6 +136,7 @@ function flagsToConfig(f: ServeFlags): Partial<Config> {
     workers: num(f.workers),
     clientFailuresPerMinute: num(f.clientFailuresPerMinute),
     ipFailuresPerMinute: num(f.ipFailuresPerMinute),
+    introspectionPerSecond: num(f.introspectionPerSecond),
     dangerouslyAllowAnyWebhookTarget: f.dangerouslyAllowAnyWebhookTarget,
   };
   for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];

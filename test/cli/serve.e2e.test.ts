@@ -220,6 +220,7 @@ describe('serve › first start (npm start)', () => {
 
   it('unknown flags and bad configuration fail at start with a clear message', async () => {
     await expect(cli(['serve', '--sandbox-port', '99999'])).rejects.toMatchObject({ stderr: expect.stringContaining('sandboxPort must be a port number') });
+    await expect(cli(['serve', '--introspection-per-second', '0'])).rejects.toMatchObject({ stderr: expect.stringContaining('introspectionPerSecond must be a positive whole number') });
     await expect(cli(['serve', '--no-such-flag'])).rejects.toMatchObject({ stderr: expect.stringContaining("unknown option '--no-such-flag'") });
   });
 });
