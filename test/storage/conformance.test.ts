@@ -165,6 +165,34 @@ for (const backend of BACKENDS) {
       expect(await store.tokens.countActiveByClient(id, NOW)).toBe(50);
     });
 
+    it('concurrent look-ups each get their own row: clients, tokens and failure windows (one turn, duplicates, misses, a deleted client)', async () => {
+      const clients = Array.from({ length: 30 }, () => client());
+      for (const c of clients) await store.clients.create(c);
+      const gone = client();
+      await store.clients.create(gone);
+      await store.clients.delete(gone.id, NOW);
+      const tokens = clients.map((c) => token(c.id));
+      await Promise.all(tokens.map((t) => store.tokens.insert(t)));
+      const ids = [...clients.map((c) => c.id), clients[0]!.id, gone.id, 'no-such-client'];
+      const found = await Promise.all(ids.map((id) => store.clients.find(id)));
+      expect(found.slice(0, 30)).toEqual(clients);
+      expect(found.slice(30)).toEqual([clients[0], undefined, undefined]);
+      const hashes = [...tokens.map((t) => t.hash), tokens[3]!.hash, 'no-such-token'];
+      expect(await Promise.all(hashes.map((h) => store.tokens.find(h)))).toEqual([...tokens, tokens[3], undefined]);
+
+      const [fresh, stale] = [`kf-${seq}`, `ks-${seq}`];
+      await store.failures.increment([fresh], NOW, 60);
+      await store.failures.increment([stale], NOW - 120, 60);
+      const reads = await Promise.all([
+        store.failures.read([fresh, stale], NOW - 60),
+        store.failures.read([fresh], NOW),
+        store.failures.read([stale], NOW - 200),
+      ]);
+      expect([...reads[0]]).toEqual([[fresh, { windowStart: NOW, count: 1 }]]);
+      expect(reads[1].size).toBe(0); // the window started at NOW, not after it
+      expect([...reads[2]]).toEqual([[stale, { windowStart: NOW - 120, count: 1 }]]);
+    });
+
     it('codes: 20 concurrent redemptions of one code → exactly one redeemed, and only its tokens stored', async () => {
       const hash = `code${String(++seq).padStart(60, '0')}`;
       await store.codes.create({ hash, clientId: 'c', environment: 'sandbox', redirectUri: 'https://x/cb', scope: 'webhooks', codeChallenge: 'x'.repeat(43), subject: 'm', grantId: `g-${seq}`, createdAt: NOW, expiresAt: NOW + 60, consumedAt: null });

@@ -4,6 +4,7 @@ import { toRow } from '../repositories/tokens.js';
 import type { Database } from '../schema.js';
 import type { FailureRow, HotPath } from '../hot-path.js';
 import type { TokenRecord } from '../types.js';
+import { ReadBatcher } from '../read-batcher.js';
 import { WriteBatcher } from '../write-batcher.js';
 
 const COLUMNS = ['hash', 'kind', 'client_id', 'environment', 'scope', 'issued_at', 'expires_at', 'revoked_at', 'grant_id', 'subject', 'rotated_at', 'family_expires_at'] as const;
@@ -13,9 +14,11 @@ const TYPES = ['text', 'text', 'text', 'text', 'text', 'bigint', 'bigint', 'bigi
 // (the Kysely path compiles the query in JavaScript and has the server parse it on every call).
 // Columns are named, not `*`: a prepared `select *` fails once a migration on another node adds a column.
 const CLIENT_COLUMNS = 'id, environment, name, secret_hash, previous_secret_hash, previous_secret_expires_at, scopes, grant_types, redirect_uris, is_resource_server, merchant_id, created_at, deleted_at';
-const FIND_CLIENT = `select ${CLIENT_COLUMNS} from clients where id = $1 and deleted_at is null`;
-const FIND_TOKEN = `select ${COLUMNS.join(', ')} from tokens where hash = $1`;
-const READ_FAILURES = 'select key, window_start, count from auth_failures where key = any($1::text[]) and window_start > $2';
+// Point reads take an array: concurrent requests' keys are read in one statement (read-batcher.ts).
+const FIND_CLIENTS = `select ${CLIENT_COLUMNS} from clients where id = any($1::text[]) and deleted_at is null`;
+const FIND_TOKENS = `select ${COLUMNS.join(', ')} from tokens where hash = any($1::text[])`;
+// key is the primary key: one row per key; the window filter is applied per caller (readFailureRows).
+const READ_FAILURES = 'select key, window_start, count from auth_failures where key = any($1::text[])';
 // RFC 7009 §2.1 as one statement (no transaction, one round trip): a refresh token takes its whole grant
 // with it, any other token only itself. Same rule as KyselyTokenRepository.revoke.
 const REVOKE = `with presented as (select kind, grant_id from tokens where hash = $1)
@@ -27,33 +30,39 @@ const REVOKE = `with presented as (select kind, grant_id from tokens where hash 
 const INSERT_TOKENS = `insert into tokens (${COLUMNS.join(', ')}) select * from unnest(${TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})`;
 
 /**
- * The token hot path on PostgreSQL: named prepared statements for the client and token look-ups, and group
- * commit of token inserts (every insert of an event-loop turn in one multi-row statement: one round trip
- * and one WAL flush instead of one each). Each reply still waits for its own row to be committed.
+ * The token hot path on PostgreSQL: named prepared statements; the client, token and failure-counter
+ * look-ups of an event-loop turn batched into one statement each; and group commit of token inserts (every
+ * insert of a turn in one multi-row statement: one round trip and one WAL flush instead of one each). Each
+ * reply still waits for its own row to be committed, and every read goes to the database.
  * Semantics are the shared repositories' (the conformance suite runs against these classes).
  */
 export class PostgresHotPath implements HotPath {
   readonly #inserts: WriteBatcher<TokenRecord>;
+  readonly #clients: ReadBatcher<string, { id: string }>;
+  readonly #tokens: ReadBatcher<string, { hash: string }>;
+  readonly #failures: ReadBatcher<string, FailureRow>;
 
   constructor(
     readonly db: Kysely<Database>,
     private readonly pool: pg.Pool,
   ) {
     this.#inserts = new WriteBatcher((records) => this.#insert(records));
+    this.#clients = new ReadBatcher((ids) => this.#readMany('mypos_find_clients', FIND_CLIENTS, ids, (r: { id: string }) => r.id));
+    this.#tokens = new ReadBatcher((hashes) => this.#readMany('mypos_find_tokens', FIND_TOKENS, hashes, (r: { hash: string }) => r.hash));
+    this.#failures = new ReadBatcher((keys) => this.#readMany('mypos_read_failures', READ_FAILURES, keys, (r: FailureRow) => r.key));
   }
 
-  async findClientRow(id: string): Promise<unknown> {
-    const res = await this.pool.query({ name: 'mypos_find_client', text: FIND_CLIENT, values: [id] });
-    return res.rows[0];
+  findClientRow(id: string): Promise<unknown> {
+    return this.#clients.read(id);
   }
 
-  async findTokenRow(hash: string): Promise<unknown> {
-    const res = await this.pool.query({ name: 'mypos_find_token', text: FIND_TOKEN, values: [hash] });
-    return res.rows[0];
+  findTokenRow(hash: string): Promise<unknown> {
+    return this.#tokens.read(hash);
   }
 
-  readFailureRows(keys: string[], since: number): Promise<FailureRow[]> {
-    return this.pool.query({ name: 'mypos_read_failures', text: READ_FAILURES, values: [keys, since] }).then((res) => res.rows);
+  async readFailureRows(keys: string[], since: number): Promise<FailureRow[]> {
+    const rows = await Promise.all(keys.map((k) => this.#failures.read(k)));
+    return rows.filter((r): r is FailureRow => r !== undefined && Number(r.window_start) > since);
   }
 
   insertToken(token: TokenRecord): Promise<void> {
@@ -62,6 +71,13 @@ export class PostgresHotPath implements HotPath {
 
   async revokeToken(hash: string, now: number): Promise<void> {
     await this.pool.query({ name: 'mypos_revoke_token', text: REVOKE, values: [hash, now] });
+  }
+
+  async #readMany<R>(name: string, text: string, keys: string[], keyOf: (row: R) => string): Promise<Map<string, R>> {
+    const res = await this.pool.query({ name, text, values: [keys] });
+    const rows = new Map<string, R>();
+    for (const row of res.rows as R[]) rows.set(keyOf(row), row);
+    return rows;
   }
 
   async #insert(records: TokenRecord[]): Promise<void> {
