@@ -137,6 +137,25 @@ for (const backend of BACKENDS) {
       expect((await store.tokens.find(rt.hash))?.revokedAt).toBeNull();
     });
 
+    it('RFC 7009 §2.1 holds for revocations made together: each takes its own grant or only itself, an unknown one nothing', async () => {
+      const [g1, g2] = [`together-1-${seq}`, `together-2-${seq}`];
+      const r1 = token('c', { kind: 'refresh', grantId: g1 });
+      const a1 = token('c', { grantId: g1 });
+      const r2 = token('c', { kind: 'refresh', grantId: g2 });
+      const a2 = token('c', { grantId: g2 });
+      const plain = token('c');
+      const bystander = token('c');
+      for (const t of [r1, a1, r2, a2, plain, bystander]) await store.tokens.insert(t);
+      await Promise.all([
+        store.tokens.revoke(r1.hash, NOW),
+        store.tokens.revoke(a2.hash, NOW + 1),
+        store.tokens.revoke(plain.hash, NOW),
+        store.tokens.revoke('no-such-token', NOW),
+      ]);
+      const revokedAt = async (t: TokenRecord) => (await store.tokens.find(t.hash))?.revokedAt;
+      expect(await Promise.all([r1, a1, r2, a2, plain, bystander].map(revokedAt))).toEqual([NOW, NOW, null, NOW + 1, NOW, null]);
+    });
+
     it('countActiveByClient ignores expired and revoked tokens', async () => {
       const id = `counter-${seq}`;
       await store.tokens.insert(token(id));

@@ -19,13 +19,17 @@ const FIND_CLIENTS = `select ${CLIENT_COLUMNS} from clients where id = any($1::t
 const FIND_TOKENS = `select ${COLUMNS.join(', ')} from tokens where hash = any($1::text[])`;
 // key is the primary key: one row per key; the window filter is applied per caller (readFailureRows).
 const READ_FAILURES = 'select key, window_start, count from auth_failures where key = any($1::text[])';
-// RFC 7009 §2.1 as one statement (no transaction, one round trip): a refresh token takes its whole grant
-// with it, any other token only itself. Same rule as KyselyTokenRepository.revoke.
-const REVOKE = `with presented as (select kind, grant_id from tokens where hash = $1)
-  update tokens set revoked_at = $2
-  where revoked_at is null and (
-    grant_id = (select grant_id from presented where kind = 'refresh' and grant_id is not null)
-    or (hash = $1 and not exists (select 1 from presented where kind = 'refresh' and grant_id is not null)))`;
+// RFC 7009 §2.1 as one statement for every revocation of an event-loop turn (no transaction, one round
+// trip): a refresh token takes its whole grant with it, any other token only itself. Same rule as
+// KyselyTokenRepository.revoke.
+// Written as a join on the targets, not as `where … or …`: with the OR the planner scans the whole table
+// (23 ms at 200,000 rows, EXPLAIN ANALYZE); this form uses the primary key and tokens_grant (0.4 ms).
+const REVOKE_MANY = `with presented as (select hash, kind, grant_id from tokens where hash = any($1::text[])),
+  targets as (
+    select t.hash from tokens t join presented p on t.grant_id = p.grant_id where p.kind = 'refresh' and p.grant_id is not null
+    union
+    select hash from presented where not (kind = 'refresh' and grant_id is not null))
+  update tokens set revoked_at = $2 from targets where tokens.hash = targets.hash and tokens.revoked_at is null`;
 // One statement for any number of rows: each column travels as one array parameter.
 const INSERT_TOKENS = `insert into tokens (${COLUMNS.join(', ')}) select * from unnest(${TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})`;
 
@@ -38,6 +42,7 @@ const INSERT_TOKENS = `insert into tokens (${COLUMNS.join(', ')}) select * from 
  */
 export class PostgresHotPath implements HotPath {
   readonly #inserts: WriteBatcher<TokenRecord>;
+  readonly #revocations: WriteBatcher<{ hash: string; now: number }>;
   readonly #clients: ReadBatcher<string, { id: string }>;
   readonly #tokens: ReadBatcher<string, { hash: string }>;
   readonly #failures: ReadBatcher<string, FailureRow>;
@@ -47,6 +52,7 @@ export class PostgresHotPath implements HotPath {
     private readonly pool: pg.Pool,
   ) {
     this.#inserts = new WriteBatcher((records) => this.#insert(records));
+    this.#revocations = new WriteBatcher((items) => this.#revoke(items));
     this.#clients = new ReadBatcher((ids) => this.#readMany('mypos_find_clients', FIND_CLIENTS, ids, (r: { id: string }) => r.id));
     this.#tokens = new ReadBatcher((hashes) => this.#readMany('mypos_find_tokens', FIND_TOKENS, hashes, (r: { hash: string }) => r.hash));
     this.#failures = new ReadBatcher((keys) => this.#readMany('mypos_read_failures', READ_FAILURES, keys, (r: FailureRow) => r.key));
@@ -69,8 +75,19 @@ export class PostgresHotPath implements HotPath {
     return this.#inserts.write(token);
   }
 
-  async revokeToken(hash: string, now: number): Promise<void> {
-    await this.pool.query({ name: 'mypos_revoke_token', text: REVOKE, values: [hash, now] });
+  revokeToken(hash: string, now: number): Promise<void> {
+    return this.#revocations.write({ hash, now });
+  }
+
+  /** One statement per distinct revocation time in the batch (nearly always one: times are in seconds). */
+  async #revoke(items: Array<{ hash: string; now: number }>): Promise<void> {
+    const byTime = new Map<number, string[]>();
+    for (const { hash, now } of items) {
+      const hashes = byTime.get(now);
+      if (hashes) hashes.push(hash);
+      else byTime.set(now, [hash]);
+    }
+    for (const [now, hashes] of byTime) await this.pool.query({ name: 'mypos_revoke_tokens', text: REVOKE_MANY, values: [hashes, now] });
   }
 
   async #readMany<R>(name: string, text: string, keys: string[], keyOf: (row: R) => string): Promise<Map<string, R>> {
