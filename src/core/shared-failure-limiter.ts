@@ -4,6 +4,8 @@ import type { Clock } from './clock.js';
 import type { AuthFailureLimiter, FailureLimits } from './failure-limiter.js';
 
 const WINDOW_SECONDS = 60;
+/** Key pairs remembered for the (subject, address) pairs seen last; cleared whole when full. */
+const KEY_CACHE_SIZE = 10_000;
 
 /**
  * The failure limiter for several server processes on one database (PostgreSQL nodes, or `--workers` on
@@ -26,9 +28,20 @@ export class SharedFailureLimiter implements AuthFailureLimiter {
     private readonly options: { namespace?: string; subjectAcrossIps?: boolean } = {},
   ) {}
 
+  // Every authentication asks for the same pair again (one client, a few addresses): two SHA-256 digests
+  // per request, a quarter of this check's cost, are computed once per pair instead. Digests of ids and
+  // addresses only, nothing secret; a flood of new pairs only empties the cache.
+  readonly #keyCache = new Map<string, [string, string]>();
+
   #keys(subject: string, ip: string): [string, string] {
+    const cacheKey = `${subject}\n${ip}`;
+    const known = this.#keyCache.get(cacheKey);
+    if (known) return known;
     const ns = this.options.namespace ?? '';
-    return [digest(`${ns}ip ${ip}`), digest(this.options.subjectAcrossIps ? `${ns}sub ${subject}` : `${ns}cid ${subject} ${ip}`)];
+    const keys: [string, string] = [digest(`${ns}ip ${ip}`), digest(this.options.subjectAcrossIps ? `${ns}sub ${subject}` : `${ns}cid ${subject} ${ip}`)];
+    if (this.#keyCache.size >= KEY_CACHE_SIZE) this.#keyCache.clear();
+    this.#keyCache.set(cacheKey, keys);
+    return keys;
   }
 
   async blockedFor(clientId: string, ip: string): Promise<number> {
