@@ -15,10 +15,19 @@ const TYPES = ['text', 'text', 'text', 'text', 'text', 'bigint', 'bigint', 'bigi
 // Columns are named, not `*`: a prepared `select *` fails once a migration on another node adds a column.
 const CLIENT_COLUMNS = 'id, environment, name, secret_hash, previous_secret_hash, previous_secret_expires_at, scopes, grant_types, redirect_uris, is_resource_server, merchant_id, created_at, deleted_at';
 // Point reads take an array: concurrent requests' keys are read in one statement (read-batcher.ts).
-const FIND_CLIENTS = `select ${CLIENT_COLUMNS} from clients where id = any($1::text[]) and deleted_at is null`;
 const FIND_TOKENS = `select ${COLUMNS.join(', ')} from tokens where hash = any($1::text[])`;
-// key is the primary key: one row per key; the window filter is applied per caller (readFailureRows).
-const READ_FAILURES = 'select key, window_start, count from auth_failures where key = any($1::text[])';
+// Client authentication reads a client and its failure counters (the shared limiter) at the same moment;
+// both go in one statement, one round trip per turn instead of two (each query's socket write and reply
+// parsing cost more than the look-up). auth_failures.key is the primary key: one row per key; the window
+// filter is applied per caller (readFailureRows). The second branch's NULLs take the first branch's types.
+const READ_AUTH = `select 'c' as row_kind, ${CLIENT_COLUMNS}, null as key, null as window_start, null as count
+    from clients where id = any($1::text[]) and deleted_at is null
+  union all
+  select 'f', ${CLIENT_COLUMNS.split(', ').map(() => 'null').join(', ')}, key, window_start, count
+    from auth_failures where key = any($2::text[])`;
+/** Keys of the combined read: a kind letter, then the client id or the counter key (never ambiguous: one letter). */
+const CLIENT_KEY = 'c';
+const FAILURE_KEY = 'f';
 // RFC 7009 §2.1 as one statement for every revocation of an event-loop turn (no transaction, one round
 // trip): a refresh token takes its whole grant with it, any other token only itself. Same rule as
 // KyselyTokenRepository.revoke.
@@ -34,8 +43,8 @@ const REVOKE_MANY = `with presented as (select hash, kind, grant_id from tokens 
 const INSERT_TOKENS = `insert into tokens (${COLUMNS.join(', ')}) select * from unnest(${TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})`;
 
 /**
- * The token hot path on PostgreSQL: named prepared statements; the client, token and failure-counter
- * look-ups of an event-loop turn batched into one statement each; and group commit of token inserts (every
+ * The token hot path on PostgreSQL: named prepared statements; the look-ups of an event-loop turn batched
+ * (tokens in one statement, clients with their failure counters in another); and group commit of token inserts (every
  * insert of a turn in one multi-row statement: one round trip and one WAL flush instead of one each). Each
  * reply still waits for its own row to be committed, and every read goes to the database.
  * Semantics are the shared repositories' (the conformance suite runs against these classes).
@@ -43,9 +52,9 @@ const INSERT_TOKENS = `insert into tokens (${COLUMNS.join(', ')}) select * from 
 export class PostgresHotPath implements HotPath {
   readonly #inserts: WriteBatcher<TokenRecord>;
   readonly #revocations: WriteBatcher<{ hash: string; now: number }>;
-  readonly #clients: ReadBatcher<string, { id: string }>;
   readonly #tokens: ReadBatcher<string, { hash: string }>;
-  readonly #failures: ReadBatcher<string, FailureRow>;
+  /** Clients and failure counters, keyed CLIENT_KEY + id and FAILURE_KEY + key. */
+  readonly #auth: ReadBatcher<string, unknown>;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -53,13 +62,12 @@ export class PostgresHotPath implements HotPath {
   ) {
     this.#inserts = new WriteBatcher((records) => this.#insert(records));
     this.#revocations = new WriteBatcher((items) => this.#revoke(items));
-    this.#clients = new ReadBatcher((ids) => this.#readMany('mypos_find_clients', FIND_CLIENTS, ids, (r: { id: string }) => r.id));
-    this.#tokens = new ReadBatcher((hashes) => this.#readMany('mypos_find_tokens', FIND_TOKENS, hashes, (r: { hash: string }) => r.hash));
-    this.#failures = new ReadBatcher((keys) => this.#readMany('mypos_read_failures', READ_FAILURES, keys, (r: FailureRow) => r.key));
+    this.#tokens = new ReadBatcher((hashes) => this.#readTokens(hashes));
+    this.#auth = new ReadBatcher((keys) => this.#readAuth(keys));
   }
 
   findClientRow(id: string): Promise<unknown> {
-    return this.#clients.read(id);
+    return this.#auth.read(CLIENT_KEY + id);
   }
 
   findTokenRow(hash: string): Promise<unknown> {
@@ -67,7 +75,7 @@ export class PostgresHotPath implements HotPath {
   }
 
   async readFailureRows(keys: string[], since: number): Promise<FailureRow[]> {
-    const rows = await Promise.all(keys.map((k) => this.#failures.read(k)));
+    const rows = (await Promise.all(keys.map((k) => this.#auth.read(FAILURE_KEY + k)))) as Array<FailureRow | undefined>;
     return rows.filter((r): r is FailureRow => r !== undefined && Number(r.window_start) > since);
   }
 
@@ -90,10 +98,19 @@ export class PostgresHotPath implements HotPath {
     for (const [now, hashes] of byTime) await this.pool.query({ name: 'mypos_revoke_tokens', text: REVOKE_MANY, values: [hashes, now] });
   }
 
-  async #readMany<R>(name: string, text: string, keys: string[], keyOf: (row: R) => string): Promise<Map<string, R>> {
-    const res = await this.pool.query({ name, text, values: [keys] });
-    const rows = new Map<string, R>();
-    for (const row of res.rows as R[]) rows.set(keyOf(row), row);
+  async #readTokens(hashes: string[]): Promise<Map<string, { hash: string }>> {
+    const res = await this.pool.query({ name: 'mypos_find_tokens', text: FIND_TOKENS, values: [hashes] });
+    return new Map((res.rows as Array<{ hash: string }>).map((row) => [row.hash, row]));
+  }
+
+  async #readAuth(keys: string[]): Promise<Map<string, unknown>> {
+    const [ids, failureKeys]: [string[], string[]] = [[], []];
+    for (const k of keys) (k[0] === CLIENT_KEY ? ids : failureKeys).push(k.slice(1));
+    const res = await this.pool.query({ name: 'mypos_read_auth', text: READ_AUTH, values: [ids, failureKeys] });
+    const rows = new Map<string, unknown>();
+    for (const row of res.rows as Array<{ row_kind: string; id: string; key: string }>) {
+      rows.set(row.row_kind === CLIENT_KEY ? CLIENT_KEY + row.id : FAILURE_KEY + row.key, row);
+    }
     return rows;
   }
 
