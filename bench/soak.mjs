@@ -1,9 +1,13 @@
-// Soak (issue 9): a long mixed load against mypos-auth on SQLite — 70% client_credentials tokens, 20%
+// Soak (issue 9): a long mixed load against mypos-auth on SQLite (or, with --postgres, on a throw-away
+// PostgreSQL database) — 70% client_credentials tokens, 20%
 // introspection, 10% wrong secrets over many client ids — sampling RSS (/proc) and heap (/metrics) every
 // minute; writes JSON, a Markdown summary and an SVG chart to bench/results/. Growth is judged from minute 10
 // on (after warm-up): it should stay under 10%.
-//   node bench/soak.mjs [--minutes 30] [--connections 20]
+//   node bench/soak.mjs [--minutes 30] [--connections 20] [--postgres]
+// (--postgres: BENCH_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/postgres; results soak-postgres-*)
 import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -13,17 +17,39 @@ import autocannon from 'autocannon';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CLI = join(HERE, '..', 'dist', 'cli', 'main.js');
-const { values: flags } = parseArgs({ options: { minutes: { type: 'string', default: '30' }, connections: { type: 'string', default: '20' } } });
+const { values: flags } = parseArgs({ options: { minutes: { type: 'string', default: '30' }, connections: { type: 'string', default: '20' }, postgres: { type: 'boolean' } } });
 const minutes = Number(flags.minutes);
 const dir = mkdtempSync(join(tmpdir(), 'mypos-soak-'));
-const db = `sqlite:${join(dir, 'soak.db')}`;
-const create = (extra = []) => JSON.parse(execFileSync(process.execPath, [CLI, 'clients', 'create', '--db', db, '--environment', 'sandbox', '--json', ...extra]).toString());
+const env = { ...process.env };
+let db = `sqlite:${join(dir, 'soak.db')}`;
+let dropDatabase = async () => {};
+if (flags.postgres) {
+  // A database of its own, migrated, dropped at the end; the server key comes from the environment.
+  const pg = createRequire(join(HERE, '..', 'package.json'))('pg');
+  const adminUrl = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  const name = `mypos_soak_${process.pid}_${Date.now()}`;
+  await admin.query(`create database ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  db = url.toString();
+  env.MYPOS_AUTH_SERVER_KEY = randomBytes(32).toString('hex');
+  execFileSync(process.execPath, [CLI, 'migrate', '--db', db], { env });
+  dropDatabase = async () => {
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  };
+}
+const label = flags.postgres ? 'soak-postgres' : 'soak';
+const create = (extra = []) => JSON.parse(execFileSync(process.execPath, [CLI, 'clients', 'create', '--db', db, '--environment', 'sandbox', '--json', ...extra], { env }).toString());
 const client = create();
 const rs = create(['--resource-server']);
 const basic = (id, secret) => 'Basic ' + Buffer.from(`${id}:${secret}`).toString('base64');
 
 const server = spawn(process.execPath, [CLI, 'serve', '--db', db, '--sandbox-port', '0', '--production-port', '0', '--log-level', 'warn',
-  '--client-failures-per-minute', '1000000000', '--ip-failures-per-minute', '1000000000'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  '--client-failures-per-minute', '1000000000', '--ip-failures-per-minute', '1000000000', '--introspection-per-second', '1000000000'],
+  { stdio: ['ignore', 'pipe', 'inherit'], env });
 const base = await new Promise((resolve) => {
   let out = '';
   server.stdout.on('data', (d) => {
@@ -71,6 +97,8 @@ const result = await new Promise((resolve, reject) => instance.on('done', resolv
 clearInterval(timer);
 samples.push(await sample(samples.length));
 server.kill('SIGTERM');
+await new Promise((resolve) => server.once('exit', resolve));
+await dropDatabase();
 
 const from = samples.find((s) => s.minute >= Math.min(10, Math.floor(minutes / 3))) ?? samples[0];
 const to = samples.at(-1);
@@ -83,13 +111,13 @@ const summary = {
 const out = join(HERE, 'results');
 mkdirSync(out, { recursive: true });
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-writeFileSync(join(out, `soak-${stamp}.json`), JSON.stringify(summary, null, 2));
-writeFileSync(join(out, `soak-${stamp}.svg`), chart(samples));
-writeFileSync(join(out, 'soak-latest.svg'), chart(samples));
-const md = `# Soak ${stamp}\n\n${minutes} min, ${summary.connections} connections, 70% tokens / 20% introspection / 10% wrong secrets: ` +
+writeFileSync(join(out, `${label}-${stamp}.json`), JSON.stringify(summary, null, 2));
+writeFileSync(join(out, `${label}-${stamp}.svg`), chart(samples));
+writeFileSync(join(out, `${label}-latest.svg`), chart(samples));
+const md = `# Soak ${stamp}${flags.postgres ? ' (PostgreSQL)' : ''}\n\n${minutes} min, ${summary.connections} connections, 70% tokens / 20% introspection / 10% wrong secrets: ` +
   `${summary.requests} requests (${summary.rps}/s), p50 ${summary.p50ms} ms, p99 ${summary.p99ms} ms, non-2xx ${summary.non2xx} (the wrong secrets), errors ${summary.errors}.\n\n` +
-  `From minute ${from.minute} to ${to.minute}: RSS ${from.rssMiB} → ${to.rssMiB} MiB (${summary.rssGrowthPct}%), heap ${from.heapMiB} → ${to.heapMiB} MiB (${summary.heapGrowthPct}%).\n\n![RSS and heap](soak-latest.svg)\n`;
-writeFileSync(join(out, 'soak-latest.md'), md);
+  `From minute ${from.minute} to ${to.minute}: RSS ${from.rssMiB} → ${to.rssMiB} MiB (${summary.rssGrowthPct}%), heap ${from.heapMiB} → ${to.heapMiB} MiB (${summary.heapGrowthPct}%).\n\n![RSS and heap](${label}-latest.svg)\n`;
+writeFileSync(join(out, `${label}-latest.md`), md);
 console.log(md);
 rmSync(dir, { recursive: true, force: true });
 
