@@ -210,7 +210,12 @@ describe.each(BACKENDS)('Webhook API › webhooks, events, subscriptions on $nam
       expect(p.webhooks.map((w: { payload_url: string }) => w.payload_url)).toEqual(['https://example.com/2', 'https://example.com/3']);
       const last = (await get(m, '/v1/webhooks?page=3&size=2')).json();
       expect(last.webhooks).toHaveLength(1);
+      expect(last.pagination.total).toBe(5);
       expect((await get(m, '/v1/webhooks?page=9&size=2')).json()).toEqual({ webhooks: [], pagination: { page: 9, size: 2, total: 5 } });
+      // A page that is exactly full, and the empty one after it, still count the whole list.
+      expect((await get(m, '/v1/webhooks?page=1&size=5')).json().pagination.total).toBe(5);
+      expect((await get(m, '/v1/webhooks?page=2&size=5')).json().pagination).toEqual({ page: 2, size: 5, total: 5 });
+      expect((await get(m, '/v1/webhooks?page=1&size=6')).json().pagination.total).toBe(5);
     });
 
     it.each([['page=0'], ['page=-1'], ['page=abc'], ['size=0'], ['size=101'], ['size=1.5'], ['page=1&page=2']])(
