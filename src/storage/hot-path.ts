@@ -25,6 +25,29 @@ export interface HotPath {
   insertToken(token: TokenRecord): Promise<void>;
   /** Resolves once committed; same rule as KyselyTokenRepository.revoke (RFC 7009 §2.1). */
   revokeToken(hash: string, now: number): Promise<void>;
+  /** One failure added to each key, grouped with concurrent ones; same rule as KyselyFailureCounterRepository.increment. */
+  incrementFailures(keys: string[], now: number, windowSeconds: number): Promise<void>;
+}
+
+export interface FailureIncrement {
+  keys: string[];
+  now: number;
+  windowSeconds: number;
+}
+
+/**
+ * A batch of failures as one upsert per (time, window) and key: the count each key gains. A credential-
+ * stuffing run fails from one address many times a turn, and one statement cannot update a row twice.
+ */
+export function groupIncrements(items: FailureIncrement[]): Array<{ now: number; expired: number; counts: Map<string, number> }> {
+  const groups = new Map<string, { now: number; expired: number; counts: Map<string, number> }>();
+  for (const { keys, now, windowSeconds } of items) {
+    const id = `${now} ${windowSeconds}`;
+    let g = groups.get(id);
+    if (!g) groups.set(id, (g = { now, expired: now - windowSeconds, counts: new Map() }));
+    for (const k of keys) g.counts.set(k, (g.counts.get(k) ?? 0) + 1);
+  }
+  return [...groups.values()];
 }
 
 export class HotClientRepository extends KyselyClientRepository {
@@ -68,5 +91,9 @@ export class HotFailureCounterRepository extends KyselyFailureCounterRepository 
     if (pending === undefined) return super.read(keys, since);
     const rows = await pending;
     return new Map(rows.map((r) => [r.key, { windowStart: Number(r.window_start), count: Number(r.count) }]));
+  }
+
+  override increment(keys: string[], now: number, windowSeconds: number): Promise<void> {
+    return this.hot.incrementFailures(keys, now, windowSeconds);
   }
 }

@@ -249,6 +249,21 @@ for (const backend of BACKENDS) {
       expect(await store.failures.purge(NOW + 61, 100)).toBeGreaterThanOrEqual(1);
     });
 
+    it('brute-force counters: failures recorded together count once each, per key, and an old window starts over', async () => {
+      const [a, b, c] = [`ka-${seq}`, `kb-${seq}`, `kc-${seq}`];
+      await store.failures.increment([a], NOW - 120, 60); // a window that has run out by NOW
+      await Promise.all([
+        store.failures.increment([a, b], NOW, 60),
+        store.failures.increment([a, b], NOW, 60),
+        store.failures.increment([b], NOW, 60),
+        store.failures.increment([c], NOW + 1, 60),
+      ]);
+      const windows = await store.failures.read([a, b, c], NOW - 60);
+      expect(windows.get(a)).toEqual({ windowStart: NOW, count: 2 });
+      expect(windows.get(b)).toEqual({ windowStart: NOW, count: 3 });
+      expect(windows.get(c)).toEqual({ windowStart: NOW + 1, count: 1 });
+    });
+
     it('ping answers while the database is up', async () => {
       await expect(store.ping()).resolves.toBeUndefined();
     });
