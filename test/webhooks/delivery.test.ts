@@ -164,7 +164,7 @@ describe.each(BACKENDS)('webhook delivery against a real local receiver on $name
 
     release();
     await worker.runDue();
-    // Seen once in ≈30 full runs on PostgreSQL (received 1): the message carries the rows' state for next time.
+    // Failed once on PostgreSQL (received 1) and never since: the message carries the rows' state for next time.
     const rows = slow.received.length === 2 ? '' : JSON.stringify({ notifications: await notifications(s.auth), inFlight: worker.inFlight });
     expect(slow.received, rows).toHaveLength(2);
     expect((await notifications(s.auth)).map((n: { status: string }) => n.status)).toEqual(['delivered', 'delivered']);
