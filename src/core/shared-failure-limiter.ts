@@ -29,7 +29,7 @@ export class SharedFailureLimiter implements AuthFailureLimiter {
   ) {}
 
   // Every authentication asks for the same pair again (one client, a few addresses): two SHA-256 digests
-  // per request, a quarter of this check's cost, are computed once per pair instead. Digests of ids and
+  // per request, about half of this check's CPU, are computed once per pair instead. Digests of ids and
   // addresses only, nothing secret; a flood of new pairs only empties the cache.
   readonly #keyCache = new Map<string, [string, string]>();
 

@@ -4,6 +4,7 @@ import { KyselyFailureCounterRepository } from './repositories/failures.js';
 import { KyselyTokenRepository } from './repositories/tokens.js';
 import type { Database } from './schema.js';
 import type { ClientRecord, FailureWindow, TokenRecord } from './types.js';
+import { WriteBatcher } from './write-batcher.js';
 
 export interface FailureRow {
   key: string;
@@ -25,26 +26,24 @@ export interface HotPath {
   insertToken(token: TokenRecord): Promise<void>;
   /** Resolves once committed; same rule as KyselyTokenRepository.revoke (RFC 7009 §2.1). */
   revokeToken(hash: string, now: number): Promise<void>;
-  /** One failure added to each key, grouped with concurrent ones; same rule as KyselyFailureCounterRepository.increment. */
-  incrementFailures(keys: string[], now: number, windowSeconds: number): Promise<void>;
 }
 
-export interface FailureIncrement {
+interface FailureIncrement {
   keys: string[];
   now: number;
   windowSeconds: number;
 }
 
 /**
- * A batch of failures as one upsert per (time, window) and key: the count each key gains. A credential-
- * stuffing run fails from one address many times a turn, and one statement cannot update a row twice.
+ * A batch of failures as one count per key for each (time, window): a credential-stuffing run fails from
+ * one address many times a turn, and one statement cannot update a row twice.
  */
-export function groupIncrements(items: FailureIncrement[]): Array<{ now: number; expired: number; counts: Map<string, number> }> {
-  const groups = new Map<string, { now: number; expired: number; counts: Map<string, number> }>();
+function groupIncrements(items: FailureIncrement[]): Array<{ now: number; windowSeconds: number; counts: Map<string, number> }> {
+  const groups = new Map<string, { now: number; windowSeconds: number; counts: Map<string, number> }>();
   for (const { keys, now, windowSeconds } of items) {
     const id = `${now} ${windowSeconds}`;
     let g = groups.get(id);
-    if (!g) groups.set(id, (g = { now, expired: now - windowSeconds, counts: new Map() }));
+    if (!g) groups.set(id, (g = { now, windowSeconds, counts: new Map() }));
     for (const k of keys) g.counts.set(k, (g.counts.get(k) ?? 0) + 1);
   }
   return [...groups.values()];
@@ -80,10 +79,19 @@ export class HotTokenRepository extends KyselyTokenRepository {
   }
 }
 
-/** The shared failure limiter asks this before every client authentication (PostgreSQL, --workers N). */
+/**
+ * The shared failure limiter asks this before every client authentication (PostgreSQL, --workers N), and
+ * records every failure here. Failures of one event-loop turn are written together: one upsert statement
+ * per turn instead of one per key, each caller resolving after that commit.
+ */
 export class HotFailureCounterRepository extends KyselyFailureCounterRepository {
+  readonly #increments: WriteBatcher<FailureIncrement>;
+
   constructor(private readonly hot: HotPath) {
     super(hot.db);
+    this.#increments = new WriteBatcher(async (items) => {
+      for (const { now, windowSeconds, counts } of groupIncrements(items)) await this.incrementCounts(counts, now, windowSeconds);
+    });
   }
 
   override async read(keys: string[], since: number): Promise<Map<string, FailureWindow>> {
@@ -94,6 +102,6 @@ export class HotFailureCounterRepository extends KyselyFailureCounterRepository 
   }
 
   override increment(keys: string[], now: number, windowSeconds: number): Promise<void> {
-    return this.hot.incrementFailures(keys, now, windowSeconds);
+    return this.#increments.write({ keys, now, windowSeconds });
   }
 }

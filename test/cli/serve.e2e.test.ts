@@ -196,6 +196,29 @@ describe('serve › end to end over real sockets (CLI, SQLite)', () => {
   });
 });
 
+describe('serve › --introspection-per-second (RFC 7662 §4 throttle per resource server)', () => {
+  it('past the budget a resource server gets 429 temporarily_unavailable with Retry-After, over real sockets', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mypos-auth-throttle-'));
+    const db = `sqlite:${join(dir, 't.db')}`;
+    const rs: Created = JSON.parse(await cli(['clients', 'create', '--db', db, '--environment', 'sandbox', '--resource-server', '--json']));
+    const s = await startServe(['--db', db, '--introspection-per-second', '1', '--log-level', 'trace']);
+    try {
+      // Budget: 1/s with a burst of 2; ten at once cannot all fit.
+      const answers = await Promise.all(Array.from({ length: 10 }, () => form(s.urls.sandbox, '/oauth/introspect', 'token=x', rs.client_id, rs.client_secret)));
+      const statuses = answers.map((a) => a.status);
+      expect(statuses.filter((c) => c === 200).length).toBeGreaterThanOrEqual(1);
+      const limited = answers.find((a) => a.status === 429);
+      expect(limited, statuses.join(',')).toBeDefined();
+      expect(Number(limited!.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect((await limited!.json()).error).toBe('temporarily_unavailable');
+    } finally {
+      s.child.kill('SIGTERM');
+      await s.exited;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('serve › first start (npm start)', () => {
   it('on an empty database --demo-client creates a sandbox client and prints a working curl command', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mypos-auth-demo-'));

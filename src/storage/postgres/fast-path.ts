@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { Kysely } from 'kysely';
 import { toRow } from '../repositories/tokens.js';
 import type { Database } from '../schema.js';
-import { groupIncrements, type FailureIncrement, type FailureRow, type HotPath } from '../hot-path.js';
+import type { FailureRow, HotPath } from '../hot-path.js';
 import type { TokenRecord } from '../types.js';
 import { ReadBatcher } from '../read-batcher.js';
 import { WriteBatcher } from '../write-batcher.js';
@@ -39,14 +39,6 @@ const REVOKE_MANY = `with presented as (select hash, kind, grant_id from tokens 
     union
     select hash from presented where not (kind = 'refresh' and grant_id is not null))
   update tokens set revoked_at = $2 from targets where tokens.hash = targets.hash and tokens.revoked_at is null`;
-// Every failure of a turn (per time) in one upsert: keys and the count each gains as two arrays. Same rule
-// as KyselyFailureCounterRepository.increment; SET expressions see the old row, so both CASEs test the old
-// window_start ($3 is now − window).
-const INCREMENT_FAILURES = `insert into auth_failures (key, window_start, count)
-  select k, $2::bigint, n from unnest($1::text[], $4::int[]) as u(k, n)
-  on conflict (key) do update set
-    count = case when auth_failures.window_start <= $3 then excluded.count else auth_failures.count + excluded.count end,
-    window_start = case when auth_failures.window_start <= $3 then excluded.window_start else auth_failures.window_start end`;
 // One statement for any number of rows: each column travels as one array parameter.
 const INSERT_TOKENS = `insert into tokens (${COLUMNS.join(', ')}) select * from unnest(${TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})`;
 
@@ -60,7 +52,6 @@ const INSERT_TOKENS = `insert into tokens (${COLUMNS.join(', ')}) select * from 
 export class PostgresHotPath implements HotPath {
   readonly #inserts: WriteBatcher<TokenRecord>;
   readonly #revocations: WriteBatcher<{ hash: string; now: number }>;
-  readonly #failureWrites: WriteBatcher<FailureIncrement>;
   readonly #tokens: ReadBatcher<string, { hash: string }>;
   /** Clients and failure counters, keyed CLIENT_KEY + id and FAILURE_KEY + key. */
   readonly #auth: ReadBatcher<string, unknown>;
@@ -71,7 +62,6 @@ export class PostgresHotPath implements HotPath {
   ) {
     this.#inserts = new WriteBatcher((records) => this.#insert(records));
     this.#revocations = new WriteBatcher((items) => this.#revoke(items));
-    this.#failureWrites = new WriteBatcher((items) => this.#incrementFailures(items));
     this.#tokens = new ReadBatcher((hashes) => this.#readTokens(hashes));
     this.#auth = new ReadBatcher((keys) => this.#readAuth(keys));
   }
@@ -95,16 +85,6 @@ export class PostgresHotPath implements HotPath {
 
   revokeToken(hash: string, now: number): Promise<void> {
     return this.#revocations.write({ hash, now });
-  }
-
-  incrementFailures(keys: string[], now: number, windowSeconds: number): Promise<void> {
-    return this.#failureWrites.write({ keys, now, windowSeconds });
-  }
-
-  async #incrementFailures(items: FailureIncrement[]): Promise<void> {
-    for (const { now, expired, counts } of groupIncrements(items)) {
-      await this.pool.query({ name: 'mypos_increment_failures', text: INCREMENT_FAILURES, values: [[...counts.keys()], now, expired, [...counts.values()]] });
-    }
   }
 
   /** One statement per distinct revocation time in the batch (nearly always one: times are in seconds). */

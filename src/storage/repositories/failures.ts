@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 import type { FailureCounterRepository, FailureWindow } from '../types.js';
 
-/** Fixed-window failure counters over Kysely; one upsert per failure, one indexed read per check. */
+/** Fixed-window failure counters over Kysely; one upsert per batch of failures, one indexed read per check. */
 export class KyselyFailureCounterRepository implements FailureCounterRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -16,21 +16,34 @@ export class KyselyFailureCounterRepository implements FailureCounterRepository 
     return new Map(rows.map((r) => [r.key, { windowStart: Number(r.window_start), count: Number(r.count) }]));
   }
 
-  async increment(keys: string[], now: number, windowSeconds: number): Promise<void> {
+  increment(keys: string[], now: number, windowSeconds: number): Promise<void> {
+    return this.incrementCounts(new Map(keys.map((k) => [k, 1])), now, windowSeconds);
+  }
+
+  /**
+   * Adds `n` failures to each key in one statement (atomic on both backends, so concurrent failures on
+   * several nodes all count). A window older than `windowSeconds` starts over at `now` with `n`. SET
+   * expressions see the row as it was, so both CASEs test the old window_start. Keys must be distinct:
+   * one statement cannot update a row twice (PostgreSQL refuses it).
+   */
+  async incrementCounts(counts: ReadonlyMap<string, number>, now: number, windowSeconds: number): Promise<void> {
+    if (counts.size === 0) return;
     const expired = now - windowSeconds;
-    // One statement per key: atomic on both backends, so concurrent failures on several nodes all count.
-    for (const key of keys) {
-      await this.db
-        .insertInto('auth_failures')
-        .values({ key, window_start: now, count: 1 })
-        .onConflict((oc) =>
-          oc.column('key').doUpdateSet((eb) => ({
-            count: eb.case().when('auth_failures.window_start', '<=', expired).then(1).else(eb('auth_failures.count', '+', 1)).end(),
-            window_start: eb.case().when('auth_failures.window_start', '<=', expired).then(now).else(eb.ref('auth_failures.window_start')).end(),
-          })),
-        )
-        .execute();
-    }
+    await this.db
+      .insertInto('auth_failures')
+      .values([...counts].map(([key, n]) => ({ key, window_start: now, count: n })))
+      .onConflict((oc) =>
+        oc.column('key').doUpdateSet((eb) => ({
+          count: eb
+            .case()
+            .when('auth_failures.window_start', '<=', expired)
+            .then(eb.ref('excluded.count'))
+            .else(eb('auth_failures.count', '+', eb.ref('excluded.count')))
+            .end(),
+          window_start: eb.case().when('auth_failures.window_start', '<=', expired).then(now).else(eb.ref('auth_failures.window_start')).end(),
+        })),
+      )
+      .execute();
   }
 
   async purge(before: number, limit: number): Promise<number> {

@@ -2,7 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 import type { ConnectionLock } from './connection-lock.js';
-import { groupIncrements, type FailureIncrement, type FailureRow, type HotPath } from '../hot-path.js';
+import type { FailureRow, HotPath } from '../hot-path.js';
 import type { TokenRecord } from '../types.js';
 import { WriteBatcher } from '../write-batcher.js';
 
@@ -20,8 +20,6 @@ export class SqliteHotPath implements HotPath {
   readonly #inserts: WriteBatcher<TokenRecord>;
   /** Revocations grouped the same way: one transaction, one fsync for every revocation of a turn. */
   readonly #revocations: WriteBatcher<{ hash: string; now: number }>;
-  /** Failed authentications (the shared limiter, --workers N) grouped the same way. */
-  readonly #failures: WriteBatcher<FailureIncrement>;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -60,21 +58,6 @@ export class SqliteHotPath implements HotPath {
       }
     });
     this.#revocations = new WriteBatcher((items) => this.locked(() => revokeMany.immediate(items)));
-
-    // Same rule as KyselyFailureCounterRepository.increment: a window older than the limit starts over.
-    // SET expressions see the row as it was, so both CASEs test the old window_start.
-    const upsertFailure = sqlite.prepare(
-      `insert into auth_failures (key, window_start, count) values (?, ?, ?)
-       on conflict (key) do update set
-         count = case when auth_failures.window_start <= ? then excluded.count else auth_failures.count + excluded.count end,
-         window_start = case when auth_failures.window_start <= ? then excluded.window_start else auth_failures.window_start end`,
-    );
-    const incrementMany = sqlite.transaction((items: FailureIncrement[]) => {
-      for (const { now, expired, counts } of groupIncrements(items)) {
-        for (const [key, n] of counts) upsertFailure.run(key, now, n, expired, expired);
-      }
-    });
-    this.#failures = new WriteBatcher((items) => this.locked(() => incrementMany.immediate(items)));
   }
 
   /** Runs `fn` with the connection lock that Kysely's queries and transactions also take. */
@@ -102,9 +85,5 @@ export class SqliteHotPath implements HotPath {
   /** Grouped with concurrent revocations: one transaction, one fsync. */
   revokeToken(hash: string, now: number): Promise<void> {
     return this.#revocations.write({ hash, now });
-  }
-
-  incrementFailures(keys: string[], now: number, windowSeconds: number): Promise<void> {
-    return this.#failures.write({ keys, now, windowSeconds });
   }
 }
