@@ -10,7 +10,7 @@ import { registerMetadataEndpoint } from './endpoints/metadata.js';
 import { registerRevokeEndpoint } from './endpoints/revoke.js';
 import { registerTokenEndpoint } from './endpoints/token.js';
 import { pathOnly } from './logger.js';
-import { lazyChildLoggerFactory } from './request-logger.js';
+import { isEnabled, lazyChildLoggerFactory } from './request-logger.js';
 
 export interface BuildAppOptions {
   logger?: Logger;
@@ -49,6 +49,8 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     done();
   });
   app.addHook('onResponse', (request, reply, done) => {
+    // Building the line costs ≈3 µs of a request; at --log-level warn pino would drop it anyway.
+    if (!isEnabled(request.log, 'info')) return done();
     // Method, path and status only: never headers, bodies or the query string.
     request.log.info(
       { method: request.method, path: pathOnly(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) },

@@ -1,4 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
+import { CompiledQueries } from '../compiled-queries.js';
 import type { Database, NotificationsTable, SubscriptionsTable, WebhooksTable } from '../schema.js';
 import type {
   AttemptResult,
@@ -15,7 +16,12 @@ import type {
 
 /** Webhooks, subscriptions and the notification outbox over Kysely; the same queries run on SQLite and PostgreSQL. */
 export class KyselyWebhookRepository implements WebhookRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  /** The Webhook API's list pages, the requests a merchant's integration repeats most (compiled-queries.ts). */
+  readonly #lists: CompiledQueries;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.#lists = new CompiledQueries(db);
+  }
 
   async createWebhook(w: WebhookRecord): Promise<void> {
     await this.db
@@ -48,13 +54,14 @@ export class KyselyWebhookRepository implements WebhookRepository {
   }
 
   async listWebhooks(o: WebhookOwner, page: PageRequest): Promise<PageOf<WebhookRecord>> {
-    const base = this.db
-      .selectFrom('webhooks')
-      .where('owner', '=', o.owner)
-      .where('environment', '=', o.environment)
-      .where('deleted_at', 'is', null);
-    const rows = await base.selectAll().orderBy('created_at').orderBy('id').offset(page.offset).limit(page.limit).execute();
-    const total = await totalOf(rows, page, () => base.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow());
+    const base = (owner: string, environment: string) =>
+      this.db.selectFrom('webhooks').where('owner', '=', owner).where('environment', '=', environment).where('deleted_at', 'is', null);
+    const rows = await this.#lists.rows(`webhooks ${page.offset} ${page.limit}`, [o.owner, o.environment], ([owner, env]) =>
+      base(owner!, env!).selectAll().orderBy('created_at').orderBy('id').offset(page.offset).limit(page.limit),
+    );
+    const total = await totalOf(rows, page, () =>
+      base(o.owner, o.environment).select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow(),
+    );
     return { items: rows.map(toWebhook), total };
   }
 
@@ -127,14 +134,15 @@ export class KyselyWebhookRepository implements WebhookRepository {
   }
 
   async listSubscriptions(o: WebhookOwner, page: PageRequest) {
-    const rows = await this.#subscriptionsWithHooks(o)
-      .selectAll('s')
-      .select(WEBHOOK_COLUMNS)
-      .orderBy('s.created_at')
-      .orderBy('s.id')
-      .offset(page.offset)
-      .limit(page.limit)
-      .execute();
+    const rows = await this.#lists.rows(`subscriptions ${page.offset} ${page.limit}`, [o.owner, o.environment], ([owner, env]) =>
+      this.#subscriptionsWithHooks({ owner: owner!, environment: env as Environment })
+        .selectAll('s')
+        .select(WEBHOOK_COLUMNS)
+        .orderBy('s.created_at')
+        .orderBy('s.id')
+        .offset(page.offset)
+        .limit(page.limit),
+    );
     const total = await totalOf(rows, page, () =>
       this.#subscriptionsWithHooks(o)
         .select((eb) => eb.fn.countAll<number | string>().as('n'))
@@ -207,9 +215,14 @@ export class KyselyWebhookRepository implements WebhookRepository {
   }
 
   async listNotifications(o: WebhookOwner, page: PageRequest): Promise<PageOf<NotificationRecord>> {
-    const base = this.db.selectFrom('notifications').where('owner', '=', o.owner).where('environment', '=', o.environment);
-    const rows = await base.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').offset(page.offset).limit(page.limit).execute();
-    const total = await totalOf(rows, page, () => base.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow());
+    const base = (owner: string, environment: string) =>
+      this.db.selectFrom('notifications').where('owner', '=', owner).where('environment', '=', environment);
+    const rows = await this.#lists.rows(`notifications ${page.offset} ${page.limit}`, [o.owner, o.environment], ([owner, env]) =>
+      base(owner!, env!).selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').offset(page.offset).limit(page.limit),
+    );
+    const total = await totalOf(rows, page, () =>
+      base(o.owner, o.environment).select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow(),
+    );
     return { items: rows.map(toNotification), total };
   }
 

@@ -1,6 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely } from 'kysely';
-import type { Database } from '../schema.js';
+import type { ClientsTable, Database, TokensTable } from '../schema.js';
 import type { ConnectionLock } from './connection-lock.js';
 import type { FailureRow, HotPath } from '../hot-path.js';
 import type { TokenRecord } from '../types.js';
@@ -26,8 +26,8 @@ export class SqliteHotPath implements HotPath {
     sqlite: BetterSqlite3.Database,
     private readonly lock: ConnectionLock,
   ) {
-    this.#findClient = sqlite.prepare('select * from clients where id = ? and deleted_at is null');
-    this.#findToken = sqlite.prepare('select * from tokens where hash = ?');
+    this.#findClient = sqlite.prepare(`select ${CLIENT_COLUMNS.join(', ')} from clients where id = ? and deleted_at is null`).raw(true);
+    this.#findToken = sqlite.prepare(`select ${TOKEN_COLUMNS.join(', ')} from tokens where hash = ?`).raw(true);
     // The shared failure limiter asks this before every client authentication (--workers N): two keys.
     this.#readFailures = sqlite.prepare('select key, window_start, count from auth_failures where key in (?, ?) and window_start > ?');
     // Positional parameters: binding an object by name costs better-sqlite3 about 2 µs more per row.
@@ -66,11 +66,11 @@ export class SqliteHotPath implements HotPath {
   }
 
   findClientRow(id: string): Promise<unknown> {
-    return this.locked(() => this.#findClient.get(id));
+    return this.locked(() => named(CLIENT_COLUMNS, this.#findClient.get(id) as unknown[] | undefined));
   }
 
   findTokenRow(hash: string): Promise<unknown> {
-    return this.locked(() => this.#findToken.get(hash));
+    return this.locked(() => named(TOKEN_COLUMNS, this.#findToken.get(hash) as unknown[] | undefined));
   }
 
   readFailureRows(keys: string[], since: number): Promise<FailureRow[]> | undefined {
@@ -86,4 +86,25 @@ export class SqliteHotPath implements HotPath {
   revokeToken(hash: string, now: number): Promise<void> {
     return this.#revocations.write({ hash, now });
   }
+}
+
+/**
+ * The hot look-ups read rows as arrays (`.raw()`) and name the columns here: better-sqlite3 builds a row
+ * object through V8's API, internalizing every column name again for every row; a plain loop over
+ * constant names costs ≈1 µs less per row (4.4 → 3.4 µs for a client or a token, measured alone).
+ */
+const CLIENT_COLUMNS = [
+  'id', 'environment', 'name', 'secret_hash', 'previous_secret_hash', 'previous_secret_expires_at', 'scopes',
+  'grant_types', 'redirect_uris', 'is_resource_server', 'merchant_id', 'created_at', 'deleted_at',
+] as const satisfies ReadonlyArray<keyof ClientsTable>;
+const TOKEN_COLUMNS = [
+  'hash', 'kind', 'client_id', 'environment', 'scope', 'issued_at', 'expires_at', 'revoked_at', 'grant_id',
+  'subject', 'rotated_at', 'family_expires_at',
+] as const satisfies ReadonlyArray<keyof TokensTable>;
+
+function named(columns: readonly string[], values: unknown[] | undefined): Record<string, unknown> | undefined {
+  if (values === undefined) return undefined;
+  const row: Record<string, unknown> = {};
+  for (let i = 0; i < columns.length; i++) row[columns[i]!] = values[i];
+  return row;
 }
