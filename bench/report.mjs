@@ -14,11 +14,13 @@ export function renderMarkdown(report) {
   lines.push('');
   lines.push(`${m.nproc} cores (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}; ` +
     `${report.settings.connections} connections, ${report.settings.warmupS} s warm-up + ${report.settings.durationS} s measured; ` +
+    (report.settings.repeat > 1 ? `the whole run made ${report.settings.repeat} times, every figure below the median of the rounds; ` : '') +
     (m.taskset ? 'server on core 0, load generator on core 1 (taskset)' : 'no taskset: server and load generator share the cores') +
     `; load average ${report.loadAverage.start.map((x) => x.toFixed(2)).join(' ')} at start, ` +
     `${report.loadAverage.end.map((x) => x.toFixed(2)).join(' ')} at end.`);
   lines.push('');
   lines.push('Ratios in parentheses are to the bare `node:http` ceiling in the same scenario of the same run ' +
+    (report.settings.repeat > 1 ? '(taken within each round, then the median) ' : '') +
     '(req/s: higher is better; latency, CPU and RSS: lower is better).');
   lines.push('');
   lines.push('| scenario | server | req/s | p50 ms | p99 ms | server CPU µs/req | peak RSS MiB | non-2xx |');

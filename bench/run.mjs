@@ -3,7 +3,8 @@
 // mypos-auth (SQLite; PostgreSQL when reachable; the seeded 10 M-token SQLite database with --big), each
 // driven by the same autocannon load. Every figure is also given as a ratio to the ceiling of the same run.
 // Usage: node bench/run.mjs [--quick] [--big] [--warmup S] [--duration S] [--connections N]
-//        [--servers a,b] [--scenarios a,b] [--out DIR] [--no-postgres] [--cpu-prof]
+//        [--servers a,b] [--scenarios a,b] [--out DIR] [--no-postgres] [--cpu-prof] [--repeat N]
+// --repeat N makes the whole run N times in rounds and reports each figure's median (rounds.mjs).
 import { spawn, execFileSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { renderMarkdown } from './report.mjs';
+import { median, mergeRounds } from './rounds.mjs';
 import { checkTargets } from './targets.mjs';
 import { seededClientId, SEED_DB, SEED_META } from './seed-ids.mjs';
 
@@ -34,6 +36,7 @@ const { values: flags } = parseArgs({
     out: { type: 'string' },
     'no-postgres': { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
+    repeat: { type: 'string' },
   },
 });
 
@@ -42,7 +45,9 @@ const settings = {
   warmupS: num(flags.warmup ?? process.env.BENCH_WARMUP, flags.quick ? 0.5 : 3),
   durationS: num(flags.duration ?? process.env.BENCH_DURATION, flags.quick ? 1 : 10),
   connections: num(flags.connections ?? process.env.BENCH_CONNECTIONS, 50),
+  repeat: num(flags.repeat ?? process.env.BENCH_REPEAT, 1),
 };
+if (!Number.isInteger(settings.repeat) || settings.repeat < 1) throw new Error('--repeat takes a whole number ≥ 1');
 const OUT_DIR = resolve(flags.out ?? join(BENCH_DIR, 'results'));
 
 const SCENARIOS = [
@@ -369,13 +374,13 @@ const SERVER_DEFS = {
   'ours-sqlite': {
     label: 'mypos-auth, SQLite',
     async start(ctx) {
-      return startOurs('ours-sqlite', `sqlite:${join(ctx.tmp, 'bench.db')}`);
+      return startOurs('ours-sqlite', `sqlite:${join(ctx.roundDir, 'bench.db')}`);
     },
   },
   'ours-sqlite-w2': {
     label: 'mypos-auth, SQLite, --workers 2',
     async start(ctx) {
-      return startOurs('ours-sqlite-w2', `sqlite:${join(ctx.tmp, 'bench-w2.db')}`, {}, ['--workers', '2']);
+      return startOurs('ours-sqlite-w2', `sqlite:${join(ctx.roundDir, 'bench-w2.db')}`, {}, ['--workers', '2']);
     },
   },
   'ours-postgres': {
@@ -463,6 +468,7 @@ async function runServer(def, key, ctx, loader, results) {
   }
 }
 
+/** Each figure over the ceiling's in the same scenario of the same round. */
 function addRatios(results) {
   const ceiling = (sc, field) => results.find((r) => r.server === 'bare' && r.scenario === sc && !r.na)?.[field];
   for (const r of results) {
@@ -473,6 +479,10 @@ function addRatios(results) {
       r.ratio[f] = c && r[f] != null ? r[f] / c : null;
     }
   }
+}
+
+/** The seeded database's figures over the empty one's, within one round. */
+function bigOverEmpty(results) {
   const big = [];
   for (const r of results.filter((x) => x.server === 'ours-sqlite-big' && !x.na)) {
     const e = results.find((x) => x.server === 'ours-sqlite' && x.scenario === r.scenario && !x.na);
@@ -530,16 +540,26 @@ async function main() {
 
   log(`settings: ${JSON.stringify(settings)}, taskset: ${hasTaskset}, servers: ${serverKeys.join(', ')}`);
   const loader = await Loader.start();
-  const results = [];
+  const rounds = [];
   try {
-    for (const key of serverKeys) {
-      try {
-        await runServer(SERVER_DEFS[key], key, ctx, loader, results);
-      } catch (err) {
-        if (key === 'bare') throw err;
-        notes.push(`${key} failed: ${err.message.split('\n')[0]}`);
-        log(`${key} failed: ${err.stack}`);
+    for (let round = 1; round <= settings.repeat; round++) {
+      if (settings.repeat > 1) log(`round ${round} of ${settings.repeat}`);
+      const results = [];
+      // Every round starts from empty databases (PostgreSQL: a new database per server start).
+      ctx.roundDir = join(tmp, `round-${round}`);
+      mkdirSync(ctx.roundDir);
+      for (const key of serverKeys) {
+        try {
+          await runServer(SERVER_DEFS[key], key, ctx, loader, results);
+        } catch (err) {
+          if (key === 'bare') throw err;
+          notes.push(`${key} failed${settings.repeat > 1 ? ` in round ${round}` : ''}: ${err.message.split('\n')[0]}`);
+          log(`${key} failed: ${err.stack}`);
+        }
       }
+      rmSync(ctx.roundDir, { recursive: true, force: true });
+      addRatios(results);
+      rounds.push(results);
     }
   } finally {
     loader.stop();
@@ -548,7 +568,12 @@ async function main() {
     rmSync(tmp, { recursive: true, force: true });
   }
 
-  const bigRatios = addRatios(results);
+  const results = mergeRounds(rounds);
+  const bigRounds = rounds.map(bigOverEmpty);
+  const bigRatios = bigRounds[0].map((b) => {
+    const same = bigRounds.map((rs) => rs.find((x) => x.scenario === b.scenario)).filter(Boolean);
+    return Object.fromEntries(Object.keys(b).map((k) => [k, k === 'scenario' ? b.scenario : median(same.map((x) => x[k]))]));
+  });
   const report = {
     version: 1,
     started: started.toISOString(),
@@ -560,7 +585,7 @@ async function main() {
     scenarios: SCENARIOS.filter((s) => ctx.scenarios.includes(s.id)),
     results,
     bigOverEmpty: bigRatios,
-    targets: checkTargets(results),
+    targets: checkTargets(rounds),
     notes,
   };
   const md = renderMarkdown(report);

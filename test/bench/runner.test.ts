@@ -60,4 +60,27 @@ describe.skipIf(!installed)('bench runner (smoke mode)', () => {
     expect(md).toContain('| scenario | server | req/s | p50 ms | p99 ms | server CPU µs/req | peak RSS MiB | non-2xx |');
     expect(md).toContain('mypos-auth, SQLite');
   }, 120_000);
+
+  it('--repeat 2 runs every server twice and reports each figure and target as the median of the rounds, each round kept', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-repeat-'));
+    try {
+      await promisify(execFile)(process.execPath, [
+        join(ROOT, 'bench/run.mjs'), '--servers', 'bare,ours-sqlite', '--scenarios', 'token',
+        '--warmup', '0', '--duration', '0.3', '--connections', '10', '--out', dir, '--no-postgres', '--repeat', '2',
+      ], { cwd: ROOT, timeout: 90_000 });
+      const report = JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8'));
+      expect(report.settings.repeat).toBe(2);
+      expect(report.results).toHaveLength(2);
+      const ours = report.results.find((r: { server: string }) => r.server === 'ours-sqlite');
+      expect(ours.rounds.rps).toHaveLength(2);
+      expect(ours.rps).toBeCloseTo((ours.rounds.rps[0] + ours.rounds.rps[1]) / 2, 6);
+      expect(ours.ratio.rps).toBeCloseTo((ours.rounds.ratioRps[0] + ours.rounds.ratioRps[1]) / 2, 6);
+      expect(ours.non2xx).toBe(0);
+      const target = report.targets.find((t: { what: string }) => t.what.startsWith('client_credentials on SQLite, req/s over the ceiling'));
+      expect(target.rounds).toEqual(ours.rounds.ratioRps);
+      expect(readFileSync(join(dir, 'latest.md'), 'utf8')).toContain('the whole run made 2 times, every figure below the median of the rounds');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
