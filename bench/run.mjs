@@ -361,6 +361,10 @@ const SERVER_DEFS = {
     start: () => startNodeScript('fastify-floor', 'fastify-floor.mjs', { token: '/oauth/token', introspect: '/oauth/introspect', revoke: '/oauth/revoke', webhooks: '/v1/webhooks' }, ALL),
     fakeTokens: true,
   },
+  'storage-floor': {
+    label: 'Fastify + SQLite, least work (storage floor)',
+    start: () => startNodeScript('storage-floor', 'storage-floor.mjs', { token: '/oauth/token', introspect: '/oauth/introspect', revoke: '/oauth/revoke', webhooks: '/v1/webhooks' }, ALL),
+  },
   'oidc-provider': {
     label: 'oidc-provider 8.8.1 (memory)',
     start: () => startNodeScript('oidc-provider', 'oidc-provider.mjs', { token: '/token', introspect: '/token/introspection', revoke: '/token/revocation' },
@@ -525,7 +529,7 @@ async function main() {
 
   let serverKeys = flags.servers
     ? flags.servers.split(',')
-    : ['bare', 'fastify-floor', 'oidc-provider', 'oauth2-server', 'ours-sqlite', 'ours-sqlite-w2', 'ours-postgres', 'ours-postgres-w2'];
+    : ['bare', 'fastify-floor', 'storage-floor', 'oidc-provider', 'oauth2-server', 'ours-sqlite', 'ours-sqlite-w2', 'ours-postgres', 'ours-postgres-w2'];
   if (flags.big && !serverKeys.includes('ours-sqlite-big')) serverKeys.push('ours-sqlite-big');
   for (const k of serverKeys) if (!SERVER_DEFS[k]) throw new Error(`unknown server ${k}`);
   if (!serverKeys.includes('bare')) serverKeys = ['bare', ...serverKeys];

@@ -83,4 +83,27 @@ describe.skipIf(!installed)('bench runner (smoke mode)', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 120_000);
+
+  it('the storage floor answers every scenario with 2xx, and the targets table gives its figure beside ours', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-floor-'));
+    try {
+      await promisify(execFile)(process.execPath, [
+        join(ROOT, 'bench/run.mjs'), '--servers', 'bare,storage-floor,ours-sqlite', '--scenarios', 'token,introspect,webhooks,revoke',
+        '--warmup', '0', '--duration', '0.3', '--connections', '10', '--out', dir, '--no-postgres',
+      ], { cwd: ROOT, timeout: 90_000 });
+      const report = JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8'));
+      const floor = report.results.filter((r: { server: string }) => r.server === 'storage-floor');
+      expect(floor.map((r: { scenario: string }) => r.scenario)).toEqual(['token', 'introspect', 'webhooks', 'revoke']);
+      for (const r of floor) {
+        expect(r.requests, r.scenario).toBeGreaterThan(0);
+        expect(r.non2xx, r.scenario).toBe(0);
+      }
+      const target = report.targets.find((t: { what: string }) => t.what.startsWith('GET /v1/webhooks (bearer) on SQLite'));
+      const find = (server: string) => report.results.find((r: { server: string; scenario: string }) => r.server === server && r.scenario === 'webhooks');
+      expect(target.floor).toBeCloseTo(find('storage-floor').rps / find('bare').rps, 10);
+      expect(readFileSync(join(dir, 'latest.md'), 'utf8')).toContain('| target | this run | wanted | holds | storage floor |');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
