@@ -20,6 +20,7 @@ import { newNotification, registerSubscriptionRoutes } from './routes/subscripti
 import { registerWebhookRoutes } from './routes/webhooks.js';
 import { SecretBox } from './secret-box.js';
 import { targetPolicy } from './target-policy.js';
+import { TurnBarrier } from '../http/turn-barrier.js';
 import { DeliveryWorker, timerScheduler, type Backoff, type Scheduler } from './worker.js';
 
 export interface WebhookModuleOptions {
@@ -78,26 +79,32 @@ export function createWebhookModule(options: WebhookModuleOptions): WebhookModul
       kick: () => worker.kick(),
     };
     const validator = new StoreTokenValidator({ tokens: store.tokens, hasher: ctx.hasher, clock, jwt: ctx.jwt }, ctx.environment);
-    await app.register(bearerAuthPlugin, {
-      prefix: '/v1',
-      bearer: { validator, requiredScope: 'webhooks', realm: 'api' },
-      routes: (v1) => {
-        v1.decorateRequest('webhookOwner', null);
-        v1.addHook('onRequest', async (request) => {
-          // The credential behind the token decides the owner; one deleted since issuance has no more say.
-          const client = await store.clients.find(request.bearer!.clientId);
-          if (!client || client.environment !== ctx.environment) {
-            const err = new InvalidTokenError('The access token is not valid');
-            err.headers['WWW-Authenticate'] = bearerChallenge('api', { error: 'invalid_token' });
-            throw err;
-          }
-          request.webhookOwner = ownerOf(client, ctx.environment);
-        });
-        registerWebhookRoutes(v1, api);
-        registerEventRoutes(v1);
-        registerSubscriptionRoutes(v1, api);
-        registerNotificationRoutes(v1, api);
-      },
+    // The requests of a turn are handled together (turn-barrier.ts): a parent scope's hook runs before the
+    // bearer check, which is the work to be grouped.
+    const turns = new TurnBarrier();
+    await app.register(async (scope) => {
+      scope.addHook('onRequest', turns.hook);
+      await scope.register(bearerAuthPlugin, {
+        prefix: '/v1',
+        bearer: { validator, requiredScope: 'webhooks', realm: 'api' },
+        routes: (v1) => {
+          v1.decorateRequest('webhookOwner', null);
+          v1.addHook('onRequest', async (request) => {
+            // The credential behind the token decides the owner; one deleted since issuance has no more say.
+            const client = await store.clients.find(request.bearer!.clientId);
+            if (!client || client.environment !== ctx.environment) {
+              const err = new InvalidTokenError('The access token is not valid');
+              err.headers['WWW-Authenticate'] = bearerChallenge('api', { error: 'invalid_token' });
+              throw err;
+            }
+            request.webhookOwner = ownerOf(client, ctx.environment);
+          });
+          registerWebhookRoutes(v1, api);
+          registerEventRoutes(v1);
+          registerSubscriptionRoutes(v1, api);
+          registerNotificationRoutes(v1, api);
+        },
+      });
     });
   }
 

@@ -8,6 +8,7 @@ import type { AppContext } from '../context.js';
 import { refuseOtherMethods } from '../post-only.js';
 import { setNoStore } from '../oauth-headers.js';
 import { bodyParams, rejectQueryString } from '../request-params.js';
+import { TurnBarrier } from '../turn-barrier.js';
 
 /**
  * POST /oauth/introspect (RFC 7662). The caller authenticates as a client (§2.1: protected against token
@@ -15,7 +16,8 @@ import { bodyParams, rejectQueryString } from '../request-params.js';
  */
 export function registerIntrospectEndpoint(app: FastifyInstance, ctx: AppContext): void {
   const perCaller = new RequestRateLimiter(ctx.config.introspectionPerSecond, ctx.config.introspectionPerSecond * 2);
-  app.post('/oauth/introspect', async (request, reply) => {
+  // The requests of a turn are handled together (turn-barrier.ts).
+  app.post('/oauth/introspect', { onRequest: new TurnBarrier().hook }, async (request, reply) => {
     setNoStore(reply);
     rejectQueryString(request);
     const params = bodyParams(request, ['form']);

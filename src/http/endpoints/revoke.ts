@@ -6,6 +6,7 @@ import type { AppContext } from '../context.js';
 import { refuseOtherMethods } from '../post-only.js';
 import { setNoStore } from '../oauth-headers.js';
 import { bodyParams, rejectQueryString } from '../request-params.js';
+import { TurnBarrier } from '../turn-barrier.js';
 
 /**
  * POST /oauth/revoke (RFC 7009). Takes a form body, and JSON too: the myPOS docs' own PHP example sends
@@ -13,7 +14,8 @@ import { bodyParams, rejectQueryString } from '../request-params.js';
  * whatever the type, so an unknown hint is ignored.
  */
 export function registerRevokeEndpoint(app: FastifyInstance, ctx: AppContext): void {
-  app.post('/oauth/revoke', async (request, reply) => {
+  // The requests of a turn are handled together (turn-barrier.ts).
+  app.post('/oauth/revoke', { onRequest: new TurnBarrier().hook }, async (request, reply) => {
     setNoStore(reply);
     rejectQueryString(request);
     const params = bodyParams(request, ['form', 'json']);
