@@ -3,7 +3,7 @@ import { KyselyClientRepository } from './repositories/clients.js';
 import { KyselyFailureCounterRepository } from './repositories/failures.js';
 import { KyselyTokenRepository } from './repositories/tokens.js';
 import type { Database } from './schema.js';
-import type { ClientRecord, FailureWindow, TokenRecord } from './types.js';
+import type { ClientRecord, Environment, FailureWindow, TokenRecord } from './types.js';
 import { WriteBatcher } from './write-batcher.js';
 
 export interface FailureRow {
@@ -19,6 +19,8 @@ export interface FailureRow {
 export interface HotPath {
   readonly db: Kysely<Database>;
   findClientRow(id: string): Promise<unknown>;
+  /** A live client's `environment` and `merchant_id` alone; absent where the full row is read instead. */
+  findClientOwnerRow?(id: string): Promise<{ environment: string; merchant_id: string | null } | undefined>;
   findTokenRow(hash: string): Promise<unknown>;
   /** Undefined when this backend has no fast statement for these keys (the Kysely query runs instead). */
   readFailureRows(keys: string[], since: number): Promise<FailureRow[]> | undefined;
@@ -57,6 +59,12 @@ export class HotClientRepository extends KyselyClientRepository {
   override async find(id: string): Promise<ClientRecord | undefined> {
     const row = await this.hot.findClientRow(id);
     return row ? KyselyClientRepository.fromRow(row as never) : undefined;
+  }
+
+  override async findOwner(id: string): Promise<Pick<ClientRecord, 'environment' | 'merchantId'> | undefined> {
+    if (this.hot.findClientOwnerRow === undefined) return super.findOwner(id);
+    const row = await this.hot.findClientOwnerRow(id);
+    return row && { environment: row.environment as Environment, merchantId: row.merchant_id };
   }
 }
 

@@ -104,6 +104,8 @@ export interface ClientRepository {
   create(client: ClientRecord): Promise<void>;
   /** A live (not deleted) client, or undefined. */
   find(id: string): Promise<ClientRecord | undefined>;
+  /** Only the environment and merchant of a live client: what the Webhook API asks on every request. */
+  findOwner(id: string): Promise<Pick<ClientRecord, 'environment' | 'merchantId'> | undefined>;
   list(filter: ClientFilter): Promise<ClientRecord[]>;
   count(): Promise<number>;
   /**

@@ -91,7 +91,7 @@ export function createWebhookModule(options: WebhookModuleOptions): WebhookModul
           v1.decorateRequest('webhookOwner', null);
           v1.addHook('onRequest', async (request) => {
             // The credential behind the token decides the owner; one deleted since issuance has no more say.
-            const client = await store.clients.find(request.bearer!.clientId);
+            const client = await store.clients.findOwner(request.bearer!.clientId);
             if (!client || client.environment !== ctx.environment) {
               const err = new InvalidTokenError('The access token is not valid');
               err.headers['WWW-Authenticate'] = bearerChallenge('api', { error: 'invalid_token' });

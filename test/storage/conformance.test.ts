@@ -50,6 +50,17 @@ for (const backend of BACKENDS) {
       expect(await store.clients.find(c.id)).toEqual(c);
     });
 
+    it("findOwner gives a live client's environment and merchant, and nothing for a deleted or unknown one", async () => {
+      const [merchant, operator] = [client({ merchantId: 'm-owner', environment: 'production' }), client()];
+      await store.clients.create(merchant);
+      await store.clients.create(operator);
+      expect(await store.clients.findOwner(merchant.id)).toEqual({ environment: 'production', merchantId: 'm-owner' });
+      expect(await store.clients.findOwner(operator.id)).toEqual({ environment: 'sandbox', merchantId: null });
+      await store.clients.delete(merchant.id, NOW);
+      expect(await store.clients.findOwner(merchant.id)).toBeUndefined();
+      expect(await store.clients.findOwner('no-such-client')).toBeUndefined();
+    });
+
     it('a duplicate client id is refused', async () => {
       const c = client();
       await store.clients.create(c);

@@ -41,6 +41,11 @@ export class KyselyClientRepository implements ClientRepository {
     return row && toClient(row);
   }
 
+  async findOwner(id: string): Promise<Pick<ClientRecord, 'environment' | 'merchantId'> | undefined> {
+    const client = await this.find(id);
+    return client && { environment: client.environment, merchantId: client.merchantId };
+  }
+
   async list(filter: ClientFilter): Promise<ClientRecord[]> {
     let q = this.db.selectFrom('clients').selectAll().where('deleted_at', 'is', null);
     if (filter.environment) q = q.where('environment', '=', filter.environment);

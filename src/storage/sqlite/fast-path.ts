@@ -15,6 +15,7 @@ import { WriteBatcher } from '../write-batcher.js';
 export class SqliteHotPath implements HotPath {
   readonly #findClient: BetterSqlite3.Statement;
   readonly #findToken: BetterSqlite3.Statement;
+  readonly #findClientOwner: BetterSqlite3.Statement;
   readonly #readFailures: BetterSqlite3.Statement;
   readonly #insertTokens: BetterSqlite3.Transaction<(tokens: TokenRecord[]) => void>;
   readonly #inserts: WriteBatcher<TokenRecord>;
@@ -28,6 +29,8 @@ export class SqliteHotPath implements HotPath {
   ) {
     this.#findClient = sqlite.prepare(`select ${CLIENT_COLUMNS.join(', ')} from clients where id = ? and deleted_at is null`).raw(true);
     this.#findToken = sqlite.prepare(`select ${TOKEN_COLUMNS.join(', ')} from tokens where hash = ?`).raw(true);
+    // The Webhook API's owner check: two columns instead of the 13-column row and its parsing.
+    this.#findClientOwner = sqlite.prepare('select environment, merchant_id from clients where id = ? and deleted_at is null');
     // The shared failure limiter asks this before every client authentication (--workers N): two keys.
     this.#readFailures = sqlite.prepare('select key, window_start, count from auth_failures where key in (?, ?) and window_start > ?');
     // Positional parameters: binding an object by name costs better-sqlite3 about 2 µs more per row.
@@ -67,6 +70,10 @@ export class SqliteHotPath implements HotPath {
 
   findClientRow(id: string): Promise<unknown> {
     return this.locked(() => named(CLIENT_COLUMNS, this.#findClient.get(id) as unknown[] | undefined));
+  }
+
+  findClientOwnerRow(id: string): Promise<{ environment: string; merchant_id: string | null } | undefined> {
+    return this.locked(() => this.#findClientOwner.get(id) as { environment: string; merchant_id: string | null } | undefined);
   }
 
   findTokenRow(hash: string): Promise<unknown> {
