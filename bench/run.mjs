@@ -285,10 +285,10 @@ function tokenRequest(server) {
 
 const PEER_CLIENT = { clientId: 'bench-client', secret: `bench-${randomAlnum(43)}` };
 
-async function startNodeScript(name, file, paths, supports) {
+async function startNodeScript(name, file, paths, supports, env = {}) {
   const port = await freePort();
   const child = await startProcess(name, process.execPath, [join(BENCH_DIR, 'servers', file)], {
-    env: { PORT: String(port), CLIENT_ID: PEER_CLIENT.clientId, CLIENT_SECRET: PEER_CLIENT.secret },
+    env: { PORT: String(port), CLIENT_ID: PEER_CLIENT.clientId, CLIENT_SECRET: PEER_CLIENT.secret, ...env },
     readyPattern: /"ready":true/,
   });
   return { name, child, pid: child.pid, base: `http://127.0.0.1:${port}`, paths, supports, ...PEER_CLIENT };
@@ -364,6 +364,10 @@ const SERVER_DEFS = {
   'storage-floor': {
     label: 'Fastify + SQLite, least work (storage floor)',
     start: () => startNodeScript('storage-floor', 'storage-floor.mjs', { token: '/oauth/token', introspect: '/oauth/introspect', revoke: '/oauth/revoke', webhooks: '/v1/webhooks' }, ALL),
+  },
+  'storage-floor-w2': {
+    label: 'Fastify + SQLite, least work, 2 workers',
+    start: () => startNodeScript('storage-floor-w2', 'storage-floor.mjs', { token: '/oauth/token', introspect: '/oauth/introspect', revoke: '/oauth/revoke', webhooks: '/v1/webhooks' }, ALL, { WORKERS: '2' }),
   },
   'oidc-provider': {
     label: 'oidc-provider 8.8.1 (memory)',

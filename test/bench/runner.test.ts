@@ -84,16 +84,18 @@ describe.skipIf(!installed)('bench runner (smoke mode)', () => {
     }
   }, 120_000);
 
-  it('the storage floor answers every scenario with 2xx, and the targets table gives its figure beside ours', async () => {
+  it('the storage floor, alone and as two workers, answers every scenario with 2xx, and the targets table gives its figure beside ours', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bench-floor-'));
     try {
       await promisify(execFile)(process.execPath, [
-        join(ROOT, 'bench/run.mjs'), '--servers', 'bare,storage-floor,ours-sqlite', '--scenarios', 'token,introspect,webhooks,revoke',
+        join(ROOT, 'bench/run.mjs'), '--servers', 'bare,storage-floor,storage-floor-w2,ours-sqlite', '--scenarios', 'token,introspect,webhooks,revoke',
         '--warmup', '0', '--duration', '0.3', '--connections', '10', '--out', dir, '--no-postgres',
       ], { cwd: ROOT, timeout: 90_000 });
       const report = JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8'));
-      const floor = report.results.filter((r: { server: string }) => r.server === 'storage-floor');
-      expect(floor.map((r: { scenario: string }) => r.scenario)).toEqual(['token', 'introspect', 'webhooks', 'revoke']);
+      const floor = report.results.filter((r: { server: string }) => r.server.startsWith('storage-floor'));
+      expect(floor.map((r: { server: string; scenario: string }) => `${r.server} ${r.scenario}`)).toEqual(
+        ['storage-floor', 'storage-floor-w2'].flatMap((s) => ['token', 'introspect', 'webhooks', 'revoke'].map((sc) => `${s} ${sc}`)),
+      );
       for (const r of floor) {
         expect(r.requests, r.scenario).toBeGreaterThan(0);
         expect(r.non2xx, r.scenario).toBe(0);
