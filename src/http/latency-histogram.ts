@@ -3,8 +3,9 @@ import type { Registry } from 'prom-client';
 /**
  * A Prometheus histogram for the per-request latency hook, registered in a prom-client registry and exposed
  * in its text format (`_bucket` with `le`, `_sum`, `_count`). prom-client's own Histogram validates and
- * hashes the labels object on every observation, even through a `labels()` child (≈1 µs, as much as the
- * rest of the hook); here a label set's child is found once and an observation is three additions.
+ * hashes the labels object on every observation, even through a `labels()` child (1.17 µs per observation
+ * measured alone); here a label set's child is found by one Map look-up and an observation finds its bucket
+ * and adds three numbers.
  */
 export class LatencyHistogram<L extends string> {
   readonly type = 'histogram';
@@ -23,7 +24,11 @@ export class LatencyHistogram<L extends string> {
     registry.registerMetric(this as unknown as Parameters<Registry['registerMetric']>[0]);
   }
 
-  /** The child of one label set, made on first use and kept (label sets are few: route × method × status class). */
+  /**
+   * The child of one label set, made on first use and kept (label sets are few: route × method × status
+   * class). Not for the request path: a caller there keeps the children it got under a key of its own
+   * (metrics.ts; looking them up here per request measured 254 ns against 14 ns).
+   */
   child(labels: Record<L, string>): LatencyChild<L> {
     const key = JSON.stringify(labels);
     let child = this.#children.get(key);

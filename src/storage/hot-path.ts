@@ -2,9 +2,22 @@ import type { Kysely } from 'kysely';
 import { KyselyClientRepository } from './repositories/clients.js';
 import { KyselyFailureCounterRepository } from './repositories/failures.js';
 import { KyselyTokenRepository } from './repositories/tokens.js';
-import type { Database } from './schema.js';
+import type { ClientsTable, Database, TokensTable } from './schema.js';
 import type { ClientRecord, Environment, FailureWindow, TokenRecord } from './types.js';
 import { WriteBatcher } from './write-batcher.js';
+
+/**
+ * The columns both backends' hot look-ups read, named rather than `*`: a prepared `select *` fails once a
+ * migration on another node adds a column, and the SQLite path maps its array rows by these positions.
+ */
+export const CLIENT_COLUMNS = [
+  'id', 'environment', 'name', 'secret_hash', 'previous_secret_hash', 'previous_secret_expires_at', 'scopes',
+  'grant_types', 'redirect_uris', 'is_resource_server', 'merchant_id', 'created_at', 'deleted_at',
+] as const satisfies ReadonlyArray<keyof ClientsTable>;
+export const TOKEN_COLUMNS = [
+  'hash', 'kind', 'client_id', 'environment', 'scope', 'issued_at', 'expires_at', 'revoked_at', 'grant_id',
+  'subject', 'rotated_at', 'family_expires_at',
+] as const satisfies ReadonlyArray<keyof TokensTable>;
 
 export interface FailureRow {
   key: string;

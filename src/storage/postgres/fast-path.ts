@@ -2,28 +2,26 @@ import type pg from 'pg';
 import type { Kysely } from 'kysely';
 import { toRow } from '../repositories/tokens.js';
 import type { Database } from '../schema.js';
-import type { FailureRow, HotPath } from '../hot-path.js';
+import { CLIENT_COLUMNS, TOKEN_COLUMNS, type FailureRow, type HotPath } from '../hot-path.js';
 import type { TokenRecord } from '../types.js';
 import { ReadBatcher } from '../read-batcher.js';
 import { WriteBatcher } from '../write-batcher.js';
 
-const COLUMNS = ['hash', 'kind', 'client_id', 'environment', 'scope', 'issued_at', 'expires_at', 'revoked_at', 'grant_id', 'subject', 'rotated_at', 'family_expires_at'] as const;
 const TYPES = ['text', 'text', 'text', 'text', 'text', 'bigint', 'bigint', 'bigint', 'text', 'text', 'bigint', 'bigint'];
 
 // Named statements: pg parses and plans each once per connection, then only binds and executes
 // (the Kysely path compiles the query in JavaScript and has the server parse it on every call).
-// Columns are named, not `*`: a prepared `select *` fails once a migration on another node adds a column.
-const CLIENT_COLUMNS = 'id, environment, name, secret_hash, previous_secret_hash, previous_secret_expires_at, scopes, grant_types, redirect_uris, is_resource_server, merchant_id, created_at, deleted_at';
+// Columns are named, not `*` (hot-path.ts).
 // Point reads take an array: concurrent requests' keys are read in one statement (read-batcher.ts).
-const FIND_TOKENS = `select ${COLUMNS.join(', ')} from tokens where hash = any($1::text[])`;
+const FIND_TOKENS = `select ${TOKEN_COLUMNS.join(', ')} from tokens where hash = any($1::text[])`;
 // Client authentication reads a client and its failure counters (the shared limiter) at the same moment;
 // both go in one statement, one round trip per turn instead of two (each query's socket write and reply
 // parsing cost more than the look-up). auth_failures.key is the primary key: one row per key; the window
 // filter is applied per caller (readFailureRows). The second branch's NULLs take the first branch's types.
-const READ_AUTH = `select 'c' as row_kind, ${CLIENT_COLUMNS}, null as key, null as window_start, null as count
+const READ_AUTH = `select 'c' as row_kind, ${CLIENT_COLUMNS.join(', ')}, null as key, null as window_start, null as count
     from clients where id = any($1::text[]) and deleted_at is null
   union all
-  select 'f', ${CLIENT_COLUMNS.split(', ').map(() => 'null').join(', ')}, key, window_start, count
+  select 'f', ${CLIENT_COLUMNS.map(() => 'null').join(', ')}, key, window_start, count
     from auth_failures where key = any($2::text[])`;
 /** Keys of the combined read: a kind letter, then the client id or the counter key (never ambiguous: one letter). */
 const CLIENT_KEY = 'c';
@@ -40,7 +38,7 @@ const REVOKE_MANY = `with presented as (select hash, kind, grant_id from tokens 
     select hash from presented where not (kind = 'refresh' and grant_id is not null))
   update tokens set revoked_at = $2 from targets where tokens.hash = targets.hash and tokens.revoked_at is null`;
 // One statement for any number of rows: each column travels as one array parameter.
-const INSERT_TOKENS = `insert into tokens (${COLUMNS.join(', ')}) select * from unnest(${TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})`;
+const INSERT_TOKENS = `insert into tokens (${TOKEN_COLUMNS.join(', ')}) select * from unnest(${TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})`;
 
 /**
  * The token hot path on PostgreSQL: named prepared statements; the look-ups of an event-loop turn batched
@@ -115,10 +113,10 @@ export class PostgresHotPath implements HotPath {
   }
 
   async #insert(records: TokenRecord[]): Promise<void> {
-    const columns: unknown[][] = COLUMNS.map(() => []);
+    const columns: unknown[][] = TOKEN_COLUMNS.map(() => []);
     for (const record of records) {
       const row = toRow(record);
-      COLUMNS.forEach((name, i) => columns[i]!.push(row[name]));
+      TOKEN_COLUMNS.forEach((name, i) => columns[i]!.push(row[name]));
     }
     await this.pool.query({ name: 'mypos_insert_tokens', text: INSERT_TOKENS, values: columns });
   }

@@ -1,8 +1,8 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely } from 'kysely';
-import type { ClientsTable, Database, TokensTable } from '../schema.js';
+import type { Database } from '../schema.js';
 import type { ConnectionLock } from './connection-lock.js';
-import type { FailureRow, HotPath } from '../hot-path.js';
+import { CLIENT_COLUMNS, TOKEN_COLUMNS, type FailureRow, type HotPath } from '../hot-path.js';
 import type { TokenRecord } from '../types.js';
 import { WriteBatcher } from '../write-batcher.js';
 
@@ -100,15 +100,6 @@ export class SqliteHotPath implements HotPath {
  * object through V8's API, internalizing every column name again for every row; a plain loop over
  * constant names costs ≈1 µs less per row (4.4 → 3.4 µs for a client or a token, measured alone).
  */
-const CLIENT_COLUMNS = [
-  'id', 'environment', 'name', 'secret_hash', 'previous_secret_hash', 'previous_secret_expires_at', 'scopes',
-  'grant_types', 'redirect_uris', 'is_resource_server', 'merchant_id', 'created_at', 'deleted_at',
-] as const satisfies ReadonlyArray<keyof ClientsTable>;
-const TOKEN_COLUMNS = [
-  'hash', 'kind', 'client_id', 'environment', 'scope', 'issued_at', 'expires_at', 'revoked_at', 'grant_id',
-  'subject', 'rotated_at', 'family_expires_at',
-] as const satisfies ReadonlyArray<keyof TokensTable>;
-
 function named(columns: readonly string[], values: unknown[] | undefined): Record<string, unknown> | undefined {
   if (values === undefined) return undefined;
   const row: Record<string, unknown> = {};
