@@ -320,15 +320,27 @@ async function startOurs(name, db, env = {}, extraArgs = []) {
   };
 }
 
-/** Ours on a throw-away PostgreSQL database (dropped at the end), migrated first. */
-async function startOursOnPostgres(ctx, name, extraArgs = []) {
+/** A throw-away PostgreSQL database (dropped at the end), made by our migrations; its URL. */
+async function freshPostgresDatabase(ctx, name, env) {
   const db = `mypos_bench_${name.replace(/\W/g, '_')}_${process.pid}_${Date.now()}`;
   await ctx.pg.admin.query(`create database ${db}`);
   ctx.cleanups.push(async () => ctx.pg.admin.query(`drop database if exists ${db} with (force)`));
   const url = dbUrl(PG_URL, db);
-  const env = { MYPOS_AUTH_SERVER_KEY: ctx.serverKey };
   cli(['migrate', '--db', url], env);
-  return startOurs(name, url, env, extraArgs);
+  return url;
+}
+
+/** Ours on a fresh PostgreSQL database. */
+async function startOursOnPostgres(ctx, name, extraArgs = []) {
+  const env = { MYPOS_AUTH_SERVER_KEY: ctx.serverKey };
+  return startOurs(name, await freshPostgresDatabase(ctx, name, env), env, extraArgs);
+}
+
+/** The PostgreSQL storage floor (servers/storage-floor-pg.mjs) on a fresh database with our schema. */
+async function startPostgresFloor(ctx, name, workers, unbatched = false) {
+  const url = await freshPostgresDatabase(ctx, name, { MYPOS_AUTH_SERVER_KEY: ctx.serverKey });
+  return startNodeScript(name, 'storage-floor-pg.mjs', { token: '/oauth/token', introspect: '/oauth/introspect', revoke: '/oauth/revoke', webhooks: '/v1/webhooks' }, ALL,
+    { FLOOR_PG_URL: url, WORKERS: String(workers), UNBATCHED: unbatched ? '1' : '0' });
 }
 
 async function postgresReachable() {
@@ -349,11 +361,17 @@ function dbUrl(base, name) {
   return u.toString();
 }
 
+const needsPostgres = (key) => key.startsWith('ours-postgres') || key.startsWith('storage-floor-pg');
 const ALL = { token: true, introspect: true, revoke: true, webhooks: true, stuffing: true };
 const SERVER_DEFS = {
   bare: {
     label: 'bare node:http (ceiling)',
     start: () => startNodeScript('bare', 'bare.mjs', { token: '/oauth/token', introspect: '/oauth/introspect', revoke: '/oauth/revoke', webhooks: '/v1/webhooks' }, ALL),
+    fakeTokens: true,
+  },
+  'bare-w2': {
+    label: 'bare node:http, 2 workers',
+    start: () => startNodeScript('bare-w2', 'bare.mjs', { token: '/oauth/token', introspect: '/oauth/introspect', revoke: '/oauth/revoke', webhooks: '/v1/webhooks' }, ALL, { WORKERS: '2' }),
     fakeTokens: true,
   },
   'fastify-floor': {
@@ -368,6 +386,22 @@ const SERVER_DEFS = {
   'storage-floor-w2': {
     label: 'Fastify + SQLite, least work, 2 workers',
     start: () => startNodeScript('storage-floor-w2', 'storage-floor.mjs', { token: '/oauth/token', introspect: '/oauth/introspect', revoke: '/oauth/revoke', webhooks: '/v1/webhooks' }, ALL, { WORKERS: '2' }),
+  },
+  'storage-floor-pg': {
+    label: 'Fastify + PostgreSQL, least work (storage floor)',
+    start: (ctx) => startPostgresFloor(ctx, 'storage-floor-pg', 1),
+  },
+  'storage-floor-pg-w2': {
+    label: 'Fastify + PostgreSQL, least work, 2 workers',
+    start: (ctx) => startPostgresFloor(ctx, 'storage-floor-pg-w2', 2),
+  },
+  'storage-floor-pg-unbatched': {
+    label: 'Fastify + PostgreSQL, least work, one statement per request',
+    start: (ctx) => startPostgresFloor(ctx, 'storage-floor-pg-unbatched', 1, true),
+  },
+  'storage-floor-pg-unbatched-w2': {
+    label: 'Fastify + PostgreSQL, least work, one statement per request, 2 workers',
+    start: (ctx) => startPostgresFloor(ctx, 'storage-floor-pg-unbatched-w2', 2, true),
   },
   'oidc-provider': {
     label: 'oidc-provider 8.8.1 (memory)',
@@ -533,16 +567,17 @@ async function main() {
 
   let serverKeys = flags.servers
     ? flags.servers.split(',')
-    : ['bare', 'fastify-floor', 'storage-floor', 'oidc-provider', 'oauth2-server', 'ours-sqlite', 'ours-sqlite-w2', 'ours-postgres', 'ours-postgres-w2'];
+    : ['bare', 'fastify-floor', 'storage-floor', 'storage-floor-w2', 'oidc-provider', 'oauth2-server', 'ours-sqlite', 'ours-sqlite-w2',
+      'storage-floor-pg', 'storage-floor-pg-w2', 'ours-postgres', 'ours-postgres-w2'];
   if (flags.big && !serverKeys.includes('ours-sqlite-big')) serverKeys.push('ours-sqlite-big');
   for (const k of serverKeys) if (!SERVER_DEFS[k]) throw new Error(`unknown server ${k}`);
   if (!serverKeys.includes('bare')) serverKeys = ['bare', ...serverKeys];
   const notes = [];
-  if (serverKeys.some((k) => k.startsWith('ours-postgres'))) {
+  if (serverKeys.some(needsPostgres)) {
     ctx.pg = await postgresReachable();
     if (!ctx.pg) {
-      notes.push(`PostgreSQL not reachable at ${PG_URL.replace(/\/\/[^@]*@/, '//')}: ours-postgres skipped`);
-      serverKeys = serverKeys.filter((k) => !k.startsWith('ours-postgres'));
+      notes.push(`PostgreSQL not reachable at ${PG_URL.replace(/\/\/[^@]*@/, '//')}: ${serverKeys.filter(needsPostgres).join(', ')} skipped`);
+      serverKeys = serverKeys.filter((k) => !needsPostgres(k));
     }
   }
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ADMIN_PG_URL, POSTGRES_AVAILABLE } from '../helpers/backends.js';
 
 // Smoke run of the benchmark runner (bench/run.mjs) against the bare ceiling and our SQLite server only,
 // about a second of load each. The bench is its own package: without `npm --prefix bench ci` its load
@@ -108,4 +109,48 @@ describe.skipIf(!installed)('bench runner (smoke mode)', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 120_000);
+  // The PostgreSQL floor runs on the real server (POSTGRES_AVAILABLE: skipped with a message without one,
+  // a failure in CI); its databases are made by our migrations and dropped by the runner.
+  it.skipIf(!POSTGRES_AVAILABLE)('the PostgreSQL storage floor, alone, as two workers and one statement per request, answers token, introspection and bearer requests with 2xx, and the PostgreSQL targets give its figure', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-floor-pg-'));
+    const servers = ['storage-floor-pg', 'storage-floor-pg-w2', 'storage-floor-pg-unbatched', 'ours-postgres', 'ours-postgres-w2'];
+    try {
+      await promisify(execFile)(process.execPath, [
+        join(ROOT, 'bench/run.mjs'), '--servers', ['bare', ...servers].join(','), '--scenarios', 'token,introspect,webhooks',
+        '--warmup', '0', '--duration', '0.3', '--connections', '10', '--out', dir,
+      ], { cwd: ROOT, timeout: 150_000, env: { ...process.env, BENCH_POSTGRES_URL: ADMIN_PG_URL } });
+      const report = JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8'));
+      expect(report.notes).toEqual([]);
+      const floor = report.results.filter((r: { server: string }) => r.server.startsWith('storage-floor-pg'));
+      expect(floor.map((r: { server: string; scenario: string }) => `${r.server} ${r.scenario}`)).toEqual(
+        servers.slice(0, 3).flatMap((s) => ['token', 'introspect', 'webhooks'].map((sc) => `${s} ${sc}`)),
+      );
+      for (const r of floor) {
+        expect(r.requests, `${r.server} ${r.scenario}`).toBeGreaterThan(0);
+        expect(r.non2xx, `${r.server} ${r.scenario}`).toBe(0);
+      }
+      const token = (server: string) => report.results.find((r: { server: string; scenario: string }) => r.server === server && r.scenario === 'token');
+      const target = (prefix: string) => report.targets.find((t: { what: string }) => t.what.startsWith(prefix));
+      expect(target('client_credentials on PostgreSQL').floor).toBeCloseTo(token('storage-floor-pg').rps / token('bare').rps, 10);
+      expect(target('PostgreSQL --workers 2').floor).toBeCloseTo(token('storage-floor-pg-w2').cpuUsPerRequest / token('storage-floor-pg').cpuUsPerRequest, 10);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
+
+  it('the ceiling as two workers answers with 2xx from both processes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-bare-w2-'));
+    try {
+      await promisify(execFile)(process.execPath, [
+        join(ROOT, 'bench/run.mjs'), '--servers', 'bare,bare-w2', '--scenarios', 'token',
+        '--warmup', '0', '--duration', '0.3', '--connections', '10', '--out', dir, '--no-postgres',
+      ], { cwd: ROOT, timeout: 60_000 });
+      const report = JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8'));
+      const w2 = report.results.find((r: { server: string }) => r.server === 'bare-w2');
+      expect(w2.requests).toBeGreaterThan(0);
+      expect(w2.non2xx).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });
