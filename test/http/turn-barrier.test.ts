@@ -15,21 +15,27 @@ describe('turn barrier › the requests of one event-loop turn are handled toget
     expect(order).toEqual(['a', 'b', 'c']);
   });
 
-  it('a caller waits for the I/O callbacks of its turn, and no longer than that turn', async () => {
+  it('a caller waits for the I/O callbacks of its turn and of the next poll, and no longer', async () => {
     const barrier = new TurnBarrier();
     const order: string[] = [];
-    // An I/O callback of the same turn (the poll phase runs before setImmediate's check phase).
+    // An I/O callback (the poll phase runs before setImmediate's check phase).
     await new Promise<void>((resolve) => {
       readFile(import.meta.filename ?? new URL(import.meta.url).pathname, () => {
-        void barrier.next().then(() => order.push('request'));
+        void barrier.next().then(() => order.push('first request'));
         setImmediate(() => {
-          order.push('next turn');
-          resolve();
+          // This turn's check phase: the barrier has not let the first request go yet, so a request read
+          // now (or in the poll that follows) joins it.
+          order.push('check phase');
+          void barrier.next().then(() => order.push('second request'));
+          setImmediate(() => setImmediate(() => {
+            order.push('two turns later');
+            resolve();
+          }));
         });
         order.push('read done');
       });
     });
-    expect(order).toEqual(['read done', 'request', 'next turn']);
+    expect(order).toEqual(['read done', 'check phase', 'first request', 'second request', 'two turns later']);
   });
 
   it('a caller after a turn ended waits for a turn of its own', async () => {
