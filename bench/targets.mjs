@@ -41,7 +41,8 @@ function checkRound(results) {
   add('introspection on SQLite, req/s over the ceiling', per(ours('introspect'), bare('introspect'), 'rps'), '≥ 0.60×', (v) => v >= 0.6, per(floor('introspect'), bare('introspect'), 'rps'));
   add('GET /v1/webhooks (bearer) on SQLite, req/s over the ceiling', per(ours('webhooks'), bare('webhooks'), 'rps'), '≥ 0.60×', (v) => v >= 0.6, per(floor('webhooks'), bare('webhooks'), 'rps'));
   const tail = (r) => (r && r.p50 ? r.p99 / r.p50 : null);
-  for (const sc of ['token', 'introspect', 'webhooks']) add(`p99 over p50 on SQLite, ${sc}`, tail(ours(sc)), '≤ 3×', (v) => v <= 3, tail(floor(sc)));
+  // No floor figure here: the floor's commit and reply timing is not the least a tail can be.
+  for (const sc of ['token', 'introspect', 'webhooks']) add(`p99 over p50 on SQLite, ${sc}`, tail(ours(sc)), '≤ 3×', (v) => v <= 3);
   add('10 M tokens: token req/s over the empty database', per(find(results, 'ours-sqlite-big', 'token'), ours('token'), 'rps'), '≥ 0.80×', (v) => v >= 0.8);
   add('SQLite --workers 2: CPU µs per token over one process', per(find(results, 'ours-sqlite-w2', 'token'), ours('token'), 'cpuUsPerRequest'), '≤ 1.15×', (v) => v <= 1.15,
     per(find(results, 'storage-floor-w2', 'token'), floor('token'), 'cpuUsPerRequest'));
