@@ -10,12 +10,12 @@
 // FLOOR_PG_URL names the (migrated, empty) database; WORKERS=2 runs it as two cluster workers, each with its
 // own pool and batching, the way `serve --workers 2` runs; UNBATCHED=1 gives every look-up and insert its own
 // statement (what the batching is worth, and what a second worker costs without it).
-import { createHmac, createSecretKey, randomBytes, randomFillSync, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cluster from 'node:cluster';
-import Fastify from 'fastify';
+import { floorApp, hmacWith, tokenMinter } from './floor-common.mjs';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const pg = createRequire(join(ROOT, 'package.json'))('pg');
@@ -57,11 +57,6 @@ if (cluster.isPrimary) {
   }
 } else {
   await serve(process.env.FLOOR_KEY);
-}
-
-function hmacWith(keyBytes) {
-  const key = createSecretKey(keyBytes);
-  return (purpose, value) => createHmac('sha256', key).update(`${purpose}\0${value}`).digest('hex');
 }
 
 async function serve(hexKey) {
@@ -128,18 +123,7 @@ async function serve(hexKey) {
     values: [owner, 'sandbox'],
   });
 
-  const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-  const bytes = Buffer.alloc(8192);
-  let offset = bytes.length;
-  function newToken() {
-    let out = Date.now().toString(36).padStart(9, '0').slice(-9);
-    while (out.length < 42) {
-      if (offset === bytes.length) { randomFillSync(bytes); offset = 0; }
-      const b = bytes[offset++];
-      if (b < 248) out += ALPHABET[b % 62];
-    }
-    return out;
-  }
+  const newToken = tokenMinter();
   const tokenKey = (value) => value.slice(0, 9) + hmac('token', value);
 
   // The client behind `Authorization: Basic`, or undefined: one (batched) look-up and one constant-time comparison.
@@ -153,11 +137,7 @@ async function serve(hexKey) {
     return timingSafeEqual(presented, Buffer.from(row[1], 'hex')) ? row : undefined;
   }
 
-  const app = Fastify({ logger: false });
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 65536 }, (_req, raw, done) => done(null, new URLSearchParams(raw)));
-  const json = (reply, body) => reply.header('cache-control', 'no-store').header('pragma', 'no-cache').type('application/json; charset=utf-8').send(JSON.stringify(body));
-  const refuse = (reply) => reply.code(401).type('application/json').send('{"error":"invalid_client"}');
+  const { app, json, refuse } = floorApp();
 
   app.post('/oauth/token', async (request, reply) => {
     if ((await basicClient(request.headers.authorization)) === undefined) return refuse(reply);

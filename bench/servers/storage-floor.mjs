@@ -5,14 +5,14 @@
 // and hand-written replies. It checks nothing an OAuth server must check beyond the secret and the token's
 // row: no parameter validation, no scope rules, no rate limits, no logging, no metrics, no error bodies.
 // If this row misses a target, no server on this stack meets it with every token durable.
-import { createHmac, createSecretKey, randomBytes, randomFillSync, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cluster from 'node:cluster';
-import Fastify from 'fastify';
+import { floorApp, hmacWith, tokenMinter } from './floor-common.mjs';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const BetterSqlite3 = createRequire(join(ROOT, 'package.json'))('better-sqlite3');
@@ -54,11 +54,6 @@ if (cluster.isPrimary) {
   await serve(process.env.FLOOR_DB, process.env.FLOOR_KEY);
 }
 
-function hmacWith(keyBytes) {
-  const key = createSecretKey(keyBytes);
-  return (purpose, value) => createHmac('sha256', key).update(`${purpose}\0${value}`).digest('hex');
-}
-
 async function serve(path, hexKey) {
   const db = new BetterSqlite3(path);
   db.pragma('journal_mode = WAL');
@@ -87,18 +82,7 @@ async function serve(path, hexKey) {
   const insertLater = batcher((t) => insert.run(t.hash, clientId, t.iat, t.exp));
   const revokeLater = batcher((r) => revoke.run(r.at, r.hash));
 
-  const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-  const pool = Buffer.alloc(8192);
-  let offset = pool.length;
-  function newToken() {
-    let out = Date.now().toString(36).padStart(9, '0').slice(-9);
-    while (out.length < 42) {
-      if (offset === pool.length) { randomFillSync(pool); offset = 0; }
-      const b = pool[offset++];
-      if (b < 248) out += ALPHABET[b % 62];
-    }
-    return out;
-  }
+  const newToken = tokenMinter();
   const tokenKey = (value) => value.slice(0, 9) + hmac('token', value);
 
   // The client behind `Authorization: Basic`, or undefined: one look-up and one constant-time HMAC comparison.
@@ -112,11 +96,7 @@ async function serve(path, hexKey) {
     return timingSafeEqual(presented, Buffer.from(row[1], 'hex')) ? row : undefined;
   }
 
-  const app = Fastify({ logger: false });
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 65536 }, (_req, raw, done) => done(null, new URLSearchParams(raw)));
-  const json = (reply, body) => reply.header('cache-control', 'no-store').header('pragma', 'no-cache').type('application/json; charset=utf-8').send(JSON.stringify(body));
-  const refuse = (reply) => reply.code(401).type('application/json').send('{"error":"invalid_client"}');
+  const { app, json, refuse } = floorApp();
 
   app.post('/oauth/token', async (request, reply) => {
     if (basicClient(request.headers.authorization) === undefined) return refuse(reply);
