@@ -68,6 +68,6 @@ export function renderTargets(rows) {
     if (floors) cells.push(r.floor == null ? '' : x(r.floor));
     lines.push(`| ${cells.join(' | ')} |`);
   }
-  if (floors) lines.push('', 'Storage floor: the same figure for `servers/storage-floor.mjs` (SQLite rows) or `servers/storage-floor-pg.mjs` (PostgreSQL rows), the least work on this stack (Fastify, the database, every token committed); a target it misses is out of reach for any server here.');
+  if (floors) lines.push('', 'Storage floor: the same figure for `servers/storage-floor.mjs` (SQLite rows) or `servers/storage-floor-pg.mjs` (PostgreSQL rows), the least work on this stack (Fastify, the database, every token committed); a target it misses is out of reach for any server here. The `--workers 2` rows are ratios: the floor shows what a second process costs when each turn is batched; without batching the ratio is lower and both figures far higher (bench/README.md).');
   return lines;
 }

@@ -6,7 +6,8 @@
 // the inserts in one `unnest` statement (one commit, one WAL flush; one such statement in flight, the rows
 // that arrive meanwhile form the next), and hand-written replies. It checks nothing an OAuth server must
 // check beyond the secret and the token's row: no parameter validation, no scope rules, no rate limits, no
-// logging, no metrics, no error bodies. A target this server misses is out of reach on this stack.
+// logging, no metrics, no error bodies. A target this server misses is out of reach on this stack (for the
+// `--workers 2` ratio: out of reach with batched statements; UNBATCHED=1 shows the ratio without them).
 // FLOOR_PG_URL names the (migrated, empty) database; WORKERS=2 runs it as two cluster workers, each with its
 // own pool and batching, the way `serve --workers 2` runs; UNBATCHED=1 gives every look-up and insert its own
 // statement (what the batching is worth, and what a second worker costs without it).

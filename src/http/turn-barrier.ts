@@ -1,10 +1,10 @@
 import type { onRequestHookHandler } from 'fastify';
+import { afterNextPoll } from '../event-loop.js';
 
 /**
  * Handles the requests read in one event-loop turn together: each waits until the turn's I/O callbacks have
- * all run, and the next poll's too (two check phases: setImmediate, then setImmediate again after a poll
- * with no wait, since an immediate is pending), then all go on, one after the other, and their replies leave
- * back to back.
+ * all run, and the next poll's too (event-loop.ts), then all go on, one after the other, and their replies
+ * leave back to back.
  *
  * Without it a request whose work is synchronous (a SQLite look-up) is answered inside its own socket's read
  * callback, so reads and replies alternate and each reply wakes the waiting client on its own. On this
@@ -14,9 +14,7 @@ import type { onRequestHookHandler } from 'fastify';
  * issuance is left out: its replies already leave together after the group commit (write-batcher.ts), and
  * the extra turn cost it 61 → 64 µs.
  *
- * The second poll: with one, the requests whose clients sent them just after the poll had begun (the
- * follow-ups of the turn's last replies) missed the turn and waited a whole one more, so one request in ten
- * took two turns and one in a hundred three. Counted at 50 connections (`/v1/webhooks`, SQLite, AMD EPYC
+ * The second poll (event-loop.ts), counted at 50 connections (`/v1/webhooks`, SQLite, AMD EPYC
  * guest): turns of 39 requests, p50 1.05 ms, p90 2.07, p99 3.16 (p99 3.0× p50); with the second poll turns
  * of 47, p50 1.31, p90 1.95, p99 3.25 (2.5×); CPU per request the same within the noise (three rounds each:
  * 28.3 against 27.3 µs, introspection 30.3 against 30.0).
@@ -30,12 +28,10 @@ export class TurnBarrier {
   /** Resolves once the current turn's I/O callbacks and the next poll's have run. */
   next(): Promise<void> {
     this.#turn ??= new Promise<void>((resolve) =>
-      setImmediate(() =>
-        setImmediate(() => {
-          this.#turn = undefined;
-          resolve();
-        }),
-      ),
+      afterNextPoll(() => {
+        this.#turn = undefined;
+        resolve();
+      }),
     );
     return this.#turn;
   }

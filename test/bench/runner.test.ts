@@ -14,6 +14,19 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const installed = existsSync(join(ROOT, 'bench/node_modules/autocannon/package.json'));
 if (!installed) console.warn('SKIPPED bench smoke test: bench/node_modules is missing; run `npm --prefix bench ci` first');
 
+/** One short run of bench/run.mjs into a fresh directory: its JSON report and Markdown table (the directory is removed). */
+async function smokeRun(name: string, args: string[], options: { timeout: number; env?: NodeJS.ProcessEnv }) {
+  const dir = mkdtempSync(join(tmpdir(), `bench-${name}-`));
+  try {
+    await promisify(execFile)(process.execPath, [
+      join(ROOT, 'bench/run.mjs'), ...args, '--warmup', '0', '--duration', '0.3', '--connections', '10', '--out', dir,
+    ], { cwd: ROOT, timeout: options.timeout, env: options.env ?? process.env });
+    return { report: JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8')), md: readFileSync(join(dir, 'latest.md'), 'utf8') };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe.skipIf(!installed)('bench runner (smoke mode)', () => {
   const out = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
   afterAll(() => rmSync(out, { recursive: true, force: true }));
@@ -63,94 +76,58 @@ describe.skipIf(!installed)('bench runner (smoke mode)', () => {
   }, 120_000);
 
   it('--repeat 2 runs every server twice and reports each figure and target as the median of the rounds, each round kept', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'bench-repeat-'));
-    try {
-      await promisify(execFile)(process.execPath, [
-        join(ROOT, 'bench/run.mjs'), '--servers', 'bare,ours-sqlite', '--scenarios', 'token',
-        '--warmup', '0', '--duration', '0.3', '--connections', '10', '--out', dir, '--no-postgres', '--repeat', '2',
-      ], { cwd: ROOT, timeout: 90_000 });
-      const report = JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8'));
-      expect(report.settings.repeat).toBe(2);
-      expect(report.results).toHaveLength(2);
-      const ours = report.results.find((r: { server: string }) => r.server === 'ours-sqlite');
-      expect(ours.rounds.rps).toHaveLength(2);
-      expect(ours.rps).toBeCloseTo((ours.rounds.rps[0] + ours.rounds.rps[1]) / 2, 6);
-      expect(ours.ratio.rps).toBeCloseTo((ours.rounds.ratioRps[0] + ours.rounds.ratioRps[1]) / 2, 6);
-      expect(ours.non2xx).toBe(0);
-      const target = report.targets.find((t: { what: string }) => t.what.startsWith('client_credentials on SQLite, req/s over the ceiling'));
-      expect(target.rounds).toEqual(ours.rounds.ratioRps);
-      expect(readFileSync(join(dir, 'latest.md'), 'utf8')).toContain('the whole run made 2 times, every figure below the median of the rounds');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const { report, md } = await smokeRun('repeat', ['--servers', 'bare,ours-sqlite', '--scenarios', 'token', '--no-postgres', '--repeat', '2'], { timeout: 90_000 });
+    expect(report.settings.repeat).toBe(2);
+    expect(report.results).toHaveLength(2);
+    const ours = report.results.find((r: { server: string }) => r.server === 'ours-sqlite');
+    expect(ours.rounds.rps).toHaveLength(2);
+    expect(ours.rps).toBeCloseTo((ours.rounds.rps[0] + ours.rounds.rps[1]) / 2, 6);
+    expect(ours.ratio.rps).toBeCloseTo((ours.rounds.ratioRps[0] + ours.rounds.ratioRps[1]) / 2, 6);
+    expect(ours.non2xx).toBe(0);
+    const target = report.targets.find((t: { what: string }) => t.what.startsWith('client_credentials on SQLite, req/s over the ceiling'));
+    expect(target.rounds).toEqual(ours.rounds.ratioRps);
+    expect(md).toContain('the whole run made 2 times, every figure below the median of the rounds');
   }, 120_000);
 
   it('the storage floor, alone and as two workers, answers every scenario with 2xx, and the targets table gives its figure beside ours', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'bench-floor-'));
-    try {
-      await promisify(execFile)(process.execPath, [
-        join(ROOT, 'bench/run.mjs'), '--servers', 'bare,storage-floor,storage-floor-w2,ours-sqlite', '--scenarios', 'token,introspect,webhooks,revoke',
-        '--warmup', '0', '--duration', '0.3', '--connections', '10', '--out', dir, '--no-postgres',
-      ], { cwd: ROOT, timeout: 90_000 });
-      const report = JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8'));
-      const floor = report.results.filter((r: { server: string }) => r.server.startsWith('storage-floor'));
-      expect(floor.map((r: { server: string; scenario: string }) => `${r.server} ${r.scenario}`)).toEqual(
-        ['storage-floor', 'storage-floor-w2'].flatMap((s) => ['token', 'introspect', 'webhooks', 'revoke'].map((sc) => `${s} ${sc}`)),
-      );
-      for (const r of floor) {
-        expect(r.requests, r.scenario).toBeGreaterThan(0);
-        expect(r.non2xx, r.scenario).toBe(0);
-      }
-      const target = report.targets.find((t: { what: string }) => t.what.startsWith('GET /v1/webhooks (bearer) on SQLite'));
-      const find = (server: string) => report.results.find((r: { server: string; scenario: string }) => r.server === server && r.scenario === 'webhooks');
-      expect(target.floor).toBeCloseTo(find('storage-floor').rps / find('bare').rps, 10);
-      expect(readFileSync(join(dir, 'latest.md'), 'utf8')).toContain('| target | this run | wanted | holds | storage floor |');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
+    const { report, md } = await smokeRun('floor', ['--servers', 'bare,storage-floor,storage-floor-w2,ours-sqlite', '--scenarios', 'token,introspect,webhooks,revoke', '--no-postgres'], { timeout: 90_000 });
+    const floor = report.results.filter((r: { server: string }) => r.server.startsWith('storage-floor'));
+    expect(floor.map((r: { server: string; scenario: string }) => `${r.server} ${r.scenario}`)).toEqual(
+      ['storage-floor', 'storage-floor-w2'].flatMap((s) => ['token', 'introspect', 'webhooks', 'revoke'].map((sc) => `${s} ${sc}`)),
+    );
+    for (const r of floor) {
+      expect(r.requests, r.scenario).toBeGreaterThan(0);
+      expect(r.non2xx, r.scenario).toBe(0);
     }
+    const target = report.targets.find((t: { what: string }) => t.what.startsWith('GET /v1/webhooks (bearer) on SQLite'));
+    const find = (server: string) => report.results.find((r: { server: string; scenario: string }) => r.server === server && r.scenario === 'webhooks');
+    expect(target.floor).toBeCloseTo(find('storage-floor').rps / find('bare').rps, 10);
+    expect(md).toContain('| target | this run | wanted | holds | storage floor |');
   }, 120_000);
   // The PostgreSQL floor runs on the real server (POSTGRES_AVAILABLE: skipped with a message without one,
   // a failure in CI); its databases are made by our migrations and dropped by the runner.
   it.skipIf(!POSTGRES_AVAILABLE)('the PostgreSQL storage floor, alone, as two workers and one statement per request, answers token, introspection and bearer requests with 2xx, and the PostgreSQL targets give its figure', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'bench-floor-pg-'));
     const servers = ['storage-floor-pg', 'storage-floor-pg-w2', 'storage-floor-pg-unbatched', 'ours-postgres', 'ours-postgres-w2'];
-    try {
-      await promisify(execFile)(process.execPath, [
-        join(ROOT, 'bench/run.mjs'), '--servers', ['bare', ...servers].join(','), '--scenarios', 'token,introspect,webhooks',
-        '--warmup', '0', '--duration', '0.3', '--connections', '10', '--out', dir,
-      ], { cwd: ROOT, timeout: 150_000, env: { ...process.env, BENCH_POSTGRES_URL: ADMIN_PG_URL } });
-      const report = JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8'));
-      expect(report.notes).toEqual([]);
-      const floor = report.results.filter((r: { server: string }) => r.server.startsWith('storage-floor-pg'));
-      expect(floor.map((r: { server: string; scenario: string }) => `${r.server} ${r.scenario}`)).toEqual(
-        servers.slice(0, 3).flatMap((s) => ['token', 'introspect', 'webhooks'].map((sc) => `${s} ${sc}`)),
-      );
-      for (const r of floor) {
-        expect(r.requests, `${r.server} ${r.scenario}`).toBeGreaterThan(0);
-        expect(r.non2xx, `${r.server} ${r.scenario}`).toBe(0);
-      }
-      const token = (server: string) => report.results.find((r: { server: string; scenario: string }) => r.server === server && r.scenario === 'token');
-      const target = (prefix: string) => report.targets.find((t: { what: string }) => t.what.startsWith(prefix));
-      expect(target('client_credentials on PostgreSQL').floor).toBeCloseTo(token('storage-floor-pg').rps / token('bare').rps, 10);
-      expect(target('PostgreSQL --workers 2').floor).toBeCloseTo(token('storage-floor-pg-w2').cpuUsPerRequest / token('storage-floor-pg').cpuUsPerRequest, 10);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
+    const { report } = await smokeRun('floor-pg', ['--servers', ['bare', ...servers].join(','), '--scenarios', 'token,introspect,webhooks'], { timeout: 150_000, env: { ...process.env, BENCH_POSTGRES_URL: ADMIN_PG_URL } });
+    expect(report.notes).toEqual([]);
+    const floor = report.results.filter((r: { server: string }) => r.server.startsWith('storage-floor-pg'));
+    expect(floor.map((r: { server: string; scenario: string }) => `${r.server} ${r.scenario}`)).toEqual(
+      servers.slice(0, 3).flatMap((s) => ['token', 'introspect', 'webhooks'].map((sc) => `${s} ${sc}`)),
+    );
+    for (const r of floor) {
+      expect(r.requests, `${r.server} ${r.scenario}`).toBeGreaterThan(0);
+      expect(r.non2xx, `${r.server} ${r.scenario}`).toBe(0);
     }
+    const token = (server: string) => report.results.find((r: { server: string; scenario: string }) => r.server === server && r.scenario === 'token');
+    const target = (prefix: string) => report.targets.find((t: { what: string }) => t.what.startsWith(prefix));
+    expect(target('client_credentials on PostgreSQL').floor).toBeCloseTo(token('storage-floor-pg').rps / token('bare').rps, 10);
+    expect(target('PostgreSQL --workers 2').floor).toBeCloseTo(token('storage-floor-pg-w2').cpuUsPerRequest / token('storage-floor-pg').cpuUsPerRequest, 10);
   }, 180_000);
 
-  it('the ceiling as two workers answers with 2xx from both processes', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'bench-bare-w2-'));
-    try {
-      await promisify(execFile)(process.execPath, [
-        join(ROOT, 'bench/run.mjs'), '--servers', 'bare,bare-w2', '--scenarios', 'token',
-        '--warmup', '0', '--duration', '0.3', '--connections', '10', '--out', dir, '--no-postgres',
-      ], { cwd: ROOT, timeout: 60_000 });
-      const report = JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8'));
-      const w2 = report.results.find((r: { server: string }) => r.server === 'bare-w2');
-      expect(w2.requests).toBeGreaterThan(0);
-      expect(w2.non2xx).toBe(0);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+  it('the ceiling as two workers answers every request with 2xx', async () => {
+    const { report } = await smokeRun('bare-w2', ['--servers', 'bare,bare-w2', '--scenarios', 'token', '--no-postgres'], { timeout: 60_000 });
+    const w2 = report.results.find((r: { server: string }) => r.server === 'bare-w2');
+    expect(w2.requests).toBeGreaterThan(0);
+    expect(w2.non2xx).toBe(0);
   }, 90_000);
 });
