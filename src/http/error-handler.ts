@@ -7,6 +7,7 @@ import {
   TemporarilyUnavailableError,
 } from '../core/errors.js';
 import { isStorageUnavailable } from '../storage/unavailable.js';
+import { lingerAfterReply } from './lingering-close.js';
 import { isOAuthPath, setNoStore } from './oauth-headers.js';
 
 /**
@@ -19,6 +20,8 @@ export function registerErrorHandler(app: FastifyInstance): void {
     const oauth = toOAuthError(err);
     if (oauth instanceof ServerError) request.log.error({ err }, 'unexpected error');
     else if (oauth instanceof TemporarilyUnavailableError && oauth.status === 503) request.log.warn({ err: { message: err.message, code: err.code } }, 'storage unavailable');
+    // The rest of a refused body is still arriving: close in stages, so the client reads the 413.
+    if (oauth instanceof PayloadTooLargeError && !request.raw.complete) lingerAfterReply(request.raw.socket);
     sendOAuthError(request, reply, oauth);
   });
   app.setNotFoundHandler((request, reply) => {

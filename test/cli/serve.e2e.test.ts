@@ -155,6 +155,31 @@ describe('serve › end to end over real sockets (CLI, SQLite)', () => {
     expect(status).toBe(413);
   });
 
+  it('B8: a streamed 1 MiB fetch upload gets the 413, not a reset (20 uploads; RFC 9112 §9.6 staged close)', async () => {
+    const part = new TextEncoder().encode('a'.repeat(64 * 1024));
+    const outcomes: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const body = new ReadableStream<Uint8Array>({
+        start(c) {
+          for (let k = 0; k < 16; k++) c.enqueue(part);
+          c.close();
+        },
+      });
+      try {
+        const r = await fetch(`${server.urls.sandbox}/oauth/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body,
+          duplex: 'half',
+        } as RequestInit);
+        outcomes.push(`${r.status} ${((await r.json()) as { error: string }).error}`);
+      } catch (e) {
+        outcomes.push(String((e as { cause?: { code?: string } }).cause?.code ?? e));
+      }
+    }
+    expect(outcomes).toEqual(Array(20).fill('413 invalid_request'));
+  });
+
   it('SIGTERM drains and exits 0; the log never holds a secret, a token or an Authorization header', async () => {
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
