@@ -2,22 +2,11 @@ import type { Kysely } from 'kysely';
 import { KyselyClientRepository } from './repositories/clients.js';
 import { KyselyFailureCounterRepository } from './repositories/failures.js';
 import { KyselyTokenRepository } from './repositories/tokens.js';
-import type { ClientsTable, Database, TokensTable } from './schema.js';
+import type { Database } from './schema.js';
 import type { ClientRecord, Environment, FailureWindow, TokenRecord } from './types.js';
 import { WriteBatcher } from './write-batcher.js';
 
-/**
- * The columns both backends' hot look-ups read, named rather than `*`: a prepared `select *` fails once a
- * migration on another node adds a column, and the SQLite path maps its array rows by these positions.
- */
-export const CLIENT_COLUMNS = [
-  'id', 'environment', 'name', 'secret_hash', 'previous_secret_hash', 'previous_secret_expires_at', 'scopes',
-  'grant_types', 'redirect_uris', 'is_resource_server', 'merchant_id', 'created_at', 'deleted_at',
-] as const satisfies ReadonlyArray<keyof ClientsTable>;
-export const TOKEN_COLUMNS = [
-  'hash', 'kind', 'client_id', 'environment', 'scope', 'issued_at', 'expires_at', 'revoked_at', 'grant_id',
-  'subject', 'rotated_at', 'family_expires_at',
-] as const satisfies ReadonlyArray<keyof TokensTable>;
+export { CLIENT_COLUMNS, TOKEN_COLUMNS } from './records.js';
 
 export interface FailureRow {
   key: string;
@@ -31,10 +20,11 @@ export interface FailureRow {
  */
 export interface HotPath {
   readonly db: Kysely<Database>;
-  findClientRow(id: string): Promise<unknown>;
+  /** A live client (not deleted), mapped by records.ts. */
+  findClient(id: string): Promise<ClientRecord | undefined>;
   /** A live client's `environment` and `merchant_id` alone; absent where the full row is read instead. */
   findClientOwnerRow?(id: string): Promise<{ environment: string; merchant_id: string | null } | undefined>;
-  findTokenRow(hash: string): Promise<unknown>;
+  findToken(hash: string): Promise<TokenRecord | undefined>;
   /** Undefined when this backend has no fast statement for these keys (the Kysely query runs instead). */
   readFailureRows(keys: string[], since: number): Promise<FailureRow[]> | undefined;
   /** Resolves once the row is committed (grouped with concurrent inserts). */
@@ -69,9 +59,8 @@ export class HotClientRepository extends KyselyClientRepository {
     super(hot.db);
   }
 
-  override async find(id: string): Promise<ClientRecord | undefined> {
-    const row = await this.hot.findClientRow(id);
-    return row ? KyselyClientRepository.fromRow(row as never) : undefined;
+  override find(id: string): Promise<ClientRecord | undefined> {
+    return this.hot.findClient(id);
   }
 
   override async findOwner(id: string): Promise<Pick<ClientRecord, 'environment' | 'merchantId'> | undefined> {
@@ -94,9 +83,8 @@ export class HotTokenRepository extends KyselyTokenRepository {
     return this.hot.revokeToken(hash, now);
   }
 
-  override async find(hash: string): Promise<TokenRecord | undefined> {
-    const row = await this.hot.findTokenRow(hash);
-    return row ? KyselyTokenRepository.fromRow(row as never) : undefined;
+  override find(hash: string): Promise<TokenRecord | undefined> {
+    return this.hot.findToken(hash);
   }
 }
 

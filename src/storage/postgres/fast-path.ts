@@ -2,8 +2,9 @@ import type pg from 'pg';
 import type { Kysely } from 'kysely';
 import { toRow } from '../repositories/tokens.js';
 import type { Database } from '../schema.js';
-import { CLIENT_COLUMNS, TOKEN_COLUMNS, type FailureRow, type HotPath } from '../hot-path.js';
-import type { TokenRecord } from '../types.js';
+import type { FailureRow, HotPath } from '../hot-path.js';
+import { CLIENT_COLUMNS, TOKEN_COLUMNS, clientFromValues, tokenFromValues } from '../records.js';
+import type { ClientRecord, TokenRecord } from '../types.js';
 import { ReadBatcher } from '../read-batcher.js';
 import { WriteBatcher } from '../write-batcher.js';
 
@@ -26,6 +27,9 @@ const READ_AUTH = `select 'c' as row_kind, ${CLIENT_COLUMNS.join(', ')}, null as
 /** Keys of the combined read: a kind letter, then the client id or the counter key (never ambiguous: one letter). */
 const CLIENT_KEY = 'c';
 const FAILURE_KEY = 'f';
+// Positions in a READ_AUTH row (read as an array): the kind, the client's columns, then the counter's.
+const CLIENT_AT = 1;
+const KEY_AT = CLIENT_AT + CLIENT_COLUMNS.length;
 // RFC 7009 §2.1 as one statement for every revocation of an event-loop turn (no transaction, one round
 // trip): a refresh token takes its whole grant with it, any other token only itself. Same rule as
 // KyselyTokenRepository.revoke.
@@ -50,9 +54,10 @@ const INSERT_TOKENS = `insert into tokens (${TOKEN_COLUMNS.join(', ')}) select *
 export class PostgresHotPath implements HotPath {
   readonly #inserts: WriteBatcher<TokenRecord>;
   readonly #revocations: WriteBatcher<{ hash: string; now: number }>;
-  readonly #tokens: ReadBatcher<string, { hash: string }>;
-  /** Clients and failure counters, keyed CLIENT_KEY + id and FAILURE_KEY + key. */
-  readonly #auth: ReadBatcher<string, unknown>;
+  /** Rows as arrays in TOKEN_COLUMNS order (`rowMode: 'array'`, mapped by records.ts). */
+  readonly #tokens: ReadBatcher<string, unknown[]>;
+  /** Clients and failure counters, keyed CLIENT_KEY + id and FAILURE_KEY + key; READ_AUTH rows as arrays. */
+  readonly #auth: ReadBatcher<string, unknown[]>;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -64,17 +69,25 @@ export class PostgresHotPath implements HotPath {
     this.#auth = new ReadBatcher((keys) => this.#readAuth(keys));
   }
 
-  findClientRow(id: string): Promise<unknown> {
-    return this.#auth.read(CLIENT_KEY + id);
+  // Each caller gets its own record, even when a batch read its key for several callers.
+  async findClient(id: string): Promise<ClientRecord | undefined> {
+    const row = await this.#auth.read(CLIENT_KEY + id);
+    return row && clientFromValues(row, CLIENT_AT);
   }
 
-  findTokenRow(hash: string): Promise<unknown> {
-    return this.#tokens.read(hash);
+  async findToken(hash: string): Promise<TokenRecord | undefined> {
+    const row = await this.#tokens.read(hash);
+    return row && tokenFromValues(row);
   }
 
   async readFailureRows(keys: string[], since: number): Promise<FailureRow[]> {
-    const rows = (await Promise.all(keys.map((k) => this.#auth.read(FAILURE_KEY + k)))) as Array<FailureRow | undefined>;
-    return rows.filter((r): r is FailureRow => r !== undefined && Number(r.window_start) > since);
+    const rows = await Promise.all(keys.map((k) => this.#auth.read(FAILURE_KEY + k)));
+    const windows: FailureRow[] = [];
+    for (const r of rows) {
+      if (r === undefined || Number(r[KEY_AT + 1]) <= since) continue;
+      windows.push({ key: r[KEY_AT] as string, window_start: Number(r[KEY_AT + 1]), count: Number(r[KEY_AT + 2]) });
+    }
+    return windows;
   }
 
   insertToken(token: TokenRecord): Promise<void> {
@@ -96,18 +109,18 @@ export class PostgresHotPath implements HotPath {
     for (const [now, hashes] of byTime) await this.pool.query({ name: 'mypos_revoke_tokens', text: REVOKE_MANY, values: [hashes, now] });
   }
 
-  async #readTokens(hashes: string[]): Promise<Map<string, { hash: string }>> {
-    const res = await this.pool.query({ name: 'mypos_find_tokens', text: FIND_TOKENS, values: [hashes] });
-    return new Map((res.rows as Array<{ hash: string }>).map((row) => [row.hash, row]));
+  async #readTokens(hashes: string[]): Promise<Map<string, unknown[]>> {
+    const res = await this.pool.query<unknown[]>({ name: 'mypos_find_tokens', text: FIND_TOKENS, values: [hashes], rowMode: 'array' });
+    return new Map(res.rows.map((row) => [row[0] as string, row]));
   }
 
-  async #readAuth(keys: string[]): Promise<Map<string, unknown>> {
+  async #readAuth(keys: string[]): Promise<Map<string, unknown[]>> {
     const [ids, failureKeys]: [string[], string[]] = [[], []];
     for (const k of keys) (k[0] === CLIENT_KEY ? ids : failureKeys).push(k.slice(1));
-    const res = await this.pool.query({ name: 'mypos_read_auth', text: READ_AUTH, values: [ids, failureKeys] });
-    const rows = new Map<string, unknown>();
-    for (const row of res.rows as Array<{ row_kind: string; id: string; key: string }>) {
-      rows.set(row.row_kind === CLIENT_KEY ? CLIENT_KEY + row.id : FAILURE_KEY + row.key, row);
+    const res = await this.pool.query<unknown[]>({ name: 'mypos_read_auth', text: READ_AUTH, values: [ids, failureKeys], rowMode: 'array' });
+    const rows = new Map<string, unknown[]>();
+    for (const row of res.rows) {
+      rows.set(row[0] === CLIENT_KEY ? CLIENT_KEY + (row[CLIENT_AT] as string) : FAILURE_KEY + (row[KEY_AT] as string), row);
     }
     return rows;
   }

@@ -1,14 +1,11 @@
-import type { Kysely, Selectable } from 'kysely';
-import type { ClientsTable, Database } from '../schema.js';
-import type { ClientFilter, ClientRecord, ClientRepository, Environment } from '../types.js';
+import type { Kysely } from 'kysely';
+import { clientFromRow } from '../records.js';
+import type { Database } from '../schema.js';
+import type { ClientFilter, ClientRecord, ClientRepository } from '../types.js';
 
 /** Clients over Kysely; the same queries run on SQLite and PostgreSQL. */
 export class KyselyClientRepository implements ClientRepository {
   constructor(protected readonly db: Kysely<Database>) {}
-
-  static fromRow(row: Selectable<ClientsTable>): ClientRecord {
-    return toClient(row);
-  }
 
   async create(c: ClientRecord): Promise<void> {
     await this.db
@@ -38,7 +35,7 @@ export class KyselyClientRepository implements ClientRepository {
       .where('id', '=', id)
       .where('deleted_at', 'is', null)
       .executeTakeFirst();
-    return row && toClient(row);
+    return row && clientFromRow(row);
   }
 
   async findOwner(id: string): Promise<Pick<ClientRecord, 'environment' | 'merchantId'> | undefined> {
@@ -53,7 +50,7 @@ export class KyselyClientRepository implements ClientRepository {
       q = filter.merchantId === null ? q.where('merchant_id', 'is', null) : q.where('merchant_id', '=', filter.merchantId);
     }
     const rows = await q.orderBy('created_at').orderBy('id').execute();
-    return rows.map(toClient);
+    return rows.map(clientFromRow);
   }
 
   async count(): Promise<number> {
@@ -104,22 +101,3 @@ export class KyselyClientRepository implements ClientRepository {
     });
   }
 }
-
-function toClient(r: Selectable<ClientsTable>): ClientRecord {
-  return {
-    id: r.id,
-    environment: r.environment as Environment,
-    name: r.name,
-    secretHash: r.secret_hash,
-    previousSecretHash: r.previous_secret_hash,
-    previousSecretExpiresAt: r.previous_secret_expires_at === null ? null : Number(r.previous_secret_expires_at),
-    scopes: splitWords(r.scopes),
-    grantTypes: splitWords(r.grant_types),
-    redirectUris: JSON.parse(r.redirect_uris) as string[],
-    isResourceServer: Number(r.is_resource_server) === 1,
-    merchantId: r.merchant_id,
-    createdAt: Number(r.created_at),
-  };
-}
-
-const splitWords = (s: string): string[] => (s === '' ? [] : s.split(' '));

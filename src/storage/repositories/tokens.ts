@@ -1,14 +1,11 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely } from 'kysely';
+import { tokenFromRow } from '../records.js';
 import type { Database, TokensTable } from '../schema.js';
-import type { Environment, TokenKind, TokenRecord, TokenRepository } from '../types.js';
+import type { TokenRecord, TokenRepository } from '../types.js';
 
 /** Tokens over Kysely; the same queries run on SQLite and PostgreSQL. */
 export class KyselyTokenRepository implements TokenRepository {
   constructor(protected readonly db: Kysely<Database>) {}
-
-  static fromRow(row: Selectable<TokensTable>): TokenRecord {
-    return toToken(row);
-  }
 
   async insert(t: TokenRecord): Promise<void> {
     await this.db.insertInto('tokens').values(toRow(t)).execute();
@@ -58,7 +55,7 @@ export class KyselyTokenRepository implements TokenRepository {
 
   async find(hash: string): Promise<TokenRecord | undefined> {
     const row = await this.db.selectFrom('tokens').selectAll().where('hash', '=', hash).executeTakeFirst();
-    return row && toToken(row);
+    return row && tokenFromRow(row);
   }
 
   async revoke(hash: string, now: number): Promise<void> {
@@ -130,22 +127,5 @@ export function toRow(t: TokenRecord): TokensTable {
     subject: t.subject,
     rotated_at: t.rotatedAt ?? null,
     family_expires_at: t.familyExpiresAt ?? null,
-  };
-}
-
-function toToken(r: Selectable<TokensTable>): TokenRecord {
-  return {
-    hash: r.hash,
-    kind: r.kind as TokenKind,
-    clientId: r.client_id,
-    environment: r.environment as Environment,
-    scope: r.scope,
-    issuedAt: Number(r.issued_at),
-    expiresAt: Number(r.expires_at),
-    revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
-    grantId: r.grant_id,
-    subject: r.subject,
-    rotatedAt: r.rotated_at === null ? null : Number(r.rotated_at),
-    familyExpiresAt: r.family_expires_at === null ? null : Number(r.family_expires_at),
   };
 }

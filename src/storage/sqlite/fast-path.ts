@@ -2,8 +2,9 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 import type { ConnectionLock } from './connection-lock.js';
-import { CLIENT_COLUMNS, TOKEN_COLUMNS, type FailureRow, type HotPath } from '../hot-path.js';
-import type { TokenRecord } from '../types.js';
+import type { FailureRow, HotPath } from '../hot-path.js';
+import { CLIENT_COLUMNS, TOKEN_COLUMNS, clientFromValues, tokenFromValues } from '../records.js';
+import type { ClientRecord, TokenRecord } from '../types.js';
 import { WriteBatcher } from '../write-batcher.js';
 
 /**
@@ -27,6 +28,8 @@ export class SqliteHotPath implements HotPath {
     sqlite: BetterSqlite3.Database,
     private readonly lock: ConnectionLock,
   ) {
+    // Rows as arrays, mapped by position (records.ts): better-sqlite3 would otherwise build a row object
+    // through V8's API, internalizing every column name again for every row.
     this.#findClient = sqlite.prepare(`select ${CLIENT_COLUMNS.join(', ')} from clients where id = ? and deleted_at is null`).raw(true);
     this.#findToken = sqlite.prepare(`select ${TOKEN_COLUMNS.join(', ')} from tokens where hash = ?`).raw(true);
     // The Webhook API's owner check: two columns instead of the 13-column row and its parsing.
@@ -68,16 +71,22 @@ export class SqliteHotPath implements HotPath {
     return this.lock.run(fn);
   }
 
-  findClientRow(id: string): Promise<unknown> {
-    return this.locked(() => named(CLIENT_COLUMNS, this.#findClient.get(id) as unknown[] | undefined));
+  findClient(id: string): Promise<ClientRecord | undefined> {
+    return this.locked(() => {
+      const values = this.#findClient.get(id) as unknown[] | undefined;
+      return values && clientFromValues(values);
+    });
   }
 
   findClientOwnerRow(id: string): Promise<{ environment: string; merchant_id: string | null } | undefined> {
     return this.locked(() => this.#findClientOwner.get(id) as { environment: string; merchant_id: string | null } | undefined);
   }
 
-  findTokenRow(hash: string): Promise<unknown> {
-    return this.locked(() => named(TOKEN_COLUMNS, this.#findToken.get(hash) as unknown[] | undefined));
+  findToken(hash: string): Promise<TokenRecord | undefined> {
+    return this.locked(() => {
+      const values = this.#findToken.get(hash) as unknown[] | undefined;
+      return values && tokenFromValues(values);
+    });
   }
 
   readFailureRows(keys: string[], since: number): Promise<FailureRow[]> | undefined {
@@ -93,16 +102,4 @@ export class SqliteHotPath implements HotPath {
   revokeToken(hash: string, now: number): Promise<void> {
     return this.#revocations.write({ hash, now });
   }
-}
-
-/**
- * The hot look-ups read rows as arrays (`.raw()`) and name the columns here: better-sqlite3 builds a row
- * object through V8's API, internalizing every column name again for every row; a plain loop over
- * constant names costs ≈1 µs less per row (4.4 → 3.4 µs for a client or a token, measured alone).
- */
-function named(columns: readonly string[], values: unknown[] | undefined): Record<string, unknown> | undefined {
-  if (values === undefined) return undefined;
-  const row: Record<string, unknown> = {};
-  for (let i = 0; i < columns.length; i++) row[columns[i]!] = values[i];
-  return row;
 }
