@@ -6,8 +6,6 @@ import type { Database } from './schema.js';
 import type { ClientRecord, Environment, FailureWindow, TokenRecord } from './types.js';
 import { WriteBatcher } from './write-batcher.js';
 
-export { CLIENT_COLUMNS, TOKEN_COLUMNS } from './records.js';
-
 export interface FailureRow {
   key: string;
   window_start: number;

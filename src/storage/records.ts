@@ -5,9 +5,10 @@ import type { ClientRecord, Environment, TokenKind, TokenRecord } from './types.
 /**
  * A client or token row becomes a record here, and only here. The hot look-ups of both backends read rows
  * as arrays in the column order below (better-sqlite3 `.raw()`, pg `rowMode: 'array'`) and map them by
- * position: no row object is built only to be copied into the record (≈ 0.3 µs a client, 0.2 µs a token,
- * measured alone), and each driver skips naming every column of every row. The Kysely repositories hand
- * their row objects over in the same order.
+ * position: no row object is built only to be copied into the record (measured alone, with JSON.parse for
+ * the redirect URIs: client 0.72 → 0.39 µs, token 0.27 → 0.04 µs), and neither driver names every column of
+ * every row (PostgreSQL's saving there was not measured apart). The Kysely repositories hand their row
+ * objects over in the same order.
  *
  * The columns are named rather than `*`: a prepared `select *` fails once a migration on another node adds
  * a column, and positions must not move.
@@ -32,7 +33,8 @@ export function clientFromValues(v: readonly unknown[], at = 0): ClientRecord {
     previousSecretExpiresAt: numberOrNull(v[at + 5]),
     scopes: splitWords(v[at + 6] as string),
     grantTypes: splitWords(v[at + 7] as string),
-    // Most clients (client_credentials) have none: skip the parser for the empty list.
+    // Most clients (client_credentials) have none: the empty list without the parser (14–21 ns against
+    // 110–114 for JSON.parse('[]'), measured alone).
     redirectUris: v[at + 8] === '[]' ? [] : (JSON.parse(v[at + 8] as string) as string[]),
     isResourceServer: Number(v[at + 9]) === 1,
     merchantId: v[at + 10] as string | null,
