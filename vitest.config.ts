@@ -8,7 +8,7 @@ export default defineConfig({
     // Captures every server log line of the run and scans it for credentials at the end (docs/reliability.md).
     globalSetup: ['test/log-safety/global-setup.ts'],
     // Two cores: a couple of workers keeps child-process and browser tests from starving each other.
-    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     pool: 'forks',
+    maxWorkers: 2,
   },
 });

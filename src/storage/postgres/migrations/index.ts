@@ -1,4 +1,4 @@
-import type { Migration } from 'kysely';
+import type { Migration } from 'kysely/migration';
 import * as m0001 from './0001_clients_and_tokens.js';
 import * as m0005 from './0005_auth_failures.js';
 import * as m0006 from './0006_authorization_codes.js';
