@@ -4,8 +4,9 @@ import { configFromEnv, ConfigError, resolveConfig, type Config } from '../confi
 import { createClient } from '../core/client-management.js';
 import { createLogger } from '../http/logger.js';
 import { startServer, type RunningServer } from '../server.js';
-import { openStore } from '../storage/open-store.js';
+import { openStore, sqlitePathOf } from '../storage/open-store.js';
 import { CliError } from './context.js';
+import { RestartPolicy } from './restart-policy.js';
 
 interface ServeFlags {
   db?: string;
@@ -83,7 +84,8 @@ export function registerServe(program: Command): void {
  * listening line when every worker is up, replaces a worker that dies, and on SIGTERM drains them all.
  */
 async function runPrimary(config: Config): Promise<void> {
-  if (config.migrate) {
+  // SQLite migrates at open: done once here, or the workers race to create the same tables.
+  if (config.migrate || sqlitePathOf(config.db) !== undefined) {
     const store = await openStore(config.db, { migrate: true }).catch((err: Error) => {
       throw new CliError(`Cannot start: ${err.message}`);
     });
@@ -91,8 +93,11 @@ async function runPrimary(config: Config): Promise<void> {
   }
   let stopping = false;
   let up = 0;
+  const restarts = new RestartPolicy();
+  const startedAt = new Map<number, number>();
   const fork = () => {
     const worker = cluster.fork();
+    startedAt.set(worker.id, Date.now());
     worker.on('message', (m: { type?: string; urls?: RunningServer['urls'] }) => {
       if (m?.type === 'listening' && ++up === config.workers && m.urls) {
         process.stdout.write(`mypos-auth listening: sandbox ${m.urls.sandbox}, production ${m.urls.production} (${config.workers} workers)\n`);
@@ -101,17 +106,32 @@ async function runPrimary(config: Config): Promise<void> {
   };
   cluster.on('exit', (worker, code) => {
     if (stopping) {
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(process.exitCode ?? 0);
       return;
     }
-    process.stderr.write(`mypos-auth: worker ${worker.process.pid} exited (${code}); starting another\n`);
-    fork();
+    const decision = restarts.onExit(Date.now() - (startedAt.get(worker.id) ?? 0));
+    startedAt.delete(worker.id);
+    if (decision.action === 'give-up') {
+      stopping = true;
+      process.stderr.write(`mypos-auth: workers failed ${decision.quickFailures} times in a row within seconds of starting; giving up (see the errors above)\n`);
+      for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+      process.exitCode = 1;
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(1);
+      return;
+    }
+    process.stderr.write(`mypos-auth: worker ${worker.process.pid} exited (${code}); starting another in ${decision.delayMs} ms\n`);
+    setTimeout(() => {
+      if (!stopping) fork();
+    }, decision.delayMs);
   });
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     process.stdout.write(`mypos-auth: ${signal} received, draining ${config.workers} workers\n`);
-    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+    const workers = Object.values(cluster.workers ?? {});
+    // A restart may be pending with no worker alive: nothing to drain.
+    if (workers.length === 0) process.exit(0);
+    for (const w of workers) w?.process.kill('SIGTERM');
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
