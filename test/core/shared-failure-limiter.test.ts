@@ -32,7 +32,10 @@ for (const backend of BACKENDS) {
       for (let i = 0; i < 5; i++) await node2.recordFailure(`guess-${i}`, '10.9.9.9');
       expect(await node1.blockedFor('victim', '10.9.9.9')).toBe(60);
       // More distinct (client, address) pairs than node1 remembers key digests for.
-      for (let i = 0; i < 10_050; i++) await node1.blockedFor(`other-${i}`, `10.1.${i >> 8}.${i & 255}`);
+      // Asked 50 at a time: one round trip each would make this a test of the machine's speed.
+      for (let i = 0; i < 10_050; i += 50) {
+        await Promise.all(Array.from({ length: 50 }, (_, j) => node1.blockedFor(`other-${i + j}`, `10.1.${(i + j) >> 8}.${(i + j) & 255}`)));
+      }
       expect(await node1.blockedFor('victim', '10.9.9.9')).toBe(60);
       expect(await node1.blockedFor('victim', '10.9.9.8')).toBe(0);
     });
