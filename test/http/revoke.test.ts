@@ -11,10 +11,12 @@ for (const backend of BACKENDS) {
       (await postForm(t.app(), '/oauth/token', 'grant_type=client_credentials', { authorization: basic(c.id, c.secret) })).json().access_token as string;
     const introspect = async (c: { id: string; secret: string }, tok: string) =>
       (await postForm(t.app(), '/oauth/introspect', `token=${tok}`, { authorization: basic(c.id, c.secret) })).json();
-    const expectOAuthHeaders = (res: { headers: Record<string, unknown> }) => {
+    // Errors are RFC 6749 §5.2 JSON; a success is an empty body with no media type (§2.2).
+    const expectOAuthHeaders = (res: { headers: Record<string, unknown> }, body: 'json' | 'empty' = 'json') => {
       expect(res.headers['cache-control']).toBe('no-store');
       expect(res.headers['pragma']).toBe('no-cache');
-      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      if (body === 'json') expect(res.headers['content-type']).toMatch(/^application\/json/);
+      else expect(res.headers['content-type']).toBeUndefined();
     };
 
     beforeAll(async () => {
@@ -29,7 +31,20 @@ for (const backend of BACKENDS) {
         const res = await postForm(t.app(), '/oauth/revoke', `token=${garbage}`, { authorization: basic(a.id, a.secret) });
         expect(res.statusCode).toBe(200);
         expect(res.body).toBe('');
-        expectOAuthHeaders(res);
+        expectOAuthHeaders(res, 'empty');
+      }
+    });
+
+    it('RFC 7009 §2.2: a successful revocation is an empty body with no JSON content type (res.json() is not promised)', async () => {
+      const tok = await token(a);
+      for (const res of [
+        await postForm(t.app(), '/oauth/revoke', `token=${tok}`, { authorization: basic(a.id, a.secret) }),
+        await t.app().inject({ method: 'POST', url: '/oauth/revoke', payload: JSON.stringify({ token: tok }), headers: { authorization: basic(a.id, a.secret), 'content-type': 'application/json' } }),
+      ]) {
+        expect(res.statusCode).toBe(200);
+        expect(res.body).toBe('');
+        expect(res.headers['content-length']).toBe('0');
+        expect(res.headers['content-type']).toBeUndefined();
       }
     });
 

@@ -24,8 +24,9 @@ export function registerRevokeEndpoint(app: FastifyInstance, ctx: AppContext): v
     const token = requiredParam(params, 'token');
     const revoked = await revokeToken({ tokens: ctx.store.tokens, hasher: ctx.hasher, clock: ctx.clock, jwt: ctx.jwt }, client, ctx.environment, token);
     if (revoked) ctx.metrics.tokensRevoked.inc({ environment: ctx.environment });
-    // §2.2: 200 whether or not the token was known; the body is empty.
-    return reply.code(200).type('application/json').send('');
+    // §2.2: 200 whether or not the token was known. The body is empty, so it gets no media type: a JSON
+    // content type on zero bytes makes clients call res.json() and fail.
+    return reply.code(200).send();
   });
 
   refuseOtherMethods(app, '/oauth/revoke');
