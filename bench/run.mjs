@@ -296,13 +296,14 @@ async function startNodeScript(name, file, paths, supports, env = {}) {
 
 /** mypos-auth through its own CLI: `clients create --json`, then `serve` (in-process, one worker). */
 async function startOurs(name, db, env = {}, extraArgs = []) {
+  cli(['migrate', '--db', db], env);
   const created = JSON.parse(cli(['clients', 'create', '--db', db, '--environment', 'sandbox', '--name', 'bench', '--scope', 'webhooks', '--json'], env));
   const [sandbox, production] = [await freePort(), await freePort()];
   // --cpu-prof: V8 CPU profiles of our server (written at its exit) for flame graphs, in OUT/profiles/.
   // Node's default file names carry the pid, so each --workers process writes a profile of its own.
   const prof = flags['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', join(OUT_DIR, 'profiles', `${name}-${Date.now()}`)] : [];
   const child = await startProcess(name, process.execPath, [
-    ...prof, CLI, 'serve', '--db', db, '--log-level', 'warn', '--host', '127.0.0.1',
+    ...prof, CLI, 'serve', '--db', db, '--log-level', 'warn', '--host', '127.0.0.1', '--metrics-port', '0',
     '--sandbox-port', String(sandbox), '--production-port', String(production),
     // The stuffing scenario measures what failed authentications cost, not the 429 path: with the default
     // limits (300 failures per IP per minute) loopback would be locked out within the first second.

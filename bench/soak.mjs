@@ -8,6 +8,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -42,12 +43,20 @@ if (flags.postgres) {
   };
 }
 const label = flags.postgres ? 'soak-postgres' : 'soak';
+execFileSync(process.execPath, [CLI, 'migrate', '--db', db], { env });
 const create = (extra = []) => JSON.parse(execFileSync(process.execPath, [CLI, 'clients', 'create', '--db', db, '--environment', 'sandbox', '--json', ...extra], { env }).toString());
 const client = create();
 const rs = create(['--resource-server']);
 const basic = (id, secret) => 'Basic ' + Buffer.from(`${id}:${secret}`).toString('base64');
 
-const server = spawn(process.execPath, [CLI, 'serve', '--db', db, '--sandbox-port', '0', '--production-port', '0', '--log-level', 'warn',
+// Heap figures come from /metrics, served on the management listener only.
+const metricsPort = await new Promise((resolve) => {
+  const probe = createServer().listen(0, '127.0.0.1', () => {
+    const { port } = probe.address();
+    probe.close(() => resolve(port));
+  });
+});
+const server = spawn(process.execPath, [CLI, 'serve', '--db', db, '--sandbox-port', '0', '--production-port', '0', '--metrics-port', String(metricsPort), '--log-level', 'warn',
   '--client-failures-per-minute', '1000000000', '--ip-failures-per-minute', '1000000000', '--introspection-per-second', '1000000000'],
   { stdio: ['ignore', 'pipe', 'inherit'], env });
 const base = await new Promise((resolve) => {
@@ -61,7 +70,7 @@ const base = await new Promise((resolve) => {
 
 async function sample(minute) {
   const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))[1]) / 1024;
-  const metrics = await (await fetch(`${base}/metrics`)).text();
+  const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
   const heap = Number(/mypos_auth_nodejs_heap_size_used_bytes (\d+(\.\d+)?)/.exec(metrics)?.[1] ?? NaN) / 1048576;
   return { minute, rssMiB: Math.round(rss * 10) / 10, heapMiB: Math.round(heap * 10) / 10 };
 }

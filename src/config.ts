@@ -1,3 +1,5 @@
+import { DATABASE_URL_FORMS, parseDatabaseUrl } from './storage/database-url.js';
+
 /**
  * The one typed options object. Every setting has a documented default here; environment variables and CLI
  * flags map onto it, and unknown keys fail at start with a clear message.
@@ -73,8 +75,15 @@ export interface Config {
   migrate: boolean;
   /** Worker processes (node:cluster) sharing the listeners; 1 runs in-process. */
   workers: number;
-  /** Serve Prometheus metrics at GET /metrics on both listeners. */
+  /** Collect Prometheus metrics (served at GET /metrics on the management listener, never on the public ones). */
   metrics: boolean;
+  /**
+   * Port of the management listener that `serve` opens for GET /metrics (9464, the Prometheus exporter
+   * convention); 0 opens none. Flag: --metrics-port.
+   */
+  metricsPort: number;
+  /** Interface of the management listener (loopback: scrape it from this machine or a sidecar). Flag: --metrics-host. */
+  metricsHost: string;
   /** Longest a webhook delivery may take (connect, send, response status), ms; slower receivers count as failed. */
   webhookDeliveryTimeoutMs: number;
   /** Webhook deliveries in flight at once per process (each webhook has at most one, across all processes). */
@@ -134,6 +143,8 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   migrate: false,
   workers: 1,
   metrics: true,
+  metricsPort: 9464,
+  metricsHost: '127.0.0.1',
   webhookDeliveryTimeoutMs: 10_000,
   webhookMaxConcurrency: 16,
   webhookPollIntervalMs: 1000,
@@ -165,6 +176,7 @@ export function resolveConfig(partial: Record<string, unknown>): Config {
   };
   port('sandboxPort');
   port('productionPort');
+  port('metricsPort');
   for (const k of ['accessTokenTtl', 'refreshTokenTtl', 'clientFailuresPerMinute', 'ipFailuresPerMinute', 'bodyLimit',
     'headersTimeoutMs', 'requestTimeoutMs', 'introspectionPerSecond', 'shutdownGraceMs', 'purgeIntervalSeconds', 'workers',
     'webhookDeliveryTimeoutMs', 'webhookMaxConcurrency', 'webhookPollIntervalMs', 'usageFlushSeconds', 'signupsPerIp',
@@ -185,8 +197,16 @@ export function resolveConfig(partial: Record<string, unknown>): Config {
   if (c.signingKeyPublishAheadSeconds >= c.signingKeyRotationSeconds) {
     problems.push('signingKeyPublishAheadSeconds must be less than signingKeyRotationSeconds');
   }
-  if (typeof c.db !== 'string' || c.db === '') problems.push('db must be a database URL (sqlite:PATH or postgres://…)');
+  if (typeof c.db !== 'string' || c.db === '') problems.push(`db must be a database URL: ${DATABASE_URL_FORMS}`);
+  else {
+    try {
+      parseDatabaseUrl(c.db);
+    } catch (err) {
+      problems.push(`db: ${(err as Error).message}`);
+    }
+  }
   if (typeof c.host !== 'string' || c.host === '') problems.push('host must be an interface address');
+  if (typeof c.metricsHost !== 'string' || c.metricsHost === '') problems.push('metricsHost must be an interface address');
   for (const k of ['sandboxIssuer', 'productionIssuer'] as const) {
     const v = c[k];
     if (v !== undefined && (typeof v !== 'string' || !/^https?:\/\/[^/?#]+(\/[^?#]*)?$/.test(v))) {
@@ -198,6 +218,9 @@ export function resolveConfig(partial: Record<string, unknown>): Config {
     problems.push('serverKey must be at least 32 bytes, hex or base64 encoded');
   }
   if (c.sandboxPort !== 0 && c.sandboxPort === c.productionPort) problems.push('sandboxPort and productionPort must differ');
+  if (c.metricsPort !== 0 && (c.metricsPort === c.sandboxPort || c.metricsPort === c.productionPort)) {
+    problems.push('metricsPort must differ from sandboxPort and productionPort');
+  }
   if (problems.length) throw new ConfigError(problems);
   return c;
 }

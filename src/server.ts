@@ -5,6 +5,7 @@ import { ClientAuthenticator } from './core/client-authenticator.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { InMemoryFailureLimiter, type AuthFailureLimiter, type FailureLimits } from './core/failure-limiter.js';
 import { SharedFailureLimiter } from './core/shared-failure-limiter.js';
+import { ListenError, type ListenerAddress } from './http/listeners.js';
 import { Metrics } from './http/metrics.js';
 import { SecretHasher } from './core/secret-hasher.js';
 import { TokenIssuer } from './core/token-issuer.js';
@@ -33,6 +34,12 @@ export interface RunningServer {
   webhooks: WebhookModule;
   /** Base URL each environment answers at (its issuer). */
   urls: Record<Environment, string>;
+  /**
+   * Every address this server listens on: both environments as bound, and the management listener as configured
+   * (`serve` binds it; none when metricsPort is 0). Filled in place once the ports are bound, so a holder of the
+   * array (a webhook target policy refusing this server's own sockets) always sees the bound ports.
+   */
+  listeners: readonly ListenerAddress[];
   /** Readiness off, stop accepting, let in-flight requests finish (bounded), close the store. */
   close(): Promise<void>;
 }
@@ -87,6 +94,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   }
   const lifecycle = { draining: false };
   const urls = {} as Record<Environment, string>;
+  const listeners: ListenerAddress[] = [];
   const apps = {} as Record<Environment, FastifyInstance>;
   const issuerOf = (environment: Environment) =>
     (environment === 'sandbox' ? config.sandboxIssuer : config.productionIssuer) ?? urls[environment];
@@ -148,12 +156,23 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   if (options.listen ?? true) {
     for (const environment of ENVIRONMENTS) {
       const port = environment === 'sandbox' ? config.sandboxPort : config.productionPort;
-      await apps[environment].listen({ host: config.host, port });
+      try {
+        // Fastify's own "Server listening at" would announce the first listener before the second is known to
+        // bind; the line saying the server listens is the caller's, once both do.
+        await apps[environment].listen({ host: config.host, port, listenTextResolver: (address) => `${environment} bound to ${address}` });
+      } catch (err) {
+        // Close what was opened (the other listener, the store) so a failed start leaves nothing behind.
+        await Promise.all(ENVIRONMENTS.map((e) => apps[e].close()));
+        if (!options.store) await store.close();
+        throw new ListenError({ name: environment, host: config.host, port }, err);
+      }
       const addr = apps[environment].server.address();
       const boundPort = typeof addr === 'object' && addr ? addr.port : port;
       const host = config.host.includes(':') ? `[${config.host}]` : config.host;
       urls[environment] = `http://${host}:${boundPort}`;
+      listeners.push({ name: environment, host: config.host, port: boundPort });
     }
+    if (config.metricsPort !== 0) listeners.push({ name: 'metrics', host: config.metricsHost, port: config.metricsPort });
   } else {
     urls.sandbox = 'http://sandbox.test';
     urls.production = 'http://production.test';
@@ -177,6 +196,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     metrics,
     webhooks,
     urls,
+    listeners,
     close() {
       closing ??= (async () => {
         lifecycle.draining = true;

@@ -1,13 +1,16 @@
+import type { Command } from 'commander';
 import { systemClock, type Clock } from '../core/clock.js';
 import { SecretHasher } from '../core/secret-hasher.js';
 import { loadServerKey } from '../server-key.js';
 import { openStore, sqlitePathOf } from '../storage/open-store.js';
 import type { Store } from '../storage/types.js';
 import { configFromEnv, DEFAULT_CONFIG } from '../config.js';
+import { addServerKeyOptions, serverKeyFromFlags, type KeyFlags } from './server-key-file.js';
 
-export interface DbOptions {
+export { CliError } from './context-errors.js';
+
+export interface DbOptions extends KeyFlags {
   db?: string;
-  serverKey?: string;
 }
 
 export interface CliContext {
@@ -16,13 +19,28 @@ export interface CliContext {
   clock: Clock;
 }
 
-/** Opens the database and key the same way `serve` does, so CLI changes are seen by a running server. */
+/** Adds `--db` and the server key flags to a command that works on an existing database. */
+export function addDbOptions(command: Command): Command {
+  command.option('--db <url>', `database URL: sqlite:PATH or postgres://… (env DATABASE_URL; default ${DEFAULT_CONFIG.db})`);
+  return addServerKeyOptions(command);
+}
+
+/**
+ * Opens the database and key the same way `serve` does, so CLI changes are seen by a running server. Only `serve`
+ * and `migrate` create a database: here a missing one fails, naming its path, before any file is written.
+ */
 export async function openCliContext(options: DbOptions): Promise<CliContext> {
   const env = configFromEnv(process.env);
+  const configuredKey = serverKeyFromFlags(options) ?? env.serverKey;
   const db = options.db ?? env.db ?? DEFAULT_CONFIG.db;
-  const store = await openStore(db);
-  const hasher = new SecretHasher(loadServerKey(options.serverKey ?? env.serverKey, sqlitePathOf(db)));
-  return { store, hasher, clock: systemClock };
+  const store = await openStore(db, { create: false });
+  try {
+    const hasher = new SecretHasher(loadServerKey(configuredKey, sqlitePathOf(db), { create: false }));
+    return { store, hasher, clock: systemClock };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
 }
 
 export async function withCliContext<T>(options: DbOptions, fn: (ctx: CliContext) => Promise<T>): Promise<T> {
@@ -38,6 +56,3 @@ export async function withCliContext<T>(options: DbOptions, fn: (ctx: CliContext
 export function print(json: boolean, value: unknown, text: () => string): void {
   process.stdout.write(json ? JSON.stringify(value, null, 2) + '\n' : text() + '\n');
 }
-
-/** A user-facing CLI failure: printed without a stack, exit code 1. */
-export class CliError extends Error {}

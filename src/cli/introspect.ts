@@ -5,12 +5,12 @@ import { addClientOptions, clientFromOptions, describeFailure, type ClientComman
 export function registerIntrospect(program: Command): void {
   addClientOptions(program.command('introspect').description('ask the server about a token (RFC 7662) and print the answer as JSON').argument('<token>', 'the token to inspect'))
     .action(async (token: string, o: ClientCommandOptions) => {
-      const client = await clientFromOptions(o);
+      const { client, endpoints } = await clientFromOptions(o);
       let answer;
       try {
         answer = await client.introspect(token);
       } catch (err) {
-        throw describeFailure('introspection', err);
+        throw describeFailure('introspection', err, endpoints.introspectUrl);
       }
       process.stdout.write(JSON.stringify(answer, null, 2) + '\n');
     });

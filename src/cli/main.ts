@@ -2,7 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerClients } from './clients/index.js';
 import { registerMerchants } from './merchants/index.js';
-import { CliError } from './context.js';
+import { isExpectedFailure } from './context-errors.js';
 import { registerMigrate } from './migrate.js';
 import { registerIntrospect } from './introspect.js';
 import { registerRevoke } from './revoke.js';
@@ -26,6 +26,7 @@ try {
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) process.exit(err.exitCode);
-  process.stderr.write(`mypos-auth: ${err instanceof CliError ? err.message : (err as Error).stack ?? String(err)}\n`);
+  // Expected failures are one line naming what and where; a stack trace means a bug.
+  process.stderr.write(`mypos-auth: ${isExpectedFailure(err) ? err.message : (err as Error).stack ?? String(err)}\n`);
   process.exit(1);
 }

@@ -14,11 +14,11 @@ export function registerRevoke(program: Command): void {
       if (hint !== undefined && hint !== 'access_token' && hint !== 'refresh_token') {
         throw describeFailure('revocation', new Error('--token-type-hint must be access_token or refresh_token'));
       }
-      const client = await clientFromOptions(o);
+      const { client, endpoints } = await clientFromOptions(o);
       try {
         await client.revoke(token, hint);
       } catch (err) {
-        throw describeFailure('revocation', err);
+        throw describeFailure('revocation', err, endpoints.revokeUrl);
       }
     });
 }

@@ -1,21 +1,26 @@
 import cluster from 'node:cluster';
 import type { Command } from 'commander';
-import { configFromEnv, ConfigError, resolveConfig, type Config } from '../config.js';
+import { configFromEnv, ConfigError, DEFAULT_CONFIG, resolveConfig, type Config } from '../config.js';
 import { createClient } from '../core/client-management.js';
 import { createLogger } from '../http/logger.js';
+import type { ManagementServer } from '../http/management-server.js';
 import { startServer, type RunningServer } from '../server.js';
 import { openStore, sqlitePathOf } from '../storage/open-store.js';
 import { CliError } from './context.js';
+import { metricsUrl, offerMetricsToPrimary, serveClusterMetrics, serveProcessMetrics } from './metrics-listener.js';
 import { RestartPolicy } from './restart-policy.js';
+import { addServerKeyOptions, serverKeyFromFlags, type KeyFlags } from './server-key-file.js';
 
-interface ServeFlags {
+interface ServeFlags extends KeyFlags {
   db?: string;
   host?: string;
+  port?: string;
   sandboxPort?: string;
   productionPort?: string;
+  metricsPort?: string;
+  metricsHost?: string;
   sandboxIssuer?: string;
   productionIssuer?: string;
-  serverKey?: string;
   accessTokenTtl?: string;
   logLevel?: string;
   trustProxy?: boolean;
@@ -28,55 +33,68 @@ interface ServeFlags {
   dangerouslyAllowAnyWebhookTarget?: boolean;
 }
 
+const D = DEFAULT_CONFIG;
+
 /** `serve`: both environments, each on its own port; SIGTERM drains and exits 0. */
 export function registerServe(program: Command): void {
-  program
+  // Defaults are written into the help text, not given to commander: a commander default would override the
+  // environment variables, which flags only override when given.
+  const command = program
     .command('serve')
-    .description('run the authorization server (sandbox and production listeners)')
-    .option('--db <url>', 'database URL: sqlite:PATH or postgres://… (env DATABASE_URL)')
-    .option('--host <addr>', 'interface to bind (env HOST)')
-    .option('--sandbox-port <port>', 'sandbox port (env PORT)')
-    .option('--production-port <port>', 'production port (env PRODUCTION_PORT)')
-    .option('--sandbox-issuer <url>', 'public URL of the sandbox, when behind a proxy')
-    .option('--production-issuer <url>', 'public URL of production, when behind a proxy')
-    .option('--server-key <key>', 'server key, ≥32 bytes hex or base64 (env MYPOS_AUTH_SERVER_KEY)')
-    .option('--access-token-ttl <seconds>', 'access token lifetime')
-    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env LOG_LEVEL)')
-    .option('--trust-proxy', 'trust X-Forwarded-For from the proxy in front')
+    .description('run the authorization server (sandbox and production listeners, and the metrics listener)')
+    .option('--db <url>', `database URL: sqlite:PATH or postgres://… (env DATABASE_URL; default ${D.db})`)
+    .option('--host <addr>', `interface the public listeners bind (env HOST; default ${D.host})`)
+    .option('--port <port>', 'the sandbox port, with production on the next one (env PORT); like --sandbox-port P --production-port P+1')
+    .option('--sandbox-port <port>', `sandbox port (env PORT; default ${D.sandboxPort}; 0 picks a free one)`)
+    .option('--production-port <port>', `production port (env PRODUCTION_PORT; default the sandbox port + 1, so ${D.productionPort})`)
+    .option('--metrics-port <port>', `management listener serving GET /metrics (default ${D.metricsPort}; 0 for none)`)
+    .option('--metrics-host <addr>', `interface of the management listener (default ${D.metricsHost})`)
+    .option('--sandbox-issuer <url>', 'public URL of the sandbox, when behind a proxy (default http://HOST:PORT of its listener)')
+    .option('--production-issuer <url>', 'public URL of production, when behind a proxy (default http://HOST:PORT of its listener)')
+    .option('--access-token-ttl <seconds>', `access token lifetime (default ${D.accessTokenTtl})`)
+    .option('--log-level <level>', `fatal|error|warn|info|debug|trace|silent (env LOG_LEVEL; default ${D.logLevel})`)
+    .option('--trust-proxy', 'trust X-Forwarded-For from the proxy in front (default off)')
     .option('--demo-client', 'on an empty database, create a demo sandbox client and print it')
-    .option('--migrate', 'apply pending PostgreSQL migrations before serving')
-    .option('--workers <n>', 'worker processes sharing the ports (node:cluster)')
-    .option('--client-failures-per-minute <n>', 'failed authentications allowed per (client_id, IP) per minute (30)')
-    .option('--ip-failures-per-minute <n>', 'failed authentications allowed per IP per minute (300)')
-    .option('--introspection-per-second <n>', 'introspection requests allowed per resource server per second (5000)')
-    .option('--dangerously-allow-any-webhook-target', 'DANGEROUS: let webhooks target http, loopback and private addresses (SSRF)')
-    .action(async (flags: ServeFlags) => {
-      let config: Config;
-      try {
-        config = resolveConfig({ ...configFromEnv(process.env), ...flagsToConfig(flags) });
-      } catch (err) {
-        if (err instanceof ConfigError) throw new CliError(err.message);
-        throw err;
-      }
-      if (config.workers > 1 && cluster.isPrimary) return runPrimary(config);
-      const logger = createLogger(config.logLevel);
-      let server: RunningServer;
-      try {
-        // In a cluster the primary already migrated; workers only check.
-        server = await startServer(cluster.isWorker ? { ...config, migrate: false } : config, { logger });
-      } catch (err) {
-        throw new CliError(`Cannot start: ${(err as Error).message}`);
-      }
+    .option('--migrate', 'apply pending PostgreSQL migrations before serving (SQLite always migrates)')
+    .option('--workers <n>', `worker processes sharing the ports (node:cluster; default ${D.workers})`)
+    .option('--client-failures-per-minute <n>', `failed authentications allowed per (client_id, IP) per minute (default ${D.clientFailuresPerMinute})`)
+    .option('--ip-failures-per-minute <n>', `failed authentications allowed per IP per minute (default ${D.ipFailuresPerMinute})`)
+    .option('--introspection-per-second <n>', `introspection requests allowed per resource server per second (default ${D.introspectionPerSecond})`)
+    .option('--dangerously-allow-any-webhook-target', 'DANGEROUS: let webhooks target http, loopback and private addresses (SSRF)');
+  addServerKeyOptions(command).action(async (flags: ServeFlags) => {
+    let config: Config;
+    try {
+      config = resolveConfig({ ...configFromEnv(process.env), ...flagsToConfig(flags) });
+    } catch (err) {
+      if (err instanceof ConfigError) throw new CliError(err.message);
+      throw err;
+    }
+    if (config.workers > 1 && cluster.isPrimary) return runPrimary(config);
+    const logger = createLogger(config.logLevel);
+    let server: RunningServer;
+    try {
+      // In a cluster the primary already migrated; workers only check.
+      server = await startServer(cluster.isWorker ? { ...config, migrate: false } : config, { logger });
+    } catch (err) {
+      throw new CliError(`Cannot start: ${(err as Error).message}`);
+    }
+    if (cluster.isWorker) {
       installSignalHandlers(server);
-      if (cluster.isWorker) {
-        process.send?.({ type: 'listening', urls: server.urls });
-        if (config.demoClient && cluster.worker?.id === 1 && (await server.store.clients.count()) === 0) await printDemoClient(server);
-        return;
-      }
-      process.stdout.write(`mypos-auth listening: sandbox ${server.urls.sandbox}, production ${server.urls.production}\n`);
-      process.stdout.write(`Web Account (sign up, then generate credentials): ${server.urls.sandbox}/account\n`);
-      if (config.demoClient && (await server.store.clients.count()) === 0) await printDemoClient(server);
+      offerMetricsToPrimary(server.metrics);
+      process.send?.({ type: 'listening', urls: server.urls });
+      if (config.demoClient && cluster.worker?.id === 1 && (await server.store.clients.count()) === 0) await printDemoClient(server);
+      return;
+    }
+    const management = await serveProcessMetrics(config, server.metrics).catch(async (err: Error) => {
+      await server.close();
+      throw new CliError(`Cannot start: ${err.message}`);
     });
+    installSignalHandlers(server, management);
+    process.stdout.write(`mypos-auth listening: sandbox ${server.urls.sandbox}, production ${server.urls.production}\n`);
+    if (management) process.stdout.write(`Metrics (management listener): ${metricsUrl(management)}\n`);
+    process.stdout.write(`Web Account (sign up, then generate credentials): ${server.urls.sandbox}/account\n`);
+    if (config.demoClient && (await server.store.clients.count()) === 0) await printDemoClient(server);
+  });
 }
 
 /**
@@ -91,6 +109,9 @@ async function runPrimary(config: Config): Promise<void> {
     });
     await store.close();
   }
+  const management = await serveClusterMetrics(config).catch((err: Error) => {
+    throw new CliError(`Cannot start: ${err.message}`);
+  });
   let stopping = false;
   let up = 0;
   const restarts = new RestartPolicy();
@@ -101,12 +122,13 @@ async function runPrimary(config: Config): Promise<void> {
     worker.on('message', (m: { type?: string; urls?: RunningServer['urls'] }) => {
       if (m?.type === 'listening' && ++up === config.workers && m.urls) {
         process.stdout.write(`mypos-auth listening: sandbox ${m.urls.sandbox}, production ${m.urls.production} (${config.workers} workers)\n`);
+        if (management) process.stdout.write(`Metrics (management listener, all workers): ${metricsUrl(management)}\n`);
       }
     });
   };
   cluster.on('exit', (worker, code) => {
     if (stopping) {
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(process.exitCode ?? 0);
+      if (Object.keys(cluster.workers ?? {}).length === 0) void (management?.close() ?? Promise.resolve()).then(() => process.exit(process.exitCode ?? 0));
       return;
     }
     const decision = restarts.onExit(Date.now() - (startedAt.get(worker.id) ?? 0));
@@ -140,14 +162,19 @@ async function runPrimary(config: Config): Promise<void> {
 
 function flagsToConfig(f: ServeFlags): Partial<Config> {
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+  // --port P means what the PORT variable means: the sandbox on P, production on P + 1 unless given.
+  if (f.port !== undefined && f.sandboxPort !== undefined) throw new CliError('give --port or --sandbox-port, not both (--port P is --sandbox-port P --production-port P+1)');
+  const port = num(f.port);
   const out: Record<string, unknown> = {
     db: f.db,
     host: f.host,
-    sandboxPort: num(f.sandboxPort),
-    productionPort: num(f.productionPort),
+    sandboxPort: port ?? num(f.sandboxPort),
+    productionPort: num(f.productionPort) ?? (port === undefined ? undefined : port === 0 ? 0 : port + 1),
+    metricsPort: num(f.metricsPort),
+    metricsHost: f.metricsHost,
     sandboxIssuer: f.sandboxIssuer,
     productionIssuer: f.productionIssuer,
-    serverKey: f.serverKey,
+    serverKey: serverKeyFromFlags(f),
     accessTokenTtl: num(f.accessTokenTtl),
     logLevel: f.logLevel,
     trustProxy: f.trustProxy,
@@ -163,13 +190,13 @@ function flagsToConfig(f: ServeFlags): Partial<Config> {
   return out as Partial<Config>;
 }
 
-function installSignalHandlers(server: RunningServer): void {
+function installSignalHandlers(server: RunningServer, management?: ManagementServer): void {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     process.stdout.write(`mypos-auth: ${signal} received, draining\n`);
-    server.close().then(
+    Promise.all([server.close(), management?.close()]).then(
       () => process.exit(0),
       () => process.exit(1),
     );
@@ -193,7 +220,7 @@ async function printDemoClient(server: RunningServer): Promise<void> {
       '',
       'Get a token:',
       `  curl -s -X POST ${url}/oauth/token \\`,
-      `    -H "Authorization: Basic $(printf '%s' '${client.id}:${secret}' | base64 -w0)" \\`,
+      `    -H "Authorization: Basic $(printf '%s' '${client.id}:${secret}' | base64 | tr -d '\\n')" \\`,
       `    -H 'Content-Type: application/x-www-form-urlencoded' \\`,
       `    -d 'grant_type=client_credentials&scope=webhooks'`,
       '',

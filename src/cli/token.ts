@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { OAuthError, TokenClient, type CustomEnvironment, type EnvironmentOption } from '../sdk/index.js';
+import { resolveEndpoints, type Endpoints } from '../sdk/environments.js';
 import { CliError } from './context.js';
 
 /** The options `token`, `revoke` and `introspect` share: who the client is and where the server is. */
@@ -18,7 +19,7 @@ export function addClientOptions(command: Command): Command {
   return command
     .requiredOption('--client-id <id>', 'the Client ID')
     .option('--client-secret-stdin', 'read the Client Secret from the first line of stdin (else env MYPOS_CLIENT_SECRET)')
-    .option('--environment <env>', 'sandbox or production: the myPOS auth hosts (default sandbox)')
+    .option('--environment <env>', 'sandbox (https://sandbox-auth-api.mypos.com, the default) or production (https://auth-api.mypos.com)')
     .option('--token-url <url>', 'token endpoint of another server, e.g. http://127.0.0.1:8080/oauth/token')
     .option('--revoke-url <url>', 'revocation endpoint (default: /oauth/revoke on the token URL’s origin)')
     .option('--introspect-url <url>', 'introspection endpoint (default: /oauth/introspect on the token URL’s origin)')
@@ -29,7 +30,7 @@ export function addClientOptions(command: Command): Command {
  * Builds an SDK client from the flags. The secret never comes from argv (visible in `ps` and shell history): it is
  * read from stdin or the environment, and no message ever repeats it.
  */
-export async function clientFromOptions(o: ClientCommandOptions): Promise<TokenClient> {
+export async function clientFromOptions(o: ClientCommandOptions): Promise<{ client: TokenClient; endpoints: Endpoints }> {
   if (o.environment !== undefined && o.tokenUrl !== undefined) throw new CliError('give --environment or --token-url, not both');
   if (o.environment !== undefined && o.environment !== 'sandbox' && o.environment !== 'production') {
     throw new CliError('--environment must be sandbox or production');
@@ -48,21 +49,37 @@ export async function clientFromOptions(o: ClientCommandOptions): Promise<TokenC
     if (o.introspectUrl !== undefined) custom.introspectUrl = o.introspectUrl;
     environment = custom;
   }
+  let endpoints: Endpoints;
   try {
-    return new TokenClient({
+    endpoints = resolveEndpoints(environment);
+  } catch (err) {
+    throw new CliError((err as Error).message);
+  }
+  // Without --token-url the command talks to myPOS itself: say so, since a reader may expect a local server.
+  if (typeof environment === 'string') process.stderr.write(`mypos-auth: calling the myPOS ${environment} at ${new URL(endpoints.tokenUrl).origin} (give --token-url for another server)\n`);
+  try {
+    const client = new TokenClient({
       clientId: o.clientId,
       clientSecret,
       environment,
       ...(o.scope !== undefined ? { scope: o.scope } : {}),
       clientAuthMethod: o.authMethod === 'post' ? 'client_secret_post' : 'client_secret_basic',
     });
+    return { client, endpoints };
   } catch (err) {
     throw new CliError((err as Error).message);
   }
 }
 
-/** An OAuthError as one line for a human: the OAuth code, the description, the status. */
-export function describeFailure(what: string, err: unknown): CliError {
+/**
+ * An OAuthError as one line for a human: the OAuth code, the description, the status; when no answer came, the
+ * host that could not be reached and the URL called.
+ */
+export function describeFailure(what: string, err: unknown, url?: string): CliError {
+  if (err instanceof OAuthError && err.code === 'ERR_OAUTH_NETWORK' && url !== undefined) {
+    const reason = /\(([^)]+)\)$/.exec(err.error_description ?? '')?.[1] ?? err.error_description ?? 'no answer';
+    return new CliError(`${what} failed: could not reach ${new URL(url).host} (${reason}); POST ${url}`);
+  }
   if (err instanceof OAuthError) return new CliError(`${what} failed: ${err.message}`);
   return new CliError(`${what} failed: ${(err as Error).message}`);
 }
@@ -88,12 +105,12 @@ export function registerToken(program: Command): void {
   addClientOptions(program.command('token').description('get an access token (client_credentials) and print the token response as JSON'))
     .option('--scope <scopes>', 'space-separated scope to ask for (default: what the client is allowed)')
     .action(async (o: ClientCommandOptions) => {
-      const client = await clientFromOptions(o);
+      const { client, endpoints } = await clientFromOptions(o);
       let response;
       try {
         response = await client.requestToken();
       } catch (err) {
-        throw describeFailure('token request', err);
+        throw describeFailure('token request', err, endpoints.tokenUrl);
       }
       process.stdout.write(JSON.stringify(response, null, 2) + '\n');
     });

@@ -10,6 +10,7 @@ import { registerMetadataEndpoint } from './endpoints/metadata.js';
 import { registerRevokeEndpoint } from './endpoints/revoke.js';
 import { registerTokenEndpoint } from './endpoints/token.js';
 import { pathOnly } from './logger.js';
+import { requestIdOf } from './request-id.js';
 import { isEnabled, lazyChildLoggerFactory } from './request-logger.js';
 
 export interface BuildAppOptions {
@@ -29,6 +30,9 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     requestTimeout: ctx.config.requestTimeoutMs,
     trustProxy: ctx.config.trustProxy,
     return503OnClosing: true,
+    // Random ids, or the caller's X-Request-Id when it is plain (request-id.ts); read there, not by Fastify.
+    genReqId: requestIdOf,
+    requestIdHeader: false,
     // Slowloris guard: Node checks header/request deadlines only every connectionsCheckingInterval
     // (30 s by default), which would stretch a 10 s headersTimeout to 40 s.
     http: {
@@ -43,7 +47,9 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   registerBodyParsers(app);
   registerErrorHandler(app);
 
-  app.addHook('onRequest', (_request, reply, done) => {
+  app.addHook('onRequest', (request, reply, done) => {
+    // The id in the logs, echoed so a caller can quote it.
+    reply.header('x-request-id', request.id);
     // Draining: answer, but tell keep-alive clients to take their next request elsewhere.
     if (ctx.lifecycle.draining) reply.header('Connection', 'close');
     done();

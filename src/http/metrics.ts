@@ -4,8 +4,9 @@ import type { Store } from '../storage/types.js';
 import { LatencyHistogram, type LatencyChild } from './latency-histogram.js';
 
 /**
- * Prometheus metrics of one process, in a registry of its own (no global default registry). With
- * `--workers N` each worker has its own; scrape every worker or sum at the proxy.
+ * Prometheus metrics of one process, in a registry of its own (no global default registry). They are served on
+ * the management listener (management-server.ts), never on the public ones; with `--workers N` each worker keeps
+ * its own and the cluster primary serves their sum.
  */
 export class Metrics {
   readonly registry = new Registry();
@@ -53,8 +54,13 @@ export class Metrics {
     }
   }
 
+  /** The Prometheus text exposition of this process. */
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+
   /**
-   * GET /metrics, and the latency hook. Routes are labelled by their pattern, never by the raw URL. The
+   * The latency hook. Routes are labelled by their pattern, never by the raw URL. The
    * pattern is bound when each route is registered (onRoute), and each label set's histogram child is kept,
    * so a request costs a Map look-up and an observe: reading `request.routeOptions` builds a fresh object
    * per call in Fastify 5, and prom-client hashes a labels object on every observe (removing the hook saved
@@ -84,10 +90,6 @@ export class Metrics {
     app.addHook('onResponse', (request, reply, done) => {
       if (request.is404) observe('unmatched', request, reply);
       done();
-    });
-    app.get('/metrics', async (_request, reply) => {
-      reply.type(this.registry.contentType);
-      return this.registry.metrics();
     });
   }
 }

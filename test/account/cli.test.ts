@@ -22,6 +22,8 @@ describe('cli › merchants create, clients create --merchant', () => {
     });
 
   it('creates a merchant from a password on stdin; attaches a credential to it; refuses an unknown merchant', async () => {
+    // Only serve and migrate create a database.
+    expect((await cli(['migrate'])).code).toBe(0);
     const made = await cli(['merchants', 'create', '--email', 'Ops@Example.com', '--password-stdin', '--json'], 'a long enough password\n');
     expect(made.code).toBe(0);
     expect(JSON.parse(made.stdout)).toMatchObject({ email: 'ops@example.com' });

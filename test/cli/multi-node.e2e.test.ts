@@ -5,7 +5,7 @@ import { openPostgresStore } from '../../src/storage/postgres/connect.js';
 import { VERIFIER } from '../helpers/authorize.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PG_URL, adminQuery, POSTGRES_AVAILABLE } from '../helpers/backends.js';
-import { cli, startServe, type ServeProcess } from '../helpers/cli.js';
+import { cli, freePort, startServe, type ServeProcess } from '../helpers/cli.js';
 
 const KEY = randomBytes(32).toString('hex');
 const env = { MYPOS_AUTH_SERVER_KEY: KEY };
@@ -27,6 +27,7 @@ describe.runIf(POSTGRES_AVAILABLE)('many nodes › two serve processes on one Po
   let a: ServeProcess;
   let b: ServeProcess;
   let c: { client_id: string; client_secret: string };
+  let metricsPortA: number;
 
   beforeAll(async () => {
     await adminQuery(`create database ${dbName}`);
@@ -47,7 +48,8 @@ describe.runIf(POSTGRES_AVAILABLE)('many nodes › two serve processes on one Po
 
   it('both nodes start; a client created through the CLI is seen by both at once', async () => {
     const limits = ['--client-failures-per-minute', '4', '--ip-failures-per-minute', '1000', '--log-level', 'trace'];
-    a = await startServe(['--db', url, ...limits], env);
+    metricsPortA = await freePort();
+    a = await startServe(['--db', url, ...limits, '--metrics-port', String(metricsPortA)], env);
     b = await startServe(['--db', url, ...limits], env);
     c = JSON.parse(await cli(['clients', 'create', '--db', url, '--environment', 'sandbox', '--json'], env));
     for (const node of [a, b]) {
@@ -105,7 +107,7 @@ describe.runIf(POSTGRES_AVAILABLE)('many nodes › two serve processes on one Po
   });
 
   it('metrics count what each node issued', async () => {
-    const text = await (await fetch(`${a.urls.sandbox}/metrics`)).text();
+    const text = await (await fetch(`http://127.0.0.1:${metricsPortA}/metrics`)).text();
     expect(text).toMatch(/mypos_auth_tokens_issued_total\{grant_type="client_credentials",environment="sandbox"\} \d+/);
     expect(text).toMatch(/mypos_auth_db_pool_total \d+/);
     expect(text).toMatch(/mypos_auth_client_auth_failures_total\{environment="sandbox"\} [1-9]/);

@@ -66,6 +66,7 @@ describe('serve › end to end over real sockets (CLI, SQLite)', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'mypos-auth-e2e-'));
     db = `sqlite:${join(dir, 'auth.db')}`;
+    await cli(['migrate', '--db', db]);
     created = JSON.parse(await cli(['clients', 'create', '--db', db, '--environment', 'sandbox', '--name', 'e2e', '--scope', 'webhooks transactions', '--json']));
     server = await startServe(['--db', db, '--log-level', 'trace']);
   });
@@ -225,6 +226,7 @@ describe('serve › --introspection-per-second (RFC 7662 §4 throttle per resour
   it('past the budget a resource server gets 429 temporarily_unavailable with Retry-After, over real sockets', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mypos-auth-throttle-'));
     const db = `sqlite:${join(dir, 't.db')}`;
+    await cli(['migrate', '--db', db]);
     const rs: Created = JSON.parse(await cli(['clients', 'create', '--db', db, '--environment', 'sandbox', '--resource-server', '--json']));
     const s = await startServe(['--db', db, '--introspection-per-second', '1', '--log-level', 'trace']);
     try {

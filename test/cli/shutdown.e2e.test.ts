@@ -23,6 +23,7 @@ describe('serve › graceful shutdown under load', () => {
       const dir = mkdtempSync(join(tmpdir(), 'mypos-auth-drain-'));
       const db = `sqlite:${join(dir, 'd.db')}`;
       try {
+        await cli(['migrate', '--db', db]);
         const c = JSON.parse(await cli(['clients', 'create', '--db', db, '--environment', 'sandbox', '--json']));
         const auth = 'Basic ' + Buffer.from(`${c.client_id}:${c.client_secret}`).toString('base64');
         const server = await startServe(['--db', db, '--log-level', 'trace', '--workers', String(workers)]);

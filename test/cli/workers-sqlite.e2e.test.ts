@@ -41,6 +41,7 @@ describe('serve --workers 2 on SQLite › concurrent writes from both processes 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'mypos-auth-workers-'));
     const db = `sqlite:${join(dir, 'd.db')}`;
+    await cli(['migrate', '--db', db]);
     const c = JSON.parse(await cli(['clients', 'create', '--db', db, '--environment', 'sandbox', '--json']));
     auth = 'Basic ' + Buffer.from(`${c.client_id}:${c.client_secret}`).toString('base64');
     server = await startServe(['--db', db, '--log-level', 'warn', '--workers', '2']);

@@ -1,4 +1,5 @@
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { captureChildOutput } from '../log-safety/log-capture.js';
@@ -12,6 +13,16 @@ export async function cli(args: string[], env: Record<string, string> = {}): Pro
   return stdout;
 }
 
+/** A port free at the time of asking (for a listener that cannot take port 0, such as --metrics-port, where 0 means none). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
 export interface ServeProcess {
   child: ChildProcessWithoutNullStreams;
   urls: { sandbox: string; production: string };
@@ -22,12 +33,15 @@ export interface ServeProcess {
 }
 
 /**
- * Starts `mypos-auth serve` on free ports and waits for its "listening" line. Its stdout and stderr also go
+ * Starts `mypos-auth serve` on free ports and waits for its "listening" line. No metrics listener unless the
+ * arguments ask for one (its default port, 9464, would be shared by every server of a parallel run). Its stdout and stderr also go
  * to the run's log directory, for the end-of-run log scan; suites pass `--log-level trace` so that scan sees
  * everything the server can write.
  */
 export async function startServe(args: string[], env: Record<string, string> = {}): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--sandbox-port', '0', '--production-port', '0', ...args], {
+  const metrics = args.includes('--metrics-port') ? [] : ['--metrics-port', '0'];
+  const ports = args.includes('--port') ? [] : ['--sandbox-port', '0', '--production-port', '0'];
+  const child = spawn(process.execPath, [CLI, 'serve', ...ports, ...metrics, ...args], {
     env: { ...process.env, ...env },
   });
   captureChildOutput(child);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, createTestServer, postForm, type TestServer } from '../helpers/test-server.js';
 
-describe('GET /metrics: request latency by route pattern', () => {
+describe('metrics: request latency by route pattern', () => {
   let t: TestServer;
   let creds: { id: string; secret: string };
   beforeAll(async () => {
@@ -14,7 +14,7 @@ describe('GET /metrics: request latency by route pattern', () => {
     const line = text.split('\n').find((l) => l.startsWith(`mypos_auth_http_request_duration_seconds_count{${labels}}`));
     return line === undefined ? 0 : Number(line.split(' ').pop());
   };
-  const metrics = async () => (await t.app().inject({ method: 'GET', url: '/metrics' })).body;
+  const metrics = async () => (await t.server.metrics.render()).body;
 
   it('counts each request once under its route pattern, method and status class', async () => {
     for (let i = 0; i < 3; i++) {

@@ -83,7 +83,7 @@ describe('log scan › clean logs pass', () => {
       'Created a demo sandbox client (shown once):',
       `  Client ID:     ${id}`,
       `  Client Secret: ${SECRET}`,
-      `    -H "Authorization: Basic $(printf '%s' '${id}:${SECRET}' | base64 -w0)" \\`,
+      `    -H "Authorization: Basic $(printf '%s' '${id}:${SECRET}' | base64 | tr -d '\\n')" \\`,
     ];
     expect(scanText('serve.stdout.log', banner.join('\n'), none)).toMatchObject({ lines: 4, deliberate: 2, findings: [] });
     expect(scanText('serve.stdout.log', `note: ${SECRET}`, none).findings).toHaveLength(1);

@@ -27,7 +27,7 @@ export interface ScanReport {
  */
 const DELIBERATE_OUTPUT = [
   /^ {2}Client Secret: [A-Za-z0-9]{48}$/,
-  /^ {4}-H "Authorization: Basic \$\(printf '%s' '[A-Za-z0-9]{24}:[A-Za-z0-9]{48}' \| base64 -w0\)" \\$/,
+  /^ {4}-H "Authorization: Basic \$\(printf '%s' '[A-Za-z0-9]{24}:[A-Za-z0-9]{48}' \| base64 \| tr -d '\\n'\)" \\$/,
 ];
 
 /** Shows a credential's first 3 characters and its length: enough to recognise it, not to use it. */

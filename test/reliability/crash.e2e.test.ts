@@ -70,6 +70,7 @@ async function verify(base: string, rs: { client_id: string; client_secret: stri
 }
 
 async function crashRounds(db: string) {
+  await cli(['migrate', '--db', db], env);
   const c = JSON.parse(await cli(['clients', 'create', '--db', db, '--environment', 'sandbox', '--json'], env));
   const rs = JSON.parse(await cli(['clients', 'create', '--db', db, '--environment', 'sandbox', '--resource-server', '--json'], env));
   const rotating = JSON.parse(await cli(['clients', 'create', '--db', db, '--environment', 'sandbox', '--json'], env));

@@ -32,8 +32,6 @@ export function registerClientsCreate(clients: Command): void {
     .option('--public', 'a public client: no secret, PKCE only (authorization_code, refresh_token)')
     .option('--merchant <email>', "attach to this Web Account merchant (default: the built-in operator account)")
     .option('--json', 'print JSON')
-    .option('--db <url>', 'database URL')
-    .option('--server-key <key>', 'server key (default: MYPOS_AUTH_SERVER_KEY or the key beside the SQLite file)')
     .action(async (o: CreateOptions) => {
       if (!(ENVIRONMENTS as readonly string[]).includes(o.environment)) throw new CliError('--environment must be sandbox or production');
       await withCliContext(o, async (ctx) => {

@@ -7,8 +7,6 @@ export function registerClientsDelete(clients: Command): void {
     .command('delete <clientId>')
     .description('delete a client credential and revoke all its tokens')
     .option('--json', 'print JSON')
-    .option('--db <url>', 'database URL')
-    .option('--server-key <key>', 'server key')
     .action(async (clientId: string, o: DbOptions & { json?: boolean }) => {
       await withCliContext(o, async (ctx) => {
         const deleted = await ctx.store.clients.delete(clientId, ctx.clock.now());

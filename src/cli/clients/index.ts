@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { addDbOptions } from '../context.js';
 import { registerClientsCreate } from './create.js';
 import { registerClientsDelete } from './delete.js';
 import { registerClientsList } from './list.js';
@@ -10,4 +11,5 @@ export function registerClients(program: Command): void {
   registerClientsList(clients);
   registerClientsDelete(clients);
   registerClientsRotate(clients);
+  for (const command of clients.commands) addDbOptions(command);
 }

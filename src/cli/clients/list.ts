@@ -8,8 +8,6 @@ export function registerClientsList(clients: Command): void {
     .description('list client credentials (secrets are never shown)')
     .option('--environment <env>', 'only sandbox or production')
     .option('--json', 'print JSON')
-    .option('--db <url>', 'database URL')
-    .option('--server-key <key>', 'server key')
     .action(async (o: DbOptions & { environment?: 'sandbox' | 'production'; json?: boolean }) => {
       await withCliContext(o, async (ctx) => {
         const list = await ctx.store.clients.list(o.environment ? { environment: o.environment } : {});

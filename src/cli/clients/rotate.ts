@@ -9,8 +9,6 @@ export function registerClientsRotate(clients: Command): void {
     .description('replace the client secret (shown once)')
     .option('--grace-seconds <n>', 'how long the old secret keeps working', '0')
     .option('--json', 'print JSON')
-    .option('--db <url>', 'database URL')
-    .option('--server-key <key>', 'server key')
     .action(async (clientId: string, o: DbOptions & { graceSeconds: string; json?: boolean }) => {
       const grace = Number(o.graceSeconds);
       if (!Number.isInteger(grace) || grace < 0) throw new CliError('--grace-seconds must be a whole number ≥ 0');

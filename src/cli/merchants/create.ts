@@ -11,8 +11,6 @@ export function registerMerchantsCreate(merchants: Command): void {
     .requiredOption('--email <email>', 'the login email')
     .requiredOption('--password-stdin', 'read the password from standard input (first line)')
     .option('--json', 'print JSON')
-    .option('--db <url>', 'database URL')
-    .option('--server-key <key>', 'server key')
     .action(async (o: DbOptions & { email: string; passwordStdin: boolean; json?: boolean }) => {
       const password = (await readStdin()).split(/\r?\n/)[0] ?? '';
       await withCliContext(o, async (ctx) => {

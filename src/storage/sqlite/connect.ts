@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
@@ -12,6 +12,7 @@ import { KyselyAuditRepository } from '../repositories/audit.js';
 import { KyselyUsageRepository } from '../repositories/usage.js';
 import { KyselySigningKeyRepository } from '../repositories/signing-keys.js';
 import type { Store } from '../types.js';
+import { DatabaseOpenError } from '../database-url.js';
 import { newMigrator, runMigrations } from '../migrate.js';
 import { ConnectionLock } from './connection-lock.js';
 import { CachedSqliteDialect } from './dialect.js';
@@ -24,6 +25,8 @@ export interface SqliteOptions {
   path: string;
   /** How long a writer waits for another process's lock before the request answers 503. */
   busyTimeoutMs?: number;
+  /** Create the file and its directories when missing (default true); false fails on a missing file. */
+  create?: boolean;
 }
 
 /**
@@ -32,9 +35,19 @@ export interface SqliteOptions {
  * separate step.
  */
 export async function openSqliteStore(options: SqliteOptions): Promise<Store> {
-  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
-  const sqlite = new BetterSqlite3(options.path);
-  sqlite.pragma('journal_mode = WAL');
+  const create = options.create ?? true;
+  if (options.path !== ':memory:' && create) mkdirSync(dirname(options.path), { recursive: true });
+  const sqlite = new BetterSqlite3(options.path, { fileMustExist: !create && options.path !== ':memory:' });
+  try {
+    sqlite.pragma('journal_mode = WAL');
+  } catch (err) {
+    sqlite.close();
+    // The first read of the file: a text file or another program's data fails here.
+    if ((err as { code?: string }).code === 'SQLITE_NOTADB') {
+      throw new DatabaseOpenError(`${resolve(options.path)} is not a SQLite database`, { cause: err });
+    }
+    throw err;
+  }
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
   sqlite.pragma('foreign_keys = ON');
