@@ -15,7 +15,7 @@ const fail = (message) => {
 
 const child = spawn(process.execPath, [
   join(checkout, 'dist/cli/main.js'), 'serve', '--demo-client', '--log-level', 'warn',
-  '--db', `sqlite:${join(dataDir, 'auth.db')}`, '--sandbox-port', '0', '--production-port', '0',
+  '--db', `sqlite:${join(dataDir, 'auth.db')}`, '--sandbox-port', '0', '--production-port', '0', '--metrics-port', '0',
 ], { cwd: checkout });
 let out = '';
 child.stdout.on('data', (d) => (out += d));

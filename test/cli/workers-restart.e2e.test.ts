@@ -26,7 +26,7 @@ describe('serve --workers › workers that cannot start are restarted with a gro
   it('sandbox port taken: a few restarts with growing delays, a clear message, exit code 1', async () => {
     const child = spawn(process.execPath, [
       CLI, 'serve', '--db', `sqlite:${join(dir, 'auth.db')}`, '--workers', '2',
-      '--host', '127.0.0.1', '--sandbox-port', String(takenPort), '--production-port', '0',
+      '--host', '127.0.0.1', '--sandbox-port', String(takenPort), '--production-port', '0', '--metrics-port', '0',
     ]);
     captureChildOutput(child);
     let err = '';
