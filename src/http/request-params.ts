@@ -5,12 +5,14 @@ import { EMPTY_PARAMS, type RequestParams } from '../core/params.js';
 type BodyKind = 'form' | 'json';
 
 /**
- * The parsed body of a request, if its media type is one the endpoint takes. A missing or other media type
- * is invalid_request (RFC 6749 §3.2: the token endpoint uses application/x-www-form-urlencoded).
+ * The parsed body of a request, if its media type is one the endpoint takes; another media type is
+ * invalid_request (RFC 6749 §3.2: the token endpoint uses application/x-www-form-urlencoded). No body at all
+ * (RFC 9110 §8.6: also a zero-length one, whatever its Content-Type) is no parameters, so the endpoint's own
+ * rules say what is missing.
  */
 export function bodyParams(request: FastifyRequest, accepted: readonly BodyKind[]): RequestParams {
   const params = (request.body as RequestParams | undefined) ?? EMPTY_PARAMS;
-  if (!(accepted as readonly string[]).includes(params.kind)) {
+  if (params.kind !== 'none' && !(accepted as readonly string[]).includes(params.kind)) {
     throw new InvalidRequestError(`The body must be ${accepted.map(mediaType).join(' or ')}`);
   }
   return params;

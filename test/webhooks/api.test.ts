@@ -236,7 +236,7 @@ describe.each(BACKENDS)('Webhook API › webhooks, events, subscriptions on $nam
       ['malformed JSON', 'POST', '/v1/webhooks', { 'content-type': 'application/json', payload: '{"payload_url":' }, 400, 'invalid_request'],
       ['JSON array', 'POST', '/v1/webhooks', { 'content-type': 'application/json', payload: '[]' }, 400, 'invalid_request'],
       ['text/plain', 'POST', '/v1/webhooks', { 'content-type': 'text/plain', payload: 'payload_url=https://example.com' }, 400, 'invalid_request'],
-      ['no body', 'POST', '/v1/webhooks', {}, 400, 'invalid_request'],
+      ['no body: no fields (RFC 9110 §8.6), so the field is missing', 'POST', '/v1/webhooks', {}, 422, 'payload_url'],
       ['field twice', 'POST', '/v1/webhooks', { 'content-type': 'application/x-www-form-urlencoded', payload: 'payload_url=https%3A%2F%2Fa.com&payload_url=https%3A%2F%2Fb.com' }, 400, 'invalid_request'],
       ['missing payload_url', 'POST', '/v1/webhooks', json({ secret: 'x' }), 422, 'payload_url'],
       ['payload_url not a string', 'POST', '/v1/webhooks', json({ payload_url: 42 }), 422, 'payload_url'],
