@@ -1,23 +1,20 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 
 /**
- * The myPOS delivery signature: `X-myPOS-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t + "." + body)>`,
- * where body is the exact bytes of the JSON request body. The timestamp inside the MAC lets a receiver refuse
- * replays older than a few minutes.
+ * `X-myPOS-Signature: t=<unix seconds>,v1=<hex>,v2=<hex>`, one v1/v2 pair per live secret, newest first:
+ *
+ * - `v1 = hex(HMAC-SHA256(secret, body))`, what the current myPOS page ("Receiving a webhook"), its PHP
+ *   example and the integrators' SDKs compute and compare; `body` is the exact bytes sent.
+ * - `v2 = hex(HMAC-SHA256(secret, t + "." + body))`, which also binds the timestamp, so a receiver that
+ *   checks it can refuse a captured delivery replayed later with a fresh `t`. A verifier that knows only v1
+ *   ignores it.
+ *
+ * While a rolled secret's grace period runs, the old secret signs too, so a receiver still holding it keeps
+ * verifying (see docs/webhook-api.md).
  */
-export function signatureHeader(secret: string, timestamp: number, body: string): string {
-  return `t=${timestamp},v1=${hmacHex(secret, timestamp, body)}`;
+export function signatureHeader(secrets: readonly string[], timestamp: number, body: string): string {
+  const pairs = secrets.map((s) => `v1=${hmacHex(s, body)},v2=${hmacHex(s, `${timestamp}.${body}`)}`);
+  return [`t=${timestamp}`, ...pairs].join(',');
 }
 
-/** A receiver's check: the header parses, the MAC matches in constant time, and t is within `toleranceSeconds` of now. */
-export function verifySignature(secret: string, header: string, body: string, now: number, toleranceSeconds = 300): boolean {
-  const parts = Object.fromEntries(header.split(',').map((p) => p.trim().split('=', 2) as [string, string]));
-  const t = Number(parts.t);
-  const v1 = parts.v1;
-  if (!Number.isInteger(t) || typeof v1 !== 'string' || !/^[0-9a-f]{64}$/.test(v1)) return false;
-  if (Math.abs(now - t) > toleranceSeconds) return false;
-  return timingSafeEqual(Buffer.from(hmacHex(secret, t, body), 'hex'), Buffer.from(v1, 'hex'));
-}
-
-const hmacHex = (secret: string, t: number, body: string): string =>
-  createHmac('sha256', secret).update(`${t}.${body}`).digest('hex');
+const hmacHex = (secret: string, data: string): string => createHmac('sha256', secret).update(data).digest('hex');

@@ -205,7 +205,7 @@ export class DeliveryWorker {
       this.#aborts.add(abort);
       try {
         outcome = await deliver(
-          { url: w.payloadUrl, event: n.event, body: n.payload, signature: signatureHeader(secret, t, n.payload), deliveryId: n.id },
+          { url: w.payloadUrl, event: n.event, body: n.payload, signature: signatureHeader([secret], t, n.payload), deliveryId: n.id },
           this.deps.policyFor(w.environment),
           abort.signal,
         );

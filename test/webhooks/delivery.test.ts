@@ -1,8 +1,9 @@
 import net, { type AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../../src/webhooks/events.js';
-import { verifySignature } from '../../src/webhooks/signature.js';
+import { verifyWebhookSignature } from '../../src/sdk/index.js';
 import { BACKENDS } from '../helpers/backends.js';
+import { verifiesLikeTheMyposDocs } from '../helpers/mypos-docs-verifier.js';
 import { basic, postForm } from '../helpers/test-server.js';
 import { call, createWebhookTestServer, startReceiver, type WebhookTestServer } from './helpers.js';
 
@@ -49,7 +50,7 @@ describe.each(BACKENDS)('webhook delivery against a real local receiver on $name
   const fake = (sub: { id: string }, a = auth) => call(t.app(), 'POST', `/v1/subscriptions/${sub.id}/fake`, a);
   const notifications = async (a = auth) => (await call(t.app(), 'GET', '/v1/notifications', a)).json().notifications;
 
-  it('POSTs signed JSON: X-myPOS-Event, X-myPOS-Signature t=…,v1=HMAC-SHA256(secret, t.body); 2xx acknowledges', async () => {
+  it('POSTs signed JSON: X-myPOS-Event, X-myPOS-Signature t=…,v1=HMAC(secret, body),v2=HMAC(secret, t.body); 2xx acknowledges', async () => {
     const r = await receiver();
     const { sub } = await subscribe(r.url, 'my-shared-secret');
     const queued = await fake(sub);
@@ -62,10 +63,12 @@ describe.each(BACKENDS)('webhook delivery against a real local receiver on $name
     expect(got.headers['content-type']).toBe('application/json');
     expect(got.headers['x-mypos-event']).toBe('pos.payment.completed');
     const sig = got.headers['x-mypos-signature'] as string;
-    expect(sig).toMatch(new RegExp(`^t=${t.clock.now()},v1=[0-9a-f]{64}$`));
-    expect(verifySignature('my-shared-secret', sig, got.body, t.clock.now())).toBe(true);
-    expect(verifySignature('another-secret', sig, got.body, t.clock.now())).toBe(false);
-    expect(verifySignature('my-shared-secret', sig, got.body + ' ', t.clock.now())).toBe(false);
+    expect(sig).toMatch(new RegExp(`^t=${t.clock.now()},v1=[0-9a-f]{64},v2=[0-9a-f]{64}$`));
+    expect(verifiesLikeTheMyposDocs('my-shared-secret', sig, got.body, t.clock.now())).toBe(true);
+    expect(verifiesLikeTheMyposDocs('another-secret', sig, got.body, t.clock.now())).toBe(false);
+    expect(verifyWebhookSignature(got.body, sig, 'my-shared-secret', { now: t.clock.now() })).toEqual({ timestamp: t.clock.now(), version: 'v2' });
+    expect(() => verifyWebhookSignature(got.body, sig, 'another-secret', { now: t.clock.now() })).toThrow(/No signature matches/);
+    expect(() => verifyWebhookSignature(got.body + ' ', sig, 'my-shared-secret', { now: t.clock.now() })).toThrow(/No signature matches/);
     const payload = JSON.parse(got.body);
     expect(payload).toMatchObject({ event: 'pos.payment.completed', data: { tid: 'TID00042', currency: 'EUR' } });
 

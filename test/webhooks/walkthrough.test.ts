@@ -3,7 +3,8 @@ import { resolveConfig } from '../../src/config.js';
 import { createClient } from '../../src/core/client-management.js';
 import type { RunningServer } from '../../src/server.js';
 import { startServer } from '../helpers/start-server.js';
-import { verifySignature } from '../../src/webhooks/signature.js';
+import { verifyWebhookSignature } from '../../src/sdk/index.js';
+import { verifiesLikeTheMyposDocs } from '../helpers/mypos-docs-verifier.js';
 import { sqliteBackend } from '../helpers/backends.js';
 import { startReceiver } from './helpers.js';
 
@@ -61,6 +62,9 @@ describe('Webhook API › README walkthrough, end to end over HTTP', () => {
     await receiver.waitFor(1);
     const got = receiver.received[0]!;
     expect(got.headers['x-mypos-event']).toBe('pos.payment.completed');
-    expect(verifySignature('walkthrough-secret', got.headers['x-mypos-signature'] as string, got.body, Math.floor(Date.now() / 1000))).toBe(true);
+    const signature = got.headers['x-mypos-signature'] as string;
+    // What the README's receiver does (the myPOS docs' check of v1), and the SDK's check of v2.
+    expect(verifiesLikeTheMyposDocs('walkthrough-secret', signature, got.body)).toBe(true);
+    expect(verifyWebhookSignature(got.body, signature, 'walkthrough-secret')).toMatchObject({ version: 'v2' });
   });
 });

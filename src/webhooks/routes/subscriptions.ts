@@ -4,6 +4,7 @@ import type { NotificationRecord, SubscriptionRecord, WebhookOwner, WebhookRecor
 import { GIVE_UP_AFTER_SECONDS, type WebhookApiContext } from '../context.js';
 import { looksLikeId, newId } from '../ids.js';
 import { NotFoundError, SandboxOnlyError, ValidationError } from '../errors.js';
+import { eventBody } from '../event-body.js';
 import { findEvent, samplePayload, type EventType } from '../events.js';
 import { filterField, readBody, stringField } from '../input.js';
 import { httpDate, paginationOf, presentNotification, presentSubscription, readPagination } from '../present.js';
@@ -89,7 +90,7 @@ export function newNotification(
     webhookId: webhook.id,
     subscriptionId: subscription.id,
     event: event.name,
-    payload: JSON.stringify(payload),
+    payload: eventBody(payload),
     url: webhook.payloadUrl,
     status: 'pending',
     attempts: 0,
