@@ -14,12 +14,13 @@ export function presentWebhook(w: WebhookRecord) {
   return { id: w.id, payload_url: w.payloadUrl, is_active: w.isActive, created_on: httpDate(w.createdAt), deleted_on: httpDate(w.deletedAt) };
 }
 
+/** `event` is the event's name, as in the myPOS docs' sample (`"event": "pos.payment.completed"`); `event_id` beside it. */
 export function presentSubscription(s: SubscriptionRecord, w: WebhookRecord) {
-  const event = findEvent(s.eventId);
   return {
     id: s.id,
     created_on: httpDate(s.createdAt),
-    event: event ? { id: event.id, name: event.name } : { id: s.eventId, name: null },
+    event: findEvent(s.eventId)?.name ?? null,
+    event_id: s.eventId,
     filter: s.filter === null ? null : (JSON.parse(s.filter) as unknown),
     hook: { id: w.id, created_on: httpDate(w.createdAt), is_active: w.isActive, payload_url: w.payloadUrl },
   };

@@ -42,13 +42,14 @@ export function registerSubscriptionRoutes(v1: FastifyInstance, ctx: WebhookApiC
     return presentSubscription(found.subscription, found.webhook);
   });
 
-  // PUT replaces: event_id is required, webhook_id defaults to the current one, an absent filter clears it.
+  // PUT replaces the filter (absent clears it); event_id and webhook_id default to the current ones, since the
+  // official JS SDK's update-webhook-subscription.js sends the filter alone.
   v1.put<ById>('/subscriptions/:id', async (request) => {
     const owner = request.webhookOwner!;
     const current = await find(ctx, owner, request.params.id);
     const params = readBody(request);
     const webhook = stringField(params, 'webhook_id') === undefined ? current.webhook : await webhookField(ctx, owner, params);
-    const event = eventField(params);
+    const event = stringField(params, 'event_id') === undefined ? findEvent(current.subscription.eventId)! : eventField(params);
     const changes = { webhookId: webhook.id, eventId: event.id, filter: filterField(params) };
     if (!(await ctx.repo.updateSubscription(owner, current.subscription.id, changes))) throw new NotFoundError('No such subscription');
     return presentSubscription({ ...current.subscription, ...changes }, webhook);
