@@ -58,6 +58,8 @@ export interface WebhooksTable {
   environment: string;
   payload_url: string;
   secret_ciphertext: string;
+  previous_secret_ciphertext: string | null;
+  previous_secret_expires_at: number | null;
   is_active: number;
   created_at: number;
   updated_at: number;

@@ -323,6 +323,9 @@ export interface WebhookRecord extends WebhookOwner {
   payloadUrl: string;
   /** The signing secret, AES-256-GCM encrypted (it must be usable to sign, so it cannot be a one-way hash). */
   secretCiphertext: string;
+  /** The secret replaced by the last roll, sealed the same way; it signs too until previousSecretExpiresAt. */
+  previousSecretCiphertext: string | null;
+  previousSecretExpiresAt: number | null;
   isActive: boolean;
   createdAt: number;
   updatedAt: number;
@@ -387,11 +390,15 @@ export interface WebhookRepository {
   findWebhook(o: WebhookOwner, id: string): Promise<WebhookRecord | undefined>;
   /** Live (not deleted) webhooks, oldest first. */
   listWebhooks(o: WebhookOwner, page: PageRequest): Promise<PageOf<WebhookRecord>>;
-  /** Changes a live webhook; false when there is none of this owner. */
+  /**
+   * Changes a live webhook; false when there is none of this owner. A new `secretCiphertext` replaces the secret
+   * in the same statement that keeps the one it replaces signing until `previousSecretExpiresAt` (absent or not
+   * after `now`: the old secret stops at once, and one kept from an earlier roll goes too).
+   */
   updateWebhook(
     o: WebhookOwner,
     id: string,
-    changes: { payloadUrl?: string; secretCiphertext?: string; isActive?: boolean },
+    changes: { payloadUrl?: string; secretCiphertext?: string; previousSecretExpiresAt?: number; isActive?: boolean },
     now: number,
   ): Promise<boolean>;
   /** Soft-deletes a live webhook, its subscriptions, and cancels its pending notifications, in one transaction. */

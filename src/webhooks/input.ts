@@ -69,6 +69,24 @@ export function secretField(params: RequestParams): string | undefined {
   return secret;
 }
 
+/** Longest overlap of a rolled webhook secret: enough to redeploy a receiver, short enough that an old secret dies. */
+export const MAX_SECRET_GRACE_SECONDS = 7 * 24 * 3600;
+
+/**
+ * `secret_grace_seconds`: how long the secret being replaced keeps signing next to the new one, 0 to 7 days in
+ * whole seconds (JSON number, or digits in a form). Only with a new `secret`.
+ */
+export function secretGraceField(params: RequestParams, hasNewSecret: boolean): number | undefined {
+  const v = params.fields.secret_grace_seconds;
+  if (v === undefined || v === null || v === '') return undefined;
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^[0-9]{1,7}$/.test(v) ? Number(v) : NaN;
+  if (!Number.isInteger(n) || n < 0 || n > MAX_SECRET_GRACE_SECONDS) {
+    throw new ValidationError('secret_grace_seconds', `must be a whole number of seconds from 0 to ${MAX_SECRET_GRACE_SECONDS}`);
+  }
+  if (!hasNewSecret) throw new ValidationError('secret_grace_seconds', 'is only taken with a new secret');
+  return n;
+}
+
 /** The active flag: myPOS documents the property as `active` and answers with `is_active`; either is taken. */
 export function activeField(params: RequestParams): boolean | undefined {
   return booleanField(params, 'is_active') ?? booleanField(params, 'active');

@@ -10,8 +10,17 @@ import { findEvent } from './events.js';
  */
 export const httpDate = (t: number | null): string | null => (t === null ? null : new Date(t * 1000).toUTCString());
 
-export function presentWebhook(w: WebhookRecord) {
-  return { id: w.id, payload_url: w.payloadUrl, is_active: w.isActive, created_on: httpDate(w.createdAt), deleted_on: httpDate(w.deletedAt) };
+/** `previous_secret_expires_on`: while a rolled secret's overlap runs, when the old secret stops signing; else null. */
+export function presentWebhook(w: WebhookRecord, now: number) {
+  const overlapEnds = w.previousSecretExpiresAt !== null && w.previousSecretExpiresAt > now ? w.previousSecretExpiresAt : null;
+  return {
+    id: w.id,
+    payload_url: w.payloadUrl,
+    is_active: w.isActive,
+    created_on: httpDate(w.createdAt),
+    deleted_on: httpDate(w.deletedAt),
+    previous_secret_expires_on: httpDate(overlapEnds),
+  };
 }
 
 /** `event` is the event's name, as in the myPOS docs' sample (`"event": "pos.payment.completed"`); `event_id` beside it. */

@@ -190,22 +190,27 @@ export class DeliveryWorker {
     const { repo, clock, secrets, deliver } = this.deps;
     const t = clock.now();
     let outcome: DeliveryOutcome;
-    let secret: string | undefined;
+    let signing: string[] | undefined;
     try {
-      secret = secrets.open(w.secretCiphertext, w.id);
+      // Newest first; a rolled secret signs beside the new one until its overlap ends.
+      const live = [secrets.open(w.secretCiphertext, w.id)];
+      if (w.previousSecretCiphertext !== null && w.previousSecretExpiresAt !== null && w.previousSecretExpiresAt > t) {
+        live.push(secrets.open(w.previousSecretCiphertext, w.id));
+      }
+      signing = live;
     } catch {
       // Only a changed server key gets here. It counts as a failed attempt, so the row backs off (and is
       // eventually given up) instead of being picked again at once.
       this.deps.logger?.error({ webhook: w.id }, 'webhook secret cannot be decrypted; is this the server key it was stored under?');
     }
-    if (secret === undefined) {
+    if (signing === undefined) {
       outcome = { ok: false, status: null, error: 'webhook secret cannot be decrypted' };
     } else {
       const abort = new AbortController();
       this.#aborts.add(abort);
       try {
         outcome = await deliver(
-          { url: w.payloadUrl, event: n.event, body: n.payload, signature: signatureHeader([secret], t, n.payload), deliveryId: n.id },
+          { url: w.payloadUrl, event: n.event, body: n.payload, signature: signatureHeader(signing, t, n.payload), deliveryId: n.id },
           this.deps.policyFor(w.environment),
           abort.signal,
         );

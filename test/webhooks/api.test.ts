@@ -28,7 +28,14 @@ describe.each(BACKENDS)('Webhook API › webhooks, events, subscriptions on $nam
       const res = await call(t.app(), 'POST', '/v1/webhooks', op, 'payload_url=https%3A%2F%2Fexample.com%2Fhook&secret=s3cret');
       expect(res.statusCode).toBe(201);
       const w = res.json();
-      expect(w).toEqual({ id: expect.any(String), payload_url: 'https://example.com/hook', is_active: true, created_on: expect.stringMatching(RFC1123), deleted_on: null });
+      expect(w).toEqual({
+        id: expect.any(String),
+        payload_url: 'https://example.com/hook',
+        is_active: true,
+        created_on: expect.stringMatching(RFC1123),
+        deleted_on: null,
+        previous_secret_expires_on: null,
+      });
       expect(res.body).not.toContain('s3cret');
     });
 

@@ -32,6 +32,8 @@ export class KyselyWebhookRepository implements WebhookRepository {
         environment: w.environment,
         payload_url: w.payloadUrl,
         secret_ciphertext: w.secretCiphertext,
+        previous_secret_ciphertext: w.previousSecretCiphertext,
+        previous_secret_expires_at: w.previousSecretExpiresAt,
         is_active: w.isActive ? 1 : 0,
         created_at: w.createdAt,
         updated_at: w.updatedAt,
@@ -68,16 +70,24 @@ export class KyselyWebhookRepository implements WebhookRepository {
   async updateWebhook(
     o: WebhookOwner,
     id: string,
-    changes: { payloadUrl?: string; secretCiphertext?: string; isActive?: boolean },
+    changes: { payloadUrl?: string; secretCiphertext?: string; previousSecretExpiresAt?: number; isActive?: boolean },
     now: number,
   ): Promise<boolean> {
     const set: Partial<WebhooksTable> = { updated_at: now };
     if (changes.payloadUrl !== undefined) set.payload_url = changes.payloadUrl;
-    if (changes.secretCiphertext !== undefined) set.secret_ciphertext = changes.secretCiphertext;
     if (changes.isActive !== undefined) set.is_active = changes.isActive ? 1 : 0;
+    const overlap = changes.previousSecretExpiresAt !== undefined && changes.previousSecretExpiresAt > now;
+    if (changes.secretCiphertext !== undefined) {
+      set.secret_ciphertext = changes.secretCiphertext;
+      if (!overlap) Object.assign(set, { previous_secret_ciphertext: null, previous_secret_expires_at: null });
+    }
     const res = await this.db
       .updateTable('webhooks')
       .set(set)
+      // One statement: the right-hand side reads the row as it was, so the secret being replaced is the one kept.
+      .$if(changes.secretCiphertext !== undefined && overlap, (q) =>
+        q.set((eb) => ({ previous_secret_ciphertext: eb.ref('secret_ciphertext'), previous_secret_expires_at: changes.previousSecretExpiresAt! })),
+      )
       .where('id', '=', id)
       .where('owner', '=', o.owner)
       .where('environment', '=', o.environment)
@@ -346,6 +356,8 @@ const WEBHOOK_COLUMNS = [
   'w.environment as w_environment',
   'w.payload_url as w_payload_url',
   'w.secret_ciphertext as w_secret_ciphertext',
+  'w.previous_secret_ciphertext as w_previous_secret_ciphertext',
+  'w.previous_secret_expires_at as w_previous_secret_expires_at',
   'w.is_active as w_is_active',
   'w.created_at as w_created_at',
   'w.updated_at as w_updated_at',
@@ -358,6 +370,8 @@ type JoinedWebhook = {
   w_environment: string;
   w_payload_url: string;
   w_secret_ciphertext: string;
+  w_previous_secret_ciphertext: string | null;
+  w_previous_secret_expires_at: number | null;
   w_is_active: number;
   w_created_at: number;
   w_updated_at: number;
@@ -387,6 +401,8 @@ function webhookOf(row: JoinedWebhook): WebhookRecord {
       environment: row.w_environment,
       payload_url: row.w_payload_url,
       secret_ciphertext: row.w_secret_ciphertext,
+      previous_secret_ciphertext: row.w_previous_secret_ciphertext,
+      previous_secret_expires_at: row.w_previous_secret_expires_at,
       is_active: row.w_is_active,
       created_at: row.w_created_at,
       updated_at: row.w_updated_at,
@@ -403,6 +419,8 @@ function toWebhook(r: Selectable<WebhooksTable>): WebhookRecord {
     environment: r.environment as Environment,
     payloadUrl: r.payload_url,
     secretCiphertext: r.secret_ciphertext,
+    previousSecretCiphertext: r.previous_secret_ciphertext,
+    previousSecretExpiresAt: r.previous_secret_expires_at === null ? null : Number(r.previous_secret_expires_at),
     isActive: Number(r.is_active) === 1,
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),

@@ -5,7 +5,7 @@ import type { WebhookOwner, WebhookRecord } from '../../storage/types.js';
 import type { WebhookApiContext } from '../context.js';
 import { looksLikeId, newId } from '../ids.js';
 import { NotFoundError, ValidationError } from '../errors.js';
-import { activeField, readBody, secretField, stringField } from '../input.js';
+import { activeField, readBody, secretField, secretGraceField, stringField } from '../input.js';
 import { paginationOf, presentWebhook, readPagination } from '../present.js';
 import { checkPayloadUrl } from '../target-policy.js';
 
@@ -30,6 +30,8 @@ export function registerWebhookRoutes(v1: FastifyInstance, ctx: WebhookApiContex
       environment: ctx.environment,
       payloadUrl,
       secretCiphertext: ctx.secrets.seal(secret, id),
+      previousSecretCiphertext: null,
+      previousSecretExpiresAt: null,
       isActive: activeField(params) ?? true,
       createdAt: now,
       updatedAt: now,
@@ -37,19 +39,22 @@ export function registerWebhookRoutes(v1: FastifyInstance, ctx: WebhookApiContex
     };
     await ctx.repo.createWebhook(webhook);
     reply.code(201).header('Cache-Control', 'no-store');
-    return given === undefined ? { ...presentWebhook(webhook), secret } : presentWebhook(webhook);
+    return given === undefined ? { ...presentWebhook(webhook, now), secret } : presentWebhook(webhook, now);
   });
 
   v1.get('/webhooks', async (request) => {
     const p = readPagination(request);
     const { items, total } = await ctx.repo.listWebhooks(request.webhookOwner!, p);
-    return { webhooks: items.map(presentWebhook), ...paginationOf(p, total) };
+    const now = ctx.clock.now();
+    return { webhooks: items.map((w) => presentWebhook(w, now)), ...paginationOf(p, total) };
   });
 
-  v1.get<ById>('/webhooks/:id', async (request) => presentWebhook(await find(ctx, request.webhookOwner!, request.params.id)));
+  v1.get<ById>('/webhooks/:id', async (request) => presentWebhook(await find(ctx, request.webhookOwner!, request.params.id), ctx.clock.now()));
 
   // PATCH changes what it is given; PUT replaces the webhook, so payload_url is required (the secret, being
-  // write-only, is kept when not given).
+  // write-only, is kept when not given). A new secret with `secret_grace_seconds` rolls it with an overlap: the
+  // replaced secret keeps signing beside it until the grace ends, so a receiver can switch without losing a
+  // delivery; without a grace it stops at once.
   for (const method of ['PATCH', 'PUT'] as const) {
     v1.route<ById>({
       method,
@@ -60,14 +65,16 @@ export function registerWebhookRoutes(v1: FastifyInstance, ctx: WebhookApiContex
         const params = readBody(request);
         const payloadUrl = payloadUrlField(params, ctx, method === 'PUT');
         const secret = secretField(params);
+        const grace = secretGraceField(params, secret !== undefined);
         const isActive = activeField(params);
+        const now = ctx.clock.now();
         const changes = {
           ...(payloadUrl !== undefined ? { payloadUrl } : {}),
-          ...(secret !== undefined ? { secretCiphertext: ctx.secrets.seal(secret, existing.id) } : {}),
+          ...(secret !== undefined ? { secretCiphertext: ctx.secrets.seal(secret, existing.id), previousSecretExpiresAt: now + (grace ?? 0) } : {}),
           ...(isActive !== undefined ? { isActive } : method === 'PUT' ? { isActive: true } : {}),
         };
-        if (!(await ctx.repo.updateWebhook(owner, existing.id, changes, ctx.clock.now()))) throw new NotFoundError('No such webhook');
-        return presentWebhook(await find(ctx, owner, existing.id));
+        if (!(await ctx.repo.updateWebhook(owner, existing.id, changes, now))) throw new NotFoundError('No such webhook');
+        return presentWebhook(await find(ctx, owner, existing.id), now);
       },
     });
   }
