@@ -1,3 +1,7 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config.js';
 import { createClient } from '../../src/core/client-management.js';
@@ -66,5 +70,47 @@ describe('Webhook API › README walkthrough, end to end over HTTP', () => {
     // What the README's receiver does (the myPOS docs' check of v1), and the SDK's check of v2.
     expect(verifiesLikeTheMyposDocs('walkthrough-secret', signature, got.body)).toBe(true);
     expect(verifyWebhookSignature(got.body, signature, 'walkthrough-secret')).toMatchObject({ version: 'v2' });
+  });
+
+  it("the README's receiver.mjs, run as written, verifies a real delivery (the myPOS docs' v1 check)", async () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const code = /A receiver that checks the signature[^\n]*\n\n```js\n([\s\S]*?)\n```/.exec(readme)?.[1];
+    expect(code, 'the receiver example in the README').toContain('.listen(4000)');
+    const dir = mkdtempSync(join(tmpdir(), 'mypos-readme-receiver-'));
+    // Only the port changes (tests listen on port 0); the child prints the one it got.
+    writeFileSync(join(dir, 'receiver.mjs'), code!.replace('.listen(4000)', ".listen(0, '127.0.0.1', function () { console.log('port', this.address().port); })"));
+    const child = spawn(process.execPath, [join(dir, 'receiver.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    const waiting: Array<{ text: string; resolve: () => void }> = [];
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      for (const w of waiting.filter((w) => out.includes(w.text))) w.resolve();
+    });
+    const seen = (text: string) => new Promise<void>((resolve) => (out.includes(text) ? resolve() : waiting.push({ text, resolve })));
+    try {
+      await seen('port ');
+      const port = /port (\d+)/.exec(out)![1];
+      const base = server.urls.sandbox;
+      const tokenRes = await fetch(`${base}/oauth/token`, {
+        method: 'POST',
+        headers: { authorization: 'Basic ' + Buffer.from(`${client.id}:${client.secret}`).toString('base64'), 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=client_credentials&scope=webhooks',
+      });
+      const { access_token } = (await tokenRes.json()) as { access_token: string };
+      const api = async (path: string, body?: string) =>
+        (await fetch(`${base}/v1${path}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${access_token}`, ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+          body,
+        }).then((r) => r.json())) as { id: string };
+      const hook = await api('/webhooks', `payload_url=${encodeURIComponent(`http://127.0.0.1:${port}/hook`)}&secret=my-webhook-secret`);
+      const sub = await api('/subscriptions', `webhook_id=${hook.id}&event_id=pos.payment.completed`);
+      await api(`/subscriptions/${sub.id}/fake`);
+      await seen('pos.payment.completed');
+      expect(out).toMatch(/^verified pos\.payment\.completed \{/m);
+    } finally {
+      child.kill();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
