@@ -194,6 +194,17 @@ describe.each(BACKENDS)('Webhook API › webhooks, events, subscriptions on $nam
       expect((await get(m, `/v1/subscriptions/${sub.id}`)).statusCode).toBe(404);
     });
 
+    it('PUT without event_id on a subscription whose stored event is not in the catalogue → 422 event_id, never 500', async () => {
+      const m = (await t.credential({ merchantId: 'merchant-gone' })).auth;
+      const hook = (await call(t.app(), 'POST', '/v1/webhooks', m, { payload_url: 'https://example.com/x', secret: 'x' })).json();
+      const id = '01900000-0000-7000-8000-00000000abcd';
+      const owner = { owner: 'merchant:merchant-gone', environment: 'sandbox' as const };
+      await t.store.webhooks.createSubscription({ id, ...owner, webhookId: hook.id, eventId: 'an-event-no-longer-listed', filter: null, createdAt: t.clock.now(), deletedAt: null });
+      const res = await call(t.app(), 'PUT', `/v1/subscriptions/${id}`, m, { filter: { tids: ['A1'] } });
+      expect(res.statusCode).toBe(422);
+      expect(res.json().field).toBe('event_id');
+    });
+
     it('deleting a webhook deletes its subscriptions', async () => {
       const m = (await t.credential({ merchantId: 'merchant-del' })).auth;
       const hook = (await call(t.app(), 'POST', '/v1/webhooks', m, { payload_url: 'https://example.com/x', secret: 'x' })).json();

@@ -49,7 +49,7 @@ export function registerSubscriptionRoutes(v1: FastifyInstance, ctx: WebhookApiC
     const current = await find(ctx, owner, request.params.id);
     const params = readBody(request);
     const webhook = stringField(params, 'webhook_id') === undefined ? current.webhook : await webhookField(ctx, owner, params);
-    const event = stringField(params, 'event_id') === undefined ? findEvent(current.subscription.eventId)! : eventField(params);
+    const event = (stringField(params, 'event_id') === undefined && findEvent(current.subscription.eventId)) || eventField(params);
     const changes = { webhookId: webhook.id, eventId: event.id, filter: filterField(params) };
     if (!(await ctx.repo.updateSubscription(owner, current.subscription.id, changes))) throw new NotFoundError('No such subscription');
     return presentSubscription({ ...current.subscription, ...changes }, webhook);
