@@ -71,7 +71,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       : new InMemoryFailureLimiter(limits);
   const metrics = new Metrics(store);
   // Usage counters for the Web Account: counted in memory on the hot path, written in bulk by a timer.
-  const usage = new UsageRecorder({ usage: store.usage, audit: store.audit, clock });
+  const usage = new UsageRecorder({ usage: store.usage, audit: store.audit, clients: store.clients, clock });
   const authenticator = new ClientAuthenticator({
     clients: store.clients,
     hasher,
@@ -81,6 +81,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       metrics.authFailures.inc({ environment });
       usage.failed(clientId, ip);
     },
+    onSecretUsed: (clientId, secretHash, at) => usage.secretUsed(clientId, secretHash, at),
   });
   const tokenIssuer = new TokenIssuer({
     tokens: store.tokens,

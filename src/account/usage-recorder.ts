@@ -1,9 +1,11 @@
 import type { Clock } from '../core/clock.js';
-import type { AuditRepository, UsageIncrement, UsageRepository } from '../storage/types.js';
+import type { AuditRepository, ClientRepository, SecretUse, UsageIncrement, UsageRepository } from '../storage/types.js';
 
 export interface UsageRecorderDeps {
   usage: Pick<UsageRepository, 'add' | 'owners'>;
   audit: Pick<AuditRepository, 'append'>;
+  /** Where "last used" per secret is written; absent, secret uses are not recorded. */
+  clients?: Pick<ClientRepository, 'recordSecretUses'>;
   clock: Clock;
   /** Bound on remembered keys between flushes, so a flood of random client ids cannot grow memory. */
   maxKeys?: number;
@@ -27,6 +29,8 @@ interface FailureBatch {
 export class UsageRecorder {
   #counts = new Map<string, UsageIncrement>();
   #failures = new Map<string, FailureBatch>();
+  /** Latest use per secret digest: one row update per secret used since the last flush. */
+  #secretUses = new Map<string, SecretUse>();
   #lastAudit: number;
   readonly #maxKeys: number;
   #flushing: Promise<void> | undefined;
@@ -38,6 +42,12 @@ export class UsageRecorder {
 
   issued(clientId: string, at: number): void {
     this.#count(clientId, at, 'issued', true);
+  }
+
+  secretUsed(clientId: string, secretHash: string, at: number): void {
+    const seen = this.#secretUses.get(secretHash);
+    if (seen) seen.at = Math.max(seen.at, at);
+    else if (this.#secretUses.size < this.#maxKeys) this.#secretUses.set(secretHash, { clientId, secretHash, at });
   }
 
   failed(clientId: string, ip: string): void {
@@ -78,6 +88,8 @@ export class UsageRecorder {
     const now = this.deps.clock.now();
     const counts = [...this.#counts.values()];
     this.#counts = new Map();
+    const secretUses = [...this.#secretUses.values()];
+    this.#secretUses = new Map();
     const auditDue = force || now - this.#lastAudit >= (this.deps.auditEverySeconds ?? 60);
     const failures = auditDue ? this.#failures : new Map<string, FailureBatch>();
     if (auditDue) {
@@ -85,6 +97,8 @@ export class UsageRecorder {
       this.#lastAudit = now;
     }
     try {
+      // First: it is idempotent (a later time wins), so a retry after a failure below repeats no harm.
+      await this.deps.clients?.recordSecretUses(secretUses);
       const failedIds = [...new Set(counts.filter((c) => c.failed > 0).map((c) => c.clientId)), ...failures.keys()];
       const owners = await this.deps.usage.owners([...new Set(failedIds)]);
       await this.deps.usage.add(counts.filter((c) => c.issued > 0 || owners.has(c.clientId)));
@@ -116,6 +130,7 @@ export class UsageRecorder {
         } else if (this.#counts.size < this.#maxKeys) this.#counts.set(key, c);
       }
       for (const [id, b] of failures) if (!this.#failures.has(id)) this.#failures.set(id, b);
+      for (const u of secretUses) this.secretUsed(u.clientId, u.secretHash, u.at);
       throw err;
     }
   }

@@ -16,6 +16,8 @@ export interface ClientAuthenticatorDeps {
   clock: Clock;
   /** Told of every failed authentication (metrics, audit); never given the secret. */
   onFailure?: (clientId: string, ip: string, environment: Environment) => void;
+  /** Told which secret (by its stored digest) a successful authentication used: "last used" per secret. */
+  onSecretUsed?: (clientId: string, secretHash: string, at: number) => void;
 }
 
 // Compared against when the client is unknown, so an unknown id costs the same HMAC as a wrong secret
@@ -56,11 +58,16 @@ export class ClientAuthenticator {
     }
 
     const now = clock.now();
-    let ok = hasher.matches('client_secret', presented.clientSecret, (usable && client.secretHash) || DUMMY_DIGEST);
+    let used = (usable && client.secretHash) || DUMMY_DIGEST;
+    let ok = hasher.matches('client_secret', presented.clientSecret, used);
     if (!ok && usable && client.previousSecretHash && (client.previousSecretExpiresAt ?? 0) > now) {
-      ok = hasher.matches('client_secret', presented.clientSecret, client.previousSecretHash);
+      used = client.previousSecretHash;
+      ok = hasher.matches('client_secret', presented.clientSecret, used);
     }
-    if (ok && usable) return client;
+    if (ok && usable) {
+      this.deps.onSecretUsed?.(client.id, used, now);
+      return client;
+    }
     await this.#fail(presented.clientId, ip, environment);
     throw new InvalidClientError({ basicChallenge });
   }

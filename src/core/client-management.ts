@@ -63,7 +63,7 @@ export async function createClient(deps: ClientManagementDeps, input: NewClient)
     merchantId: input.merchantId ?? null,
     createdAt: deps.clock.now(),
   };
-  await deps.clients.create(client);
+  await deps.clients.create(client, secretHint(secret));
   return { client, secret };
 }
 
@@ -75,6 +75,11 @@ export async function rotateClientSecret(deps: ClientManagementDeps, id: string,
   if (!Number.isInteger(graceSeconds) || graceSeconds < 0) throw new Error('The grace period must be a whole number of seconds ≥ 0');
   const secret = newClientSecret();
   const now = deps.clock.now();
-  const ok = await deps.clients.rotateSecret(id, deps.hasher.hash('client_secret', secret), now + graceSeconds, now);
+  const ok = await deps.clients.rotateSecret(id, deps.hasher.hash('client_secret', secret), now + graceSeconds, now, secretHint(secret));
   return ok ? secret : undefined;
+}
+
+/** The last four characters: enough for a merchant to tell secrets apart, far too few to guess the rest from. */
+export function secretHint(secret: string | undefined): string | null {
+  return secret === undefined ? null : secret.slice(-4);
 }

@@ -15,6 +15,11 @@ export interface ClientsTable {
   merchant_id: string | null;
   created_at: number;
   deleted_at: number | null;
+  /** 0009: the last four characters of each secret, and when each was last used. */
+  secret_hint: string | null;
+  secret_last_used_at: number | null;
+  previous_secret_hint: string | null;
+  previous_secret_last_used_at: number | null;
 }
 
 export interface TokensTable {
@@ -124,6 +129,8 @@ export interface Database {
   usage_counters: UsageCountersTable;
   consents: ConsentsTable;
   signing_keys: SigningKeysTable;
+  form_submissions: FormSubmissionsTable;
+  secret_reveals: SecretRevealsTable;
 }
 
 // ---- 0002_accounts: the Web Account ----
@@ -180,4 +187,30 @@ export interface ConsentsTable {
   scope: string;
   created_at: number;
   updated_at: number;
+}
+
+// ---- 0009_web_account_forms ----
+
+export interface FormSubmissionsTable {
+  /** Keyed hash of the form's nonce. */
+  nonce_hash: string;
+  /** Keyed hash of the session (or anonymous CSRF secret) the form was sent in. */
+  scope_hash: string;
+  /** Where the first submission redirected to; null while it is being handled. */
+  outcome: string | null;
+  created_at: number;
+}
+
+export interface SecretRevealsTable {
+  /** Keyed hash of the reference in the page's URL. */
+  ref_hash: string;
+  session_hash: string;
+  client_id: string;
+  /** 'created' or 'rotated'. */
+  kind: string;
+  /** The secret, AES-256-GCM sealed; null once shown. */
+  sealed: string | null;
+  created_at: number;
+  expires_at: number;
+  shown_at: number | null;
 }

@@ -100,8 +100,26 @@ export interface ClientFilter {
   merchantId?: string | null;
 }
 
+/** What the Web Account shows of a client's secrets: never a digest, only a 4-character hint and use times. */
+export interface SecretDetails {
+  /** Last four characters of the current secret; null for a public client or one created before hints. */
+  hint: string | null;
+  lastUsedAt: number | null;
+  /** The secret replaced by the last rotation (meaningful while its grace period runs). */
+  previousHint: string | null;
+  previousLastUsedAt: number | null;
+}
+
+/** One successful authentication with the secret whose digest is `secretHash`. */
+export interface SecretUse {
+  clientId: string;
+  secretHash: string;
+  at: number;
+}
+
 export interface ClientRepository {
-  create(client: ClientRecord): Promise<void>;
+  /** Stores a new client; `secretHint` is the last four characters of its secret, the only part ever kept. */
+  create(client: ClientRecord, secretHint?: string | null): Promise<void>;
   /** A live (not deleted) client, or undefined. */
   find(id: string): Promise<ClientRecord | undefined>;
   /** Only the environment and merchant of a live client: what the Webhook API asks on every request. */
@@ -112,7 +130,17 @@ export interface ClientRepository {
    * Replaces the secret. The old digest stays valid until `previousExpiresAt` (a grace period; `now` means it dies
    * at once). Returns false when the client does not exist.
    */
-  rotateSecret(id: string, newHash: string, previousExpiresAt: number, now: number): Promise<boolean>;
+  rotateSecret(id: string, newHash: string, previousExpiresAt: number, now: number, newHint?: string | null): Promise<boolean>;
+  /**
+   * Ends a grace period now: the previous secret stops working. One conditional statement, so of two
+   * concurrent calls one answers true; false when no previous secret was still valid.
+   */
+  expirePreviousSecret(id: string, now: number): Promise<boolean>;
+  /** Replaces a live client's allowed scopes; false when there is none. */
+  setScopes(id: string, scopes: string[]): Promise<boolean>;
+  secretDetails(ids: string[]): Promise<Map<string, SecretDetails>>;
+  /** Records when each secret was last used; a use counts for whichever slot holds that digest now. */
+  recordSecretUses(uses: SecretUse[]): Promise<void>;
   /** Renames a live client; false when there is none. */
   rename(id: string, name: string): Promise<boolean>;
   /** Soft-deletes the client and revokes every token it holds, in one transaction (ASVS 10.4.9). */
@@ -298,9 +326,50 @@ export interface Store {
   readonly usage: UsageRepository;
   readonly signingKeys: SigningKeyRepository;
   readonly consents: ConsentRepository;
+  readonly formSubmissions: FormSubmissionRepository;
+  readonly secretReveals: SecretRevealRepository;
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * Once-only form submissions (the Web Account's POST → 303 → GET): the first request with a nonce claims
+ * it, later ones read the first one's outcome instead of acting again.
+ */
+export interface FormSubmissionRepository {
+  /** True for the one caller that inserted the nonce; false when it was already there. */
+  claim(nonceHash: string, scopeHash: string, now: number): Promise<boolean>;
+  find(nonceHash: string): Promise<{ scopeHash: string; outcome: string | null } | undefined>;
+  complete(nonceHash: string, outcome: string): Promise<void>;
+  /** Forgets a claim whose action did not happen (bad input), so the form can be sent again. */
+  release(nonceHash: string): Promise<void>;
+  purgeBefore(before: number, limit: number): Promise<number>;
+}
+
+export interface SecretRevealRecord {
+  refHash: string;
+  sessionHash: string;
+  clientId: string;
+  kind: 'created' | 'rotated';
+  sealed: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export type SecretRevealTake =
+  | { status: 'shown'; clientId: string; kind: 'created' | 'rotated'; sealed: string }
+  | { status: 'already_shown'; clientId: string }
+  | { status: 'unknown' };
+
+export interface SecretRevealRepository {
+  create(reveal: SecretRevealRecord): Promise<void>;
+  /**
+   * Hands out the sealed secret once and erases it in the same conditional statement: of any number of
+   * concurrent takes one gets 'shown'. Another session's or an expired reference is 'unknown'.
+   */
+  take(refHash: string, sessionHash: string, now: number): Promise<SecretRevealTake>;
+  purgeExpired(before: number, limit: number): Promise<number>;
 }
 
 /** Thrown by a backend when the database cannot serve the request now (locked, unreachable, disk full). */

@@ -101,6 +101,69 @@ for (const backend of BACKENDS) {
       expect(r.previousSecretHash).not.toBe(r.secretHash);
     });
 
+    it('secret hints and last use per secret: a rotation moves both to the previous slot; a use counts for the digest it names', async () => {
+      const c = client({ secretHash: 'd'.repeat(64) });
+      await store.clients.create(c, 'AbC1');
+      expect((await store.clients.secretDetails([c.id])).get(c.id)).toEqual({ hint: 'AbC1', lastUsedAt: null, previousHint: null, previousLastUsedAt: null });
+      await store.clients.recordSecretUses([{ clientId: c.id, secretHash: 'd'.repeat(64), at: NOW }]);
+      // An older use never moves the time back; an unknown digest changes nothing.
+      await store.clients.recordSecretUses([{ clientId: c.id, secretHash: 'd'.repeat(64), at: NOW - 50 }, { clientId: c.id, secretHash: 'f'.repeat(64), at: NOW + 9 }]);
+      expect((await store.clients.secretDetails([c.id])).get(c.id)).toMatchObject({ hint: 'AbC1', lastUsedAt: NOW });
+      expect(await store.clients.rotateSecret(c.id, 'e'.repeat(64), NOW + 3600, NOW, 'xY9z')).toBe(true);
+      expect((await store.clients.secretDetails([c.id])).get(c.id)).toEqual({ hint: 'xY9z', lastUsedAt: null, previousHint: 'AbC1', previousLastUsedAt: NOW });
+      // During the grace period the old secret's use lands on the previous slot, the new one's on the current.
+      await store.clients.recordSecretUses([{ clientId: c.id, secretHash: 'd'.repeat(64), at: NOW + 5 }, { clientId: c.id, secretHash: 'e'.repeat(64), at: NOW + 7 }]);
+      expect((await store.clients.secretDetails([c.id])).get(c.id)).toEqual({ hint: 'xY9z', lastUsedAt: NOW + 7, previousHint: 'AbC1', previousLastUsedAt: NOW + 5 });
+    });
+
+    it('expirePreviousSecret ends a grace period once: a second call, or one with no grace running, answers false', async () => {
+      const c = client();
+      await store.clients.create(c);
+      expect(await store.clients.expirePreviousSecret(c.id, NOW)).toBe(false);
+      await store.clients.rotateSecret(c.id, 'b'.repeat(64), NOW + 3600, NOW);
+      const results = await Promise.all([1, 2, 3].map(() => store.clients.expirePreviousSecret(c.id, NOW + 10)));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(await store.clients.find(c.id)).toMatchObject({ secretHash: 'b'.repeat(64), previousSecretHash: null });
+    });
+
+    it('setScopes replaces the scopes of a live client only', async () => {
+      const c = client();
+      await store.clients.create(c);
+      expect(await store.clients.setScopes(c.id, ['transactions'])).toBe(true);
+      expect((await store.clients.find(c.id))!.scopes).toEqual(['transactions']);
+      await store.clients.delete(c.id, NOW);
+      expect(await store.clients.setScopes(c.id, ['webhooks'])).toBe(false);
+    });
+
+    it('form submissions: of concurrent claims of one nonce exactly one wins; its outcome is kept; a released claim can be made again', async () => {
+      const nonce = 'n'.repeat(64);
+      const won = await Promise.all(Array.from({ length: 10 }, () => store.formSubmissions.claim(nonce, 's'.repeat(64), NOW)));
+      expect(won.filter(Boolean)).toHaveLength(1);
+      expect(await store.formSubmissions.find(nonce)).toEqual({ scopeHash: 's'.repeat(64), outcome: null });
+      await store.formSubmissions.complete(nonce, '/account/sandbox?done=x');
+      await store.formSubmissions.release(nonce); // a completed claim is never released
+      expect(await store.formSubmissions.find(nonce)).toEqual({ scopeHash: 's'.repeat(64), outcome: '/account/sandbox?done=x' });
+      const other = 'o'.repeat(64);
+      expect(await store.formSubmissions.claim(other, 's'.repeat(64), NOW)).toBe(true);
+      await store.formSubmissions.release(other);
+      expect(await store.formSubmissions.claim(other, 's'.repeat(64), NOW)).toBe(true);
+      expect(await store.formSubmissions.purgeBefore(NOW + 1, 1)).toBe(1);
+      expect(await store.formSubmissions.purgeBefore(NOW + 1, 10)).toBe(1);
+    });
+
+    it('secret reveals: 10 concurrent takes → one shown, the rest already shown; another session or an expired one is unknown', async () => {
+      const reveal = { refHash: 'r'.repeat(64), sessionHash: 's'.repeat(64), clientId: 'c1', kind: 'rotated' as const, sealed: 'v1.sealed', createdAt: NOW, expiresAt: NOW + 300 };
+      await store.secretReveals.create(reveal);
+      expect(await store.secretReveals.take(reveal.refHash, 't'.repeat(64), NOW)).toEqual({ status: 'unknown' });
+      const takes = await Promise.all(Array.from({ length: 10 }, () => store.secretReveals.take(reveal.refHash, reveal.sessionHash, NOW + 1)));
+      expect(takes.filter((t) => t.status === 'shown')).toEqual([{ status: 'shown', clientId: 'c1', kind: 'rotated', sealed: 'v1.sealed' }]);
+      expect(takes.filter((t) => t.status === 'already_shown')).toHaveLength(9);
+      expect(await store.secretReveals.take(reveal.refHash, reveal.sessionHash, NOW + 2)).toEqual({ status: 'already_shown', clientId: 'c1' });
+      await store.secretReveals.create({ ...reveal, refHash: 'q'.repeat(64) });
+      expect(await store.secretReveals.take('q'.repeat(64), reveal.sessionHash, NOW + 300)).toEqual({ status: 'unknown' });
+      expect(await store.secretReveals.purgeExpired(NOW + 301, 10)).toBe(2);
+    });
+
     it('delete revokes every token of the client in the same step and is idempotent', async () => {
       const c = client();
       await store.clients.create(c);

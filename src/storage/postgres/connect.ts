@@ -3,6 +3,8 @@ import pg from 'pg';
 import type { Database } from '../schema.js';
 import { KyselyAuthorizationCodeRepository } from '../repositories/codes.js';
 import { KyselyConsentRepository } from '../repositories/consents.js';
+import { KyselyFormSubmissionRepository } from '../repositories/form-submissions.js';
+import { KyselySecretRevealRepository } from '../repositories/secret-reveals.js';
 import { KyselySigningKeyRepository } from '../repositories/signing-keys.js';
 import { KyselyWebhookRepository } from '../repositories/webhooks.js';
 import { KyselyMerchantRepository } from '../repositories/merchants.js';
@@ -69,6 +71,8 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
     failures: new HotFailureCounterRepository(hot),
     codes: new KyselyAuthorizationCodeRepository(db),
     consents: new KyselyConsentRepository(db),
+    formSubmissions: new KyselyFormSubmissionRepository(db),
+    secretReveals: new KyselySecretRevealRepository(db),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     webhooks: new KyselyWebhookRepository(db),
     merchants: new KyselyMerchantRepository(db),

@@ -1,13 +1,13 @@
 import type { Kysely } from 'kysely';
 import { clientFromRow } from '../records.js';
 import type { Database } from '../schema.js';
-import type { ClientFilter, ClientRecord, ClientRepository } from '../types.js';
+import type { ClientFilter, ClientRecord, ClientRepository, SecretDetails, SecretUse } from '../types.js';
 
 /** Clients over Kysely; the same queries run on SQLite and PostgreSQL. */
 export class KyselyClientRepository implements ClientRepository {
   constructor(protected readonly db: Kysely<Database>) {}
 
-  async create(c: ClientRecord): Promise<void> {
+  async create(c: ClientRecord, secretHint: string | null = null): Promise<void> {
     await this.db
       .insertInto('clients')
       .values({
@@ -24,6 +24,7 @@ export class KyselyClientRepository implements ClientRepository {
         merchant_id: c.merchantId,
         created_at: c.createdAt,
         deleted_at: null,
+        secret_hint: secretHint,
       })
       .execute();
   }
@@ -61,7 +62,7 @@ export class KyselyClientRepository implements ClientRepository {
     return Number(row.n);
   }
 
-  async rotateSecret(id: string, newHash: string, previousExpiresAt: number, now: number): Promise<boolean> {
+  async rotateSecret(id: string, newHash: string, previousExpiresAt: number, now: number, newHint: string | null = null): Promise<boolean> {
     // One conditional statement: the old digest moves to previous_secret_hash and the new one takes its
     // place, so two racing rotations cannot both keep a secret alive that neither caller holds.
     const res = await this.db
@@ -70,11 +71,83 @@ export class KyselyClientRepository implements ClientRepository {
         previous_secret_hash: eb.ref('secret_hash'),
         previous_secret_expires_at: previousExpiresAt > now ? previousExpiresAt : now,
         secret_hash: newHash,
+        // The hint and last use travel with their secret.
+        previous_secret_hint: eb.ref('secret_hint'),
+        previous_secret_last_used_at: eb.ref('secret_last_used_at'),
+        secret_hint: newHint,
+        secret_last_used_at: null,
       }))
       .where('id', '=', id)
       .where('deleted_at', 'is', null)
       .executeTakeFirst();
     return Number(res.numUpdatedRows) === 1;
+  }
+
+  async expirePreviousSecret(id: string, now: number): Promise<boolean> {
+    const res = await this.db
+      .updateTable('clients')
+      .set({ previous_secret_hash: null, previous_secret_expires_at: now })
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .where('previous_secret_hash', 'is not', null)
+      .where('previous_secret_expires_at', '>', now)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
+  async setScopes(id: string, scopes: string[]): Promise<boolean> {
+    const res = await this.db.updateTable('clients').set({ scopes: scopes.join(' ') }).where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
+  async secretDetails(ids: string[]): Promise<Map<string, SecretDetails>> {
+    const out = new Map<string, SecretDetails>();
+    if (ids.length === 0) return out;
+    const rows = await this.db
+      .selectFrom('clients')
+      .select(['id', 'secret_hint', 'secret_last_used_at', 'previous_secret_hint', 'previous_secret_last_used_at'])
+      .where('id', 'in', ids)
+      .execute();
+    for (const r of rows) {
+      out.set(r.id, {
+        hint: r.secret_hint,
+        lastUsedAt: r.secret_last_used_at === null ? null : Number(r.secret_last_used_at),
+        previousHint: r.previous_secret_hint,
+        previousLastUsedAt: r.previous_secret_last_used_at === null ? null : Number(r.previous_secret_last_used_at),
+      });
+    }
+    return out;
+  }
+
+  async recordSecretUses(uses: SecretUse[]): Promise<void> {
+    // The digest, not "current" or "previous", names the secret: a use counted just before a rotation
+    // lands on the slot that secret holds when the counts are written.
+    for (const u of uses) {
+      await this.db
+        .updateTable('clients')
+        .set((eb) => ({
+          secret_last_used_at: eb
+            .case()
+            .when(eb.and([eb('secret_hash', '=', u.secretHash), eb.or([eb('secret_last_used_at', 'is', null), eb('secret_last_used_at', '<', u.at)])]))
+            .then(u.at)
+            .else(eb.ref('secret_last_used_at'))
+            .end(),
+          previous_secret_last_used_at: eb
+            .case()
+            .when(
+              eb.and([
+                eb('previous_secret_hash', '=', u.secretHash),
+                eb.or([eb('previous_secret_last_used_at', 'is', null), eb('previous_secret_last_used_at', '<', u.at)]),
+              ]),
+            )
+            .then(u.at)
+            .else(eb.ref('previous_secret_last_used_at'))
+            .end(),
+        }))
+        .where('id', '=', u.clientId)
+        .where((eb) => eb.or([eb('secret_hash', '=', u.secretHash), eb('previous_secret_hash', '=', u.secretHash)]))
+        .execute();
+    }
   }
 
   async rename(id: string, name: string): Promise<boolean> {

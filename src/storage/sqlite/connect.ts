@@ -5,6 +5,8 @@ import { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 import { KyselyAuthorizationCodeRepository } from '../repositories/codes.js';
 import { KyselyConsentRepository } from '../repositories/consents.js';
+import { KyselyFormSubmissionRepository } from '../repositories/form-submissions.js';
+import { KyselySecretRevealRepository } from '../repositories/secret-reveals.js';
 import { KyselyWebhookRepository } from '../repositories/webhooks.js';
 import { KyselyMerchantRepository } from '../repositories/merchants.js';
 import { KyselySessionRepository } from '../repositories/sessions.js';
@@ -64,6 +66,8 @@ export async function openSqliteStore(options: SqliteOptions): Promise<Store> {
     failures: new HotFailureCounterRepository(hot),
     codes: new KyselyAuthorizationCodeRepository(db),
     consents: new KyselyConsentRepository(db),
+    formSubmissions: new KyselyFormSubmissionRepository(db),
+    secretReveals: new KyselySecretRevealRepository(db),
     poolStats: () => undefined,
     webhooks: new KyselyWebhookRepository(db),
     merchants: new KyselyMerchantRepository(db),

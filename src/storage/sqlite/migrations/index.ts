@@ -7,6 +7,7 @@ import * as m0003 from './0003_webhooks.js';
 import * as m0002 from './0002_accounts.js';
 import * as m0004 from './0004_signing_keys.js';
 import * as m0008 from './0008_webhook_secret_overlap.js';
+import * as m0009 from './0009_web_account_forms.js';
 
 /** sqlite schema, in order. Never edit a shipped migration: add the next file and list it here. */
 export const sqliteMigrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const sqliteMigrations: Record<string, Migration> = {
   '0002_accounts': m0002,
   '0004_signing_keys': m0004,
   '0008_webhook_secret_overlap': m0008,
+  '0009_web_account_forms': m0009,
 };
