@@ -22,6 +22,11 @@ export interface CredentialView {
   redirectUris: string[];
   /** A public client: no secret, PKCE only. */
   isPublic: boolean;
+  /** Last four characters of the current and the previous secret (null when not recorded), and their last use. */
+  secretHint: string | null;
+  secretLastUsedAt: number | null;
+  previousSecretHint: string | null;
+  previousSecretLastUsedAt: number | null;
 }
 
 /** Grace periods the pages offer for rotation, seconds → label. The API takes any whole number up to 30 days. */
@@ -55,7 +60,8 @@ export async function describeCredential(deps: CredentialDeps, client: ClientRec
 
 async function describe(deps: CredentialDeps, clients: ClientRecord[]): Promise<CredentialView[]> {
   const now = deps.clock.now();
-  const activity = await deps.store.usage.activity(clients.map((c) => c.id), now);
+  const ids = clients.map((c) => c.id);
+  const [activity, secrets] = await Promise.all([deps.store.usage.activity(ids, now), deps.store.clients.secretDetails(ids)]);
   return clients.map((c) => ({
     id: c.id,
     environment: c.environment,
@@ -68,6 +74,10 @@ async function describe(deps: CredentialDeps, clients: ClientRecord[]): Promise<
     grantTypes: c.grantTypes,
     redirectUris: c.redirectUris,
     isPublic: c.secretHash === null,
+    secretHint: secrets.get(c.id)?.hint ?? null,
+    secretLastUsedAt: secrets.get(c.id)?.lastUsedAt ?? null,
+    previousSecretHint: secrets.get(c.id)?.previousHint ?? null,
+    previousSecretLastUsedAt: secrets.get(c.id)?.previousLastUsedAt ?? null,
   }));
 }
 
@@ -161,6 +171,22 @@ export async function rotateCredential(
   const previousSecretExpiresAt = deps.clock.now() + grace;
   await audit(deps, actor, 'rotated', { clientId: client.id, environment: client.environment, detail: { grace_seconds: grace, previous_secret_expires_at: previousSecretExpiresAt } });
   return { secret, previousSecretExpiresAt };
+}
+
+/** Ends a rotation's grace period now: the previous secret stops working at once. */
+export async function expirePreviousSecret(deps: CredentialDeps, actor: Actor, client: ClientRecord): Promise<void> {
+  if (!(await deps.store.clients.expirePreviousSecret(client.id, deps.clock.now()))) {
+    throw new InputError('There is no previous secret that still works.');
+  }
+  await audit(deps, actor, 'previous_secret_expired', { clientId: client.id, environment: client.environment });
+}
+
+/** Replaces the credential's allowed scopes. Tokens already issued keep the scope they were given until they expire. */
+export async function changeScopes(deps: CredentialDeps, actor: Actor, client: ClientRecord, scopes: string[]): Promise<void> {
+  const to = checkScopes(scopes);
+  if (to.length === client.scopes.length && to.every((s) => client.scopes.includes(s))) return;
+  if (!(await deps.store.clients.setScopes(client.id, to))) throw new NotFoundError();
+  await audit(deps, actor, 'scopes_changed', { clientId: client.id, environment: client.environment, detail: { from: client.scopes, to } });
 }
 
 export async function renameCredential(deps: CredentialDeps, actor: Actor, client: ClientRecord, name: string): Promise<void> {

@@ -5,6 +5,7 @@ import { registerApiRoutes } from './routes/api.js';
 import { registerAppPages } from './routes/apps.js';
 import { registerAuthPages } from './routes/auth-pages.js';
 import { registerCredentialPages } from './routes/credential-pages.js';
+import { registerSecretPages } from './routes/secret-pages.js';
 import { registerWebSecurity } from './web-security.js';
 import type { LoginThrottle } from './throttle.js';
 import type { AuthFailureLimiter } from '../core/failure-limiter.js';
@@ -36,6 +37,7 @@ export function accountPlugin(shared: AccountShared) {
 
         registerAuthPages(scope, ctx);
         registerCredentialPages(scope, ctx);
+        registerSecretPages(scope, ctx);
         registerAppPages(scope, ctx);
         registerApiRoutes(scope, ctx);
       },

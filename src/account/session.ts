@@ -43,11 +43,20 @@ export function currentMerchant(ctx: SessionDeps, request: FastifyRequest): Prom
   return found;
 }
 
-async function lookup(ctx: SessionDeps, request: FastifyRequest): Promise<MerchantSession | undefined> {
+/**
+ * The session id the browser sent (its cookie), well-formed or undefined; not checked against the store.
+ * Only the browser holds it: the store keeps its keyed hash.
+ */
+export function sessionIdOf(ctx: Pick<AppContext, 'issuer'>, request: FastifyRequest): string | undefined {
   // Outside a scope with @fastify/cookie (e.g. another route group), read the header directly.
   const cookies = (request.cookies as Record<string, string | undefined> | undefined) ?? fastifyCookie.parse(request.headers.cookie ?? '');
   const id = cookies[sessionCookieName(isSecureRequest(ctx, request))];
-  if (!id || !/^[A-Za-z0-9_-]{43}$/.test(id)) return undefined;
+  return id && /^[A-Za-z0-9_-]{43}$/.test(id) ? id : undefined;
+}
+
+async function lookup(ctx: SessionDeps, request: FastifyRequest): Promise<MerchantSession | undefined> {
+  const id = sessionIdOf(ctx, request);
+  if (!id) return undefined;
   const idHash = ctx.hasher.hash('session', id);
   const session = await ctx.store.sessions.find(idHash);
   if (!session) return undefined;

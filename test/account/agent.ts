@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Response as InjectResponse } from 'light-my-request';
 
@@ -44,6 +45,8 @@ export class AccountAgent {
   ): Promise<InjectResponse> {
     const body = new URLSearchParams(form);
     if (options.csrf !== false) body.set('_csrf', typeof options.csrf === 'string' ? options.csrf : await this.csrf());
+    // Each call is a fresh rendering of the form unless the caller repeats one on purpose.
+    if (!body.has('_form')) body.set('_form', randomBytes(16).toString('base64url'));
     const host = new URL(this.origin).host;
     return this.#keep(
       await this.app.inject({
@@ -85,9 +88,15 @@ export class AccountAgent {
     return this.post('/account/login', { email, password });
   }
 
-  /** Generates a credential through the page and reads the once-shown secret out of it. */
+  /** Follows a 303 to the once-shown secret page, as a browser does; other answers are returned as they are. */
+  async followSecret(res: InjectResponse): Promise<InjectResponse> {
+    const location = res.headers.location;
+    return res.statusCode === 303 && typeof location === 'string' && location.startsWith('/account/secrets/') ? this.get(location) : res;
+  }
+
+  /** Generates a credential through the page and reads the once-shown secret out of the page it redirects to. */
   async generate(environment: 'sandbox' | 'production', name = 'Shop', extra: Record<string, string> = {}): Promise<{ id: string; secret: string; res: InjectResponse }> {
-    const res = await this.post(`/account/${environment}/credentials`, { name, scope_webhooks: '1', ...extra });
+    const res = await this.followSecret(await this.post(`/account/${environment}/credentials`, { name, scope_webhooks: '1', ...extra }));
     const id = /id="client-id">([A-Za-z0-9]{24})</.exec(res.body)?.[1];
     const secret = /id="client-secret" class="secret">([A-Za-z0-9]{48})</.exec(res.body)?.[1];
     if (!id || !secret) throw new Error(`generate failed: ${res.statusCode} ${res.body.slice(0, 300)}`);

@@ -64,7 +64,7 @@ describe.each(BACKENDS)('web account › sign-up, login and sessions ($name)', (
       const res = await a.app.inject({
         method: 'POST',
         url: '/account/signup',
-        payload: new URLSearchParams({ email: email(), password: PASSWORD, _csrf: token }).toString(),
+        payload: new URLSearchParams({ email: email(), password: PASSWORD, _csrf: token, _form: 'https-signup-formnonce' }).toString(),
         headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-proto': 'https', host: 'sandbox.test', origin: 'https://sandbox.test', cookie: `mypos_csrf=${String(csrfCookie.value)}` },
       });
       expect(res.statusCode).toBe(303);

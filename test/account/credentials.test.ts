@@ -102,13 +102,15 @@ describe.each(BACKENDS)('web account › credentials ($name)', (backend) => {
     const api = await a.api('POST', `/account/api/credentials/${ok.id}/rotate`, { grace_seconds: 0 });
     expect(api.statusCode).toBe(403);
     expect(api.json().error).toBe('reauthentication_required');
-    expect((await a.post(`/account/credentials/${ok.id}/rotate`, { grace_seconds: '0', password: PASSWORD })).statusCode).toBe(200);
+    const again = await a.post(`/account/credentials/${ok.id}/rotate`, { grace_seconds: '0', password: PASSWORD });
+    expect(again.statusCode).toBe(303);
+    expect(again.headers.location).toMatch(/^\/account\/secrets\/[A-Za-z0-9_-]{43}$/);
   });
 
   it('rotate with a grace period: both secrets work until it ends, both are listed with the expiry, then only the new one', async () => {
     const a = await newMerchant();
     const { id, secret: old } = await a.generate('sandbox');
-    const res = await a.post(`/account/credentials/${id}/rotate`, { grace_seconds: '3600' });
+    const res = await a.followSecret(await a.post(`/account/credentials/${id}/rotate`, { grace_seconds: '3600' }));
     expect(res.statusCode).toBe(200);
     expect(res.headers['cache-control']).toBe('no-store');
     const fresh = /id="client-secret" class="secret">([A-Za-z0-9]{48})</.exec(res.body)![1]!;
@@ -117,7 +119,7 @@ describe.each(BACKENDS)('web account › credentials ($name)', (backend) => {
     expect((await token(id, old)).statusCode).toBe(200);
     expect((await token(id, fresh)).statusCode).toBe(200);
     const detail = await a.get(`/account/credentials/${id}`);
-    expect(detail.body).toContain('Previous secret: works until');
+    expect(detail.body).toMatch(/Previous secret <code class="hint"[^>]*>…[A-Za-z0-9]{4}<\/code>: works until/);
     expect((await a.api('GET', `/account/api/credentials/${id}`)).json().previous_secret_expires_at).toBe(t.clock.now() + 3600);
     t.clock.advance(3601);
     expect((await token(id, old)).statusCode).toBe(401);

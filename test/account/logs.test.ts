@@ -39,7 +39,7 @@ describe('web account › G7: no secret, password, session id or CSRF token in t
     await a.login('logs@example.com', password);
     const csrf = await a.csrf();
     const { id, secret } = await a.generate('sandbox');
-    const rotated = await a.post(`/account/credentials/${id}/rotate`, { grace_seconds: '60' }, { csrf });
+    const rotated = await a.followSecret(await a.post(`/account/credentials/${id}/rotate`, { grace_seconds: '60' }, { csrf }));
     const newSecret = /id="client-secret" class="secret">([A-Za-z0-9]{48})</.exec(rotated.body)![1]!;
     const tok = await postForm(server.apps.sandbox, '/oauth/token', 'grant_type=client_credentials', { authorization: basic(id, newSecret) });
     await postForm(server.apps.sandbox, '/oauth/token', 'grant_type=client_credentials', { authorization: basic(id, 'y'.repeat(48)) });

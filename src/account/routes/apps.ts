@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { submitOnce } from '../form-once.js';
 import type { AccountContext } from '../plugin.js';
 import { csrfToken, sendPage } from '../request.js';
 import { currentMerchant } from '../session.js';
@@ -27,13 +28,15 @@ export function registerAppPages(app: FastifyInstance, ctx: AccountContext): voi
     const session = await currentMerchant(ctx, request);
     if (!session) return toLogin(request, reply);
     const { clientId } = request.params as { clientId: string };
-    if (await ctx.store.consents.delete(session.merchant.id, clientId)) {
-      const now = ctx.clock.now();
-      const revoked = await ctx.store.tokens.revokeBySubject(clientId, session.merchant.id, now);
-      await ctx.store.audit.append([
-        { merchantId: session.merchant.id, clientId, environment: null, action: 'consent.withdrawn', actor: session.merchant.email, ip: request.ip, detail: { tokens_revoked: revoked }, count: 1, at: now },
-      ]);
-    }
-    return reply.redirect('/account/apps?done=withdrawn', 303);
+    return submitOnce(ctx, request, reply, async () => {
+      if (await ctx.store.consents.delete(session.merchant.id, clientId)) {
+        const now = ctx.clock.now();
+        const revoked = await ctx.store.tokens.revokeBySubject(clientId, session.merchant.id, now);
+        await ctx.store.audit.append([
+          { merchantId: session.merchant.id, clientId, environment: null, action: 'consent.withdrawn', actor: session.merchant.email, ip: request.ip, detail: { tokens_revoked: revoked }, count: 1, at: now },
+        ]);
+      }
+      return '/account/apps?done=withdrawn';
+    });
   });
 }

@@ -2,8 +2,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { audit, changePassword, checkLogin, createMerchant } from '../accounts.js';
 import { AccountError, ConflictError, InputError, TooManyAttemptsError } from '../errors.js';
 import type { AccountContext } from '../plugin.js';
+import { submitOnce } from '../form-once.js';
 import { csrfToken, fieldsOf, safeReturnTo, sendPage, text } from '../request.js';
-import { currentMerchant, endSession, startSession } from '../session.js';
+import { currentMerchant, endSession, startSession, type MerchantSession } from '../session.js';
 import { loginPage, settingsPage, signupPage } from '../views/auth.js';
 
 const NOTICES: Record<string, string> = {
@@ -28,7 +29,16 @@ export function registerAuthPages(app: FastifyInstance, ctx: AccountContext): vo
     return sendPage(reply, loginPage({ csrf: csrfToken(ctx, request, reply), ...(returnTo !== '/account' ? { returnTo } : {}), ...(notice ? { notice } : {}) }));
   });
 
-  app.post('/login', protect, async (request, reply) => {
+  // A repeated login or sign-up form (double click): the browser shows the repeat's response, so it gets a
+  // session cookie of its own for the same, already checked, email and password; no second audit row.
+  const signInAgain = (request: FastifyRequest, reply: FastifyReply) => async (outcome: string) => {
+    const f = fieldsOf(request);
+    const merchant = await checkLogin(ctx, text(f, 'email'), text(f, 'password'), request.ip);
+    await replaceSession(ctx, request, reply, merchant);
+    return outcome;
+  };
+
+  app.post('/login', protect, (request, reply) => submitOnce(ctx, request, reply, async () => {
     const f = fieldsOf(request);
     const email = text(f, 'email');
     const returnTo = safeReturnTo(f.return_to);
@@ -36,14 +46,14 @@ export function registerAuthPages(app: FastifyInstance, ctx: AccountContext): vo
       const merchant = await checkLogin(ctx, email, text(f, 'password'), request.ip);
       await replaceSession(ctx, request, reply, merchant);
       await audit(ctx, { merchant, ip: request.ip }, 'logged_in');
-      return reply.redirect(returnTo, 303);
+      return returnTo;
     } catch (err) {
       if (!(err instanceof AccountError)) throw err;
       for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
       const page = loginPage({ csrf: csrfToken(ctx, request, reply), email: email.slice(0, 254), error: err.message, ...(returnTo !== '/account' ? { returnTo } : {}) });
       return sendPage(reply, page, err.status);
     }
-  });
+  }, signInAgain(request, reply)));
 
   app.get('/signup', async (request, reply) => {
     const returnTo = safeReturnTo((request.query as Record<string, unknown>).return_to);
@@ -51,7 +61,7 @@ export function registerAuthPages(app: FastifyInstance, ctx: AccountContext): vo
     return sendPage(reply, signupPage({ csrf: csrfToken(ctx, request, reply), ...(returnTo !== '/account' ? { returnTo } : {}) }));
   });
 
-  app.post('/signup', protect, async (request, reply) => {
+  app.post('/signup', protect, (request, reply) => submitOnce(ctx, request, reply, async () => {
     const f = fieldsOf(request);
     const email = text(f, 'email');
     const returnTo = safeReturnTo(f.return_to);
@@ -59,16 +69,16 @@ export function registerAuthPages(app: FastifyInstance, ctx: AccountContext): vo
       const merchant = await createMerchant({ store: ctx.store, clock: ctx.clock, throttle: ctx.throttle, ip: request.ip }, email, text(f, 'password'));
       await replaceSession(ctx, request, reply, merchant);
       await audit(ctx, { merchant, ip: request.ip }, 'signed_up');
-      return reply.redirect(returnTo, 303);
+      return returnTo;
     } catch (err) {
       if (!(err instanceof InputError || err instanceof ConflictError || err instanceof TooManyAttemptsError)) throw err;
       for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
       const page = signupPage({ csrf: csrfToken(ctx, request, reply), email: email.slice(0, 254), error: err.message, ...(returnTo !== '/account' ? { returnTo } : {}) });
       return sendPage(reply, page, err.status);
     }
-  });
+  }, signInAgain(request, reply)));
 
-  app.post('/logout', protect, async (request, reply) => {
+  app.post('/logout', protect, (request, reply) => submitOnce(ctx, request, reply, async () => {
     const f = fieldsOf(request);
     const current = await currentMerchant(ctx, request);
     if (current) {
@@ -77,8 +87,11 @@ export function registerAuthPages(app: FastifyInstance, ctx: AccountContext): vo
       await audit(ctx, { merchant: current.merchant, ip: request.ip }, 'logged_out', { detail: { everywhere } });
     }
     await endSession(ctx, request, reply);
-    return reply.redirect('/account/login?done=logged_out', 303);
-  });
+    return '/account/login?done=logged_out';
+  }, async (outcome) => {
+    await endSession(ctx, request, reply);
+    return outcome;
+  }));
 
   app.get('/settings', async (request, reply) => {
     const current = await currentMerchant(ctx, request);
@@ -91,19 +104,24 @@ export function registerAuthPages(app: FastifyInstance, ctx: AccountContext): vo
   app.post('/password', protect, async (request, reply) => {
     const current = await currentMerchant(ctx, request);
     if (!current) return toLogin(request, reply);
-    const f = fieldsOf(request);
-    try {
-      await changePassword(ctx, current.merchant, text(f, 'current_password'), text(f, 'new_password'));
-    } catch (err) {
-      if (!(err instanceof InputError)) throw err;
-      return sendPage(reply, settingsPage({ csrf: csrfToken(ctx, request, reply), merchant: current.merchant, error: err.message }), err.status);
-    }
-    // ASVS 7.4.3: a password change ends every other session.
-    await ctx.store.sessions.deleteForMerchant(current.merchant.id, current.session.idHash);
-    await ctx.store.sessions.reauthenticated(current.session.idHash, ctx.clock.now());
-    await audit(ctx, { merchant: current.merchant, ip: request.ip }, 'password_changed');
-    return reply.redirect('/account/settings?done=password', 303);
+    return submitOnce(ctx, request, reply, () => changePasswordForm(ctx, request, reply, current));
   });
+}
+
+/** Password change (settings page); the caller runs it once per form. */
+async function changePasswordForm(ctx: AccountContext, request: FastifyRequest, reply: FastifyReply, current: MerchantSession): Promise<string | FastifyReply> {
+  const f = fieldsOf(request);
+  try {
+    await changePassword(ctx, current.merchant, text(f, 'current_password'), text(f, 'new_password'));
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    return sendPage(reply, settingsPage({ csrf: csrfToken(ctx, request, reply), merchant: current.merchant, error: err.message }), err.status);
+  }
+  // ASVS 7.4.3: a password change ends every other session.
+  await ctx.store.sessions.deleteForMerchant(current.merchant.id, current.session.idHash);
+  await ctx.store.sessions.reauthenticated(current.session.idHash, ctx.clock.now());
+  await audit(ctx, { merchant: current.merchant, ip: request.ip }, 'password_changed');
+  return '/account/settings?done=password';
 }
 
 /** Login replaces any session the browser had: the old id is deleted and a fresh one is issued (ASVS 7.2.4). */

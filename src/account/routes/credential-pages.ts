@@ -1,9 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { KNOWN_SCOPES } from '../../core/scope.js';
-import { ENVIRONMENTS } from '../../storage/types.js';
+import { ENVIRONMENTS, type ClientRecord } from '../../storage/types.js';
 import { requireRecentAuth, type Actor } from '../accounts.js';
 import {
+  changeScopes,
   deleteCredential,
+  expirePreviousSecret,
   describeCredential,
   codeFlowFromFields,
   generateCredential,
@@ -16,10 +18,12 @@ import {
 } from '../credentials.js';
 import { InputError, ReauthRequiredError } from '../errors.js';
 import type { AccountContext } from '../plugin.js';
+import { submitOnce } from '../form-once.js';
 import { csrfToken, fieldsOf, sendPage, text, tokenUrl } from '../request.js';
+import { stashSecret } from '../secret-reveal.js';
 import { currentMerchant, recentlyAuthenticated, type MerchantSession } from '../session.js';
 import { accountAuditPage, credentialAuditPage, usagePage } from '../views/activity.js';
-import { deleteConfirmPage, detailPage, listPage, secretPage } from '../views/credentials.js';
+import { deleteConfirmPage, detailPage, listPage } from '../views/credentials.js';
 import { toLogin } from './auth-pages.js';
 
 const NOTICES: Record<string, string> = {
@@ -27,11 +31,16 @@ const NOTICES: Record<string, string> = {
   revoked: 'Every token of this credential was revoked.',
   deleted: 'The credential was deleted and all its tokens revoked.',
   public: 'Public client created: it has no secret and must use PKCE.',
+  expired: 'The previous secret no longer works.',
+  scopes: 'The scopes were saved. Tokens issued before keep their scope until they expire.',
 };
 
 type Handler = (request: FastifyRequest, reply: FastifyReply, current: MerchantSession) => Promise<FastifyReply>;
 
-/** The credential pages: one list per environment, a detail page per credential, its usage and audit trail. */
+/**
+ * The credential pages: one list per environment, a detail page per credential, its usage and audit trail.
+ * Every form goes POST → 303 → GET through submitOnce; a new secret is shown on its own one-time page.
+ */
 export function registerCredentialPages(app: FastifyInstance, ctx: AccountContext): void {
   const protect = { preHandler: app.csrfProtection };
   // Every page here needs a signed-in merchant.
@@ -52,6 +61,13 @@ export function registerCredentialPages(app: FastifyInstance, ctx: AccountContex
   };
   const actor = (request: FastifyRequest, current: MerchantSession): Actor => ({ merchant: current.merchant, ip: request.ip });
   const idOf = (request: FastifyRequest) => (request.params as { id: string }).id;
+  const owned = (request: FastifyRequest, current: MerchantSession) => ownedCredential(ctx, current.merchant.id, idOf(request));
+  // A form on the detail page that failed: the page again, with the message, and nothing changed.
+  const detailWithError = async (request: FastifyRequest, reply: FastifyReply, current: MerchantSession, client: ClientRecord, err: InputError | ReauthRequiredError) => {
+    const credential = await describeCredential(ctx, client);
+    return sendPage(reply, detailPage({ ...base(request, reply, current), credential, tokenUrl: tokenUrl(ctx, client.environment), error: err.message }), err.status);
+  };
+  const expected = (err: unknown): err is InputError | ReauthRequiredError => err instanceof InputError || err instanceof ReauthRequiredError;
 
   for (const environment of ENVIRONMENTS) {
     app.get(`/${environment}`, signedIn(async (request, reply, current) => {
@@ -59,7 +75,7 @@ export function registerCredentialPages(app: FastifyInstance, ctx: AccountContex
       return sendPage(reply, listPage({ ...base(request, reply, current), ...notice(request), environment, credentials }));
     }));
 
-    app.post(`/${environment}/credentials`, protect, signedIn(async (request, reply, current) => {
+    app.post(`/${environment}/credentials`, protect, signedIn((request, reply, current) => submitOnce(ctx, request, reply, async () => {
       const f = fieldsOf(request);
       const name = text(f, 'name');
       const scopes = KNOWN_SCOPES.filter((s) => text(f, `scope_${s}`) !== '');
@@ -67,17 +83,14 @@ export function registerCredentialPages(app: FastifyInstance, ctx: AccountContex
         if (environment === 'production') await requireRecentAuth(ctx, current.merchant, current.session, text(f, 'password'));
         const { client, secret } = await generateCredential(ctx, actor(request, current), { environment, name, scopes, codeFlow: codeFlowFromFields(f) });
         // A public client has no secret to show: straight to its page.
-        if (secret === undefined) return reply.redirect(`/account/credentials/${client.id}?done=public`, 303);
-        return sendPage(reply, secretPage({
-          csrf: csrfToken(ctx, request, reply), merchant: current.merchant, clientId: client.id, name: client.name,
-          environment, secret, scope: client.scopes.join(' '), tokenUrl: tokenUrl(ctx, environment),
-        }));
+        if (secret === undefined) return `/account/credentials/${client.id}?done=public`;
+        return stashSecret(ctx, request, { clientId: client.id, kind: 'created', secret });
       } catch (err) {
-        if (!(err instanceof InputError || err instanceof ReauthRequiredError)) throw err;
+        if (!expected(err)) throw err;
         const credentials = await listCredentials(ctx, current.merchant.id, environment);
         return sendPage(reply, listPage({ ...base(request, reply, current), environment, credentials, error: err.message, form: { name, scopes } }), err.status);
       }
-    }));
+    })));
   }
 
   app.get('/activity', signedIn(async (request, reply, current) => {
@@ -86,70 +99,89 @@ export function registerCredentialPages(app: FastifyInstance, ctx: AccountContex
   }));
 
   app.get('/credentials/:id', signedIn(async (request, reply, current) => {
-    const client = await ownedCredential(ctx, current.merchant.id, idOf(request));
+    const client = await owned(request, current);
     const credential = await describeCredential(ctx, client);
     return sendPage(reply, detailPage({ ...base(request, reply, current), ...notice(request), credential, tokenUrl: tokenUrl(ctx, client.environment) }));
   }));
 
   app.get('/credentials/:id/delete', signedIn(async (request, reply, current) => {
-    const client = await ownedCredential(ctx, current.merchant.id, idOf(request));
+    const client = await owned(request, current);
     return sendPage(reply, deleteConfirmPage({ ...base(request, reply, current), credential: await describeCredential(ctx, client) }));
   }));
 
   app.get('/credentials/:id/usage', signedIn(async (request, reply, current) => {
-    const client = await ownedCredential(ctx, current.merchant.id, idOf(request));
+    const client = await owned(request, current);
     const { daily, hourly } = await usageOf(ctx, client.id);
     return sendPage(reply, usagePage({ csrf: csrfToken(ctx, request, reply), merchant: current.merchant, credential: await describeCredential(ctx, client), daily, hourly }));
   }));
 
   app.get('/credentials/:id/audit', signedIn(async (request, reply, current) => {
-    const client = await ownedCredential(ctx, current.merchant.id, idOf(request));
+    const client = await owned(request, current);
     const events = await ctx.store.audit.listForClient(client.id, 200);
     return sendPage(reply, credentialAuditPage({ csrf: csrfToken(ctx, request, reply), merchant: current.merchant, credential: await describeCredential(ctx, client), events }));
   }));
 
-  app.post('/credentials/:id/rotate', protect, signedIn(async (request, reply, current) => {
-    const client = await ownedCredential(ctx, current.merchant.id, idOf(request));
+  app.post('/credentials/:id/rotate', protect, signedIn((request, reply, current) => submitOnce(ctx, request, reply, async () => {
+    const client = await owned(request, current);
     const f = fieldsOf(request);
     try {
       const grace = parseGrace(text(f, 'grace_seconds'));
       if (client.environment === 'production') await requireRecentAuth(ctx, current.merchant, current.session, text(f, 'password'));
-      const { secret, previousSecretExpiresAt } = await rotateCredential(ctx, actor(request, current), client, grace);
-      return sendPage(reply, secretPage({
-        csrf: csrfToken(ctx, request, reply), merchant: current.merchant, clientId: client.id, name: client.name,
-        environment: client.environment, secret, scope: client.scopes.join(' '), tokenUrl: tokenUrl(ctx, client.environment),
-        rotated: { previousSecretExpiresAt, graceSeconds: grace },
-      }));
+      const { secret } = await rotateCredential(ctx, actor(request, current), client, grace);
+      return stashSecret(ctx, request, { clientId: client.id, kind: 'rotated', secret });
     } catch (err) {
-      if (!(err instanceof InputError || err instanceof ReauthRequiredError)) throw err;
-      const credential = await describeCredential(ctx, client);
-      return sendPage(reply, detailPage({ ...base(request, reply, current), credential, tokenUrl: tokenUrl(ctx, client.environment), error: err.message }), err.status);
+      if (!expected(err)) throw err;
+      return detailWithError(request, reply, current, client, err);
     }
-  }));
+  })));
 
-  app.post('/credentials/:id/rename', protect, signedIn(async (request, reply, current) => {
-    const client = await ownedCredential(ctx, current.merchant.id, idOf(request));
+  app.post('/credentials/:id/expire-previous', protect, signedIn((request, reply, current) => submitOnce(ctx, request, reply, async () => {
+    const client = await owned(request, current);
+    try {
+      if (client.environment === 'production') await requireRecentAuth(ctx, current.merchant, current.session, text(fieldsOf(request), 'password'));
+      await expirePreviousSecret(ctx, actor(request, current), client);
+      return `/account/credentials/${client.id}?done=expired`;
+    } catch (err) {
+      if (!expected(err)) throw err;
+      return detailWithError(request, reply, current, client, err);
+    }
+  })));
+
+  app.post('/credentials/:id/scopes', protect, signedIn((request, reply, current) => submitOnce(ctx, request, reply, async () => {
+    const client = await owned(request, current);
+    const f = fieldsOf(request);
+    try {
+      if (client.environment === 'production') await requireRecentAuth(ctx, current.merchant, current.session, text(f, 'password'));
+      await changeScopes(ctx, actor(request, current), client, KNOWN_SCOPES.filter((s) => text(f, `scope_${s}`) !== ''));
+      return `/account/credentials/${client.id}?done=scopes`;
+    } catch (err) {
+      if (!expected(err)) throw err;
+      return detailWithError(request, reply, current, client, err);
+    }
+  })));
+
+  app.post('/credentials/:id/rename', protect, signedIn((request, reply, current) => submitOnce(ctx, request, reply, async () => {
+    const client = await owned(request, current);
     try {
       await renameCredential(ctx, actor(request, current), client, text(fieldsOf(request), 'name'));
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
-      const credential = await describeCredential(ctx, client);
-      return sendPage(reply, detailPage({ ...base(request, reply, current), credential, tokenUrl: tokenUrl(ctx, client.environment), error: err.message }), err.status);
+      return detailWithError(request, reply, current, client, err);
     }
-    return reply.redirect(`/account/credentials/${client.id}?done=renamed`, 303);
-  }));
+    return `/account/credentials/${client.id}?done=renamed`;
+  })));
 
-  app.post('/credentials/:id/revoke-tokens', protect, signedIn(async (request, reply, current) => {
-    const client = await ownedCredential(ctx, current.merchant.id, idOf(request));
+  app.post('/credentials/:id/revoke-tokens', protect, signedIn((request, reply, current) => submitOnce(ctx, request, reply, async () => {
+    const client = await owned(request, current);
     await revokeCredentialTokens(ctx, actor(request, current), client);
-    return reply.redirect(`/account/credentials/${client.id}?done=revoked`, 303);
-  }));
+    return `/account/credentials/${client.id}?done=revoked`;
+  })));
 
-  app.post('/credentials/:id/delete', protect, signedIn(async (request, reply, current) => {
-    const client = await ownedCredential(ctx, current.merchant.id, idOf(request));
+  app.post('/credentials/:id/delete', protect, signedIn((request, reply, current) => submitOnce(ctx, request, reply, async () => {
+    const client = await owned(request, current);
     await deleteCredential(ctx, actor(request, current), client);
-    return reply.redirect(`/account/${client.environment}?done=deleted`, 303);
-  }));
+    return `/account/${client.environment}?done=deleted`;
+  })));
 }
 
 /** A grace period in whole seconds, as the rotate form and the API send it. */

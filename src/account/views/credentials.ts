@@ -2,7 +2,7 @@ import { KNOWN_SCOPES } from '../../core/scope.js';
 import type { Environment, MerchantRecord } from '../../storage/types.js';
 import { GRACE_CHOICES, type CredentialView } from '../credentials.js';
 import { html, type SafeHtml } from '../html.js';
-import { envLabel, iso, utc } from './format.js';
+import { envLabel, iso, plural, utc } from './format.js';
 import { csrfField, page } from './layout.js';
 
 interface Base {
@@ -13,6 +13,9 @@ interface Base {
   error?: string;
   notice?: string;
 }
+
+/** The last four characters of a secret, as Stripe shows a key: enough to tell which one a system holds. */
+const hint = (h: string | null) => (h === null ? '' : html`<code class="hint" aria-label="ending in ${h.split('').join(' ')}">…${h}</code>`);
 
 const when = (t: number | null) => (t === null ? html`<span class="muted">never</span>` : html`<time datetime="${iso(t)}">${utc(t)}</time>`);
 
@@ -91,7 +94,8 @@ export function secretPage(o: {
   secret: string;
   scope: string;
   tokenUrl: string;
-  rotated?: { previousSecretExpiresAt: number; graceSeconds: number };
+  /** After a rotation: when the old secret stops (null: it already has). */
+  rotated?: { previousSecretExpiresAt: number | null };
 }): SafeHtml {
   const curl = [
     `curl -s -X POST '${o.tokenUrl}' \\`,
@@ -104,7 +108,7 @@ export function secretPage(o: {
     html`<h1>${o.rotated ? 'Your new client secret' : 'Your new credentials'}</h1>
 <p class="flash warn" role="status"><strong>Copy the secret now.</strong> It is shown only on this page and cannot be shown again.
 ${o.rotated
-      ? o.rotated.graceSeconds > 0
+      ? o.rotated.previousSecretExpiresAt !== null
         ? html` The old secret keeps working until <time datetime="${iso(o.rotated.previousSecretExpiresAt)}">${utc(o.rotated.previousSecretExpiresAt)}</time>.`
         : html` The old secret no longer works.`
       : ''}</p>
@@ -121,6 +125,19 @@ ${o.rotated
   <pre id="curl"><code>${curl}</code></pre>
   <p><button type="button" class="copy" data-copy="curl" hidden>Copy command</button></p>
   <p><a class="button" href="/account/credentials/${o.clientId}">Done: I have saved the secret</a></p>
+</section>`,
+  );
+}
+
+/** A new secret's page asked for again: it was shown once and is gone (or the link expired). */
+export function secretGonePage(o: { csrf: string; merchant: MerchantRecord; credential?: { clientId: string; name: string } }): SafeHtml {
+  return page(
+    { title: 'Secret already shown', csrf: o.csrf, merchant: o.merchant },
+    html`<section class="card narrow">
+  <h1>This secret was already shown</h1>
+  <p>A new secret is shown once, on the page right after it is made, and is not kept anywhere afterwards. This link has been used${o.credential ? '' : ' or has expired'}.</p>
+  <p>If you did not save it, rotate the secret again: nothing was changed by opening this page.</p>
+  ${o.credential ? html`<p><a class="button" href="/account/credentials/${o.credential.clientId}">Back to “${o.credential.name}”</a></p>` : html`<p><a class="button" href="/account">Back to your credentials</a></p>`}
 </section>`,
   );
 }
@@ -143,13 +160,20 @@ export function detailPage(o: Base & { credential: CredentialView; tokenUrl: str
     <dt>Created</dt><dd>${when(c.createdAt)}</dd>
     <dt>Last used</dt><dd>${when(c.lastUsedAt)}</dd>
     <dt>Active tokens</dt><dd>${c.activeTokens}</dd>
-    <dt>Secrets</dt><dd><ul class="plain">
-      <li>Current secret: <strong>active</strong></li>
+    ${c.isPublic ? '' : html`<dt>Secrets</dt><dd><ul class="plain secrets">
+      <li id="current-secret">Current secret ${hint(c.secretHint)}: <strong>active</strong>, last used ${when(c.secretLastUsedAt)}</li>
       ${c.previousSecretExpiresAt
-        ? html`<li>Previous secret: works until <time datetime="${iso(c.previousSecretExpiresAt)}">${utc(c.previousSecretExpiresAt)}</time></li>`
+        ? html`<li id="previous-secret">Previous secret ${hint(c.previousSecretHint)}: works until <time datetime="${iso(c.previousSecretExpiresAt)}">${utc(c.previousSecretExpiresAt)}</time>, last used ${when(c.previousSecretLastUsedAt)}</li>`
         : ''}
-    </ul></dd>
+    </ul></dd>`}
   </dl>
+  ${c.previousSecretExpiresAt
+    ? html`<form method="post" action="/account/credentials/${c.id}/expire-previous" class="stack expire">
+    ${csrfField(o.csrf)}
+    ${reauthField(o, c.environment, 'expire-password')}
+    <button type="submit" class="danger">Expire the previous secret now</button>
+  </form>`
+    : ''}
 </section>
 <div class="grid">
 <section class="card" aria-labelledby="rotate-h">
@@ -172,6 +196,21 @@ export function detailPage(o: Base & { credential: CredentialView; tokenUrl: str
     <label for="new-name">Name</label>
     <input id="new-name" name="name" required maxlength="100" value="${c.name}">
     <button type="submit">Save name</button>
+  </form>
+</section>
+<section class="card" aria-labelledby="scopes-h">
+  <h2 id="scopes-h">Scopes</h2>
+  <form method="post" action="/account/credentials/${c.id}/scopes" class="stack">
+    ${csrfField(o.csrf)}
+    <fieldset>
+      <legend>Allowed scopes</legend>
+      ${KNOWN_SCOPES.map(
+        (s) => html`<label class="check"><input type="checkbox" name="scope_${s}" value="1"${c.scopes.includes(s) ? html` checked` : ''}> ${s}</label>`,
+      )}
+    </fieldset>
+    <p class="help">Tokens issued before keep their scope until they expire; revoke them to cut them off now.</p>
+    ${reauthField(o, c.environment, 'scopes-password')}
+    <button type="submit">Save scopes</button>
   </form>
 </section>
 <section class="card" aria-labelledby="revoke-h">
@@ -197,7 +236,7 @@ export function deleteConfirmPage(o: Base & { credential: CredentialView }): Saf
     { title: `Delete ${c.name}`, csrf: o.csrf, merchant: o.merchant, nav: c.environment, ...flashOf(o) },
     html`<section class="card narrow danger">
   <h1>Delete “${c.name}”?</h1>
-  <p>Client ID <code>${c.id}</code> (${envLabel(c.environment)}) and its ${c.activeTokens} active token(s) stop working at once. This cannot be undone.</p>
+  <p>Client ID <code>${c.id}</code> (${envLabel(c.environment)}) and ${plural(c.activeTokens, 'active token')} stop working at once. This cannot be undone.</p>
   <form method="post" action="/account/credentials/${c.id}/delete" class="row">
     ${csrfField(o.csrf)}
     <button type="submit" class="danger">Delete credential</button>

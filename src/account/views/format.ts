@@ -10,3 +10,8 @@ export function iso(seconds: number): string {
 export function envLabel(env: 'sandbox' | 'production'): string {
   return env === 'sandbox' ? 'Sandbox' : 'Production';
 }
+
+/** "1 token", "3 tokens": a count with its noun, for people. */
+export function plural(n: number, noun: string, many = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : many}`;
+}

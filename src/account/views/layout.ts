@@ -1,3 +1,4 @@
+import { newFormNonce } from '../form-once.js';
 import { html, type SafeHtml } from '../html.js';
 import type { MerchantRecord } from '../../storage/types.js';
 
@@ -39,7 +40,7 @@ export function page(o: PageOptions, body: SafeHtml): SafeHtml {
     <ul>${NAV.map(([key, href, label]) => html`<li><a href="${href}"${o.nav === key ? html` aria-current="page"` : ''}>${label}</a></li>`)}</ul>
   </nav>
   <form method="post" action="/account/logout" class="logout">
-    <input type="hidden" name="_csrf" value="${o.csrf}">
+    ${csrfField(o.csrf)}
     <span class="who">${o.merchant.email}</span>
     <button type="submit" class="link">Log out</button>
   </form>`
@@ -55,6 +56,7 @@ ${body}
 `;
 }
 
+/** The hidden fields every state-changing form carries: the CSRF token and this rendering's once-only nonce. */
 export function csrfField(csrf: string): SafeHtml {
-  return html`<input type="hidden" name="_csrf" value="${csrf}">`;
+  return html`<input type="hidden" name="_csrf" value="${csrf}"><input type="hidden" name="_form" value="${newFormNonce()}">`;
 }
