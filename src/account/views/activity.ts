@@ -2,22 +2,30 @@ import type { AuditEvent, MerchantRecord } from '../../storage/types.js';
 import type { CredentialView, UsageSeries } from '../credentials.js';
 import { html, type SafeHtml } from '../html.js';
 import { barChart } from './chart.js';
-import { envLabel, iso, utc } from './format.js';
+import { envLabel, iso, plural, utc } from './format.js';
 import { page } from './layout.js';
 
-const ACTIONS: Record<string, string> = {
+/** Every audit action as people read it; an action missing here shows as "Other event", never its raw name. */
+export const ACTIONS: Record<string, string> = {
   created: 'Credential created',
   rotated: 'Secret rotated',
+  previous_secret_expired: 'Previous secret expired',
+  scopes_changed: 'Scopes changed',
   renamed: 'Renamed',
   deleted: 'Credential deleted',
   tokens_revoked: 'All tokens revoked',
-  client_auth_failed: 'Failed client authentications',
+  client_auth_failed: 'Failed client sign-ins',
   signed_up: 'Account created',
   logged_in: 'Logged in',
   logged_out: 'Logged out',
   login_failed: 'Failed login',
   password_changed: 'Password changed',
+  'consent.withdrawn': 'Consent withdrawn',
 };
+
+export function eventName(action: string): string {
+  return ACTIONS[action] ?? 'Other event';
+}
 
 export function describeEvent(e: AuditEvent): string {
   const d = e.detail ?? {};
@@ -31,11 +39,15 @@ export function describeEvent(e: AuditEvent): string {
     case 'deleted':
       return `“${String(d.name ?? '')}”; all its tokens revoked`;
     case 'tokens_revoked':
-      return `${Number(d.count ?? 0)} token(s)`;
-    case 'client_auth_failed': {
-      const ips = Array.isArray(d.ips) ? (d.ips as Array<{ ip: string; count: number }>) : [];
-      return `${e.count} failure(s) from ${ips.map((i) => `${i.ip} (${i.count})`).join(', ')}`;
-    }
+      return `${plural(Number(d.count ?? 0), 'token')} revoked`;
+    case 'scopes_changed':
+      return `${words(d.from)} → ${words(d.to)}`;
+    case 'previous_secret_expired':
+      return 'the old secret stopped working before its grace period ended';
+    case 'consent.withdrawn':
+      return `${plural(Number(d.tokens_revoked ?? 0), 'token')} revoked`;
+    case 'client_auth_failed':
+      return failedSignIns(e.count, Array.isArray(d.ips) ? (d.ips as Array<{ ip: string; count: number }>) : []);
     case 'logged_out':
       return d.everywhere ? 'every session ended' : '';
     case 'password_changed':
@@ -45,6 +57,16 @@ export function describeEvent(e: AuditEvent): string {
   }
 }
 
+const words = (v: unknown) => (Array.isArray(v) && v.length > 0 ? v.join(' ') : 'none');
+
+/** "3 failed sign-ins from 127.0.0.1"; from several addresses: "5 failed sign-ins: 3 from 10.0.0.1, 2 from 10.0.0.2". */
+export function failedSignIns(count: number, ips: Array<{ ip: string; count: number }>): string {
+  const total = plural(count, 'failed sign-in');
+  if (ips.length === 0) return total;
+  if (ips.length === 1) return `${total} from ${ips[0]!.ip}`;
+  return `${total}: ${ips.map((i) => `${i.count} from ${i.ip}`).join(', ')}`;
+}
+
 export function auditTable(events: AuditEvent[], options: { showCredential: boolean }): SafeHtml {
   if (events.length === 0) return html`<p class="empty">No events yet.</p>`;
   return html`<div class="table-wrap"><table>
@@ -52,7 +74,7 @@ export function auditTable(events: AuditEvent[], options: { showCredential: bool
   <tbody>${events.map(
     (e) => html`<tr${e.action.endsWith('failed') ? html` class="warn-row"` : ''}>
     <td><time datetime="${iso(e.at)}">${utc(e.at)}</time></td>
-    <td>${ACTIONS[e.action] ?? e.action}</td>
+    <td>${eventName(e.action)}</td>
     ${options.showCredential
       ? html`<td>${e.clientId ? html`<code>${e.clientId}</code>${e.environment ? html` <span class="muted">${envLabel(e.environment)}</span>` : ''}` : html`<span class="muted">account</span>`}</td>`
       : ''}
