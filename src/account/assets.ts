@@ -9,7 +9,8 @@ export const APP_CSS = `
 html { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: var(--ink); background: var(--bg); line-height: 1.5; }
 body { margin: 0; min-height: 100vh; display: flex; flex-direction: column; }
 a { color: var(--brand); }
-a:focus-visible, button:focus-visible, input:focus-visible, select:focus-visible { outline: 3px solid var(--focus); outline-offset: 2px; }
+a:focus-visible, button:focus-visible, input:focus-visible, select:focus-visible, textarea:focus-visible, summary:focus-visible { outline: 3px solid var(--focus); outline-offset: 2px; }
+.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
 .skip { position: absolute; left: -9999px; top: 0; background: #fff; padding: .5rem 1rem; z-index: 10; }
 .skip:focus { left: 1rem; top: 1rem; }
 .top { display: flex; flex-wrap: wrap; align-items: center; gap: .5rem 1.5rem; padding: .75rem 1.5rem; background: #0f172a; color: #e2e8f0; }
@@ -60,8 +61,10 @@ tr.warn-row td { background: #fff7f7; }
 code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .9rem; }
 code { background: #f1f5f9; padding: .1rem .35rem; border-radius: 4px; word-break: break-all; }
 code.secret { background: #fef9c3; }
-pre { background: #0f172a; color: #e2e8f0; padding: 1rem; border-radius: 8px; overflow-x: auto; white-space: pre; }
-pre code { background: none; color: inherit; padding: 0; word-break: normal; }
+pre { background: #0f172a; color: #e2e8f0; padding: 1rem; border-radius: 8px; white-space: pre-wrap; overflow-wrap: anywhere; }
+pre code { background: none; color: inherit; padding: 0; word-break: break-all; }
+code.hint { background: none; padding: 0; }
+form.expire { margin-top: 1rem; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .5rem 1.5rem; margin: 0; }
 dl.facts dt { font-weight: 600; color: var(--muted); }
 dl.facts dd { margin: 0; }
@@ -84,6 +87,8 @@ th.num { text-align: right; }
   table.stack-on-mobile tr { display: block; border-bottom: 1px solid var(--line); padding: .5rem 0; }
   table.stack-on-mobile td { display: grid; grid-template-columns: 7.5rem 1fr; gap: .5rem; border: 0; padding: .2rem 0; text-align: left; }
   table.stack-on-mobile td::before { content: attr(data-label); font-weight: 600; color: var(--muted); font-size: .85rem; }
+  table.stack-on-mobile td.num { text-align: left; }
+  .card { padding: 1rem; }
   main { padding: 1rem; }
   .top { padding: .75rem 1rem; }
   .logout { margin-left: 0; }
@@ -110,3 +115,9 @@ document.addEventListener('DOMContentLoaded', function () {
   });
 });
 `;
+
+/** /favicon.ico: a 32×32 key on the brand blue, one PNG inside an ICO container (207 bytes). */
+export const FAVICON_ICO = Buffer.from(
+  'AAABAAEAICAAAAEAIAC5AAAAFgAAAIlQTkcNChoKAAAADUlIRFIAAAAgAAAAIAgGAAAAc3p69AAAAIBJREFUeNpjYMABZP1u/KcmZiAGUNtSkhxDL8uxOoLelmM4YmQ7YKAshzti1AFDygEgQHcH4AM0dwAxgGYOIAXQ3AGUOhCfOYPTAcRoHN4hQKoDcMnh4tM8F1DFAZSUA1RzALklIVUdMOB1wWh1PKzbhaPN8sHTNRsUndOB6p4DAGDrgP4gFLekAAAAAElFTkSuQmCC',
+  'base64',
+);

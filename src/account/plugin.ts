@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../http/context.js';
-import { APP_CSS, APP_JS } from './assets.js';
+import { APP_CSS, APP_JS, FAVICON_ICO } from './assets.js';
 import { registerApiRoutes } from './routes/api.js';
 import { registerAppPages } from './routes/apps.js';
 import { registerAuthPages } from './routes/auth-pages.js';
@@ -23,6 +23,11 @@ export type AccountContext = AppContext & AccountShared;
 export function accountPlugin(shared: AccountShared) {
   return async (app: FastifyInstance, appCtx: AppContext): Promise<void> => {
     const ctx: AccountContext = Object.assign(Object.create(appCtx) as AppContext, shared);
+
+    // Browsers ask every origin for it; without it each page view logs a 404.
+    app.get('/favicon.ico', async (_request, reply) =>
+      reply.header('Cache-Control', 'public, max-age=86400').type('image/x-icon').send(FAVICON_ICO),
+    );
 
     await app.register(
       async (scope) => {

@@ -69,18 +69,18 @@ export function failedSignIns(count: number, ips: Array<{ ip: string; count: num
 
 export function auditTable(events: AuditEvent[], options: { showCredential: boolean }): SafeHtml {
   if (events.length === 0) return html`<p class="empty">No events yet.</p>`;
-  return html`<div class="table-wrap"><table>
+  return html`<div class="table-wrap"><table class="stack-on-mobile">
   <thead><tr><th scope="col">Time</th><th scope="col">Event</th>${options.showCredential ? html`<th scope="col">Credential</th>` : ''}<th scope="col">Details</th><th scope="col">Actor</th><th scope="col">Source IP</th></tr></thead>
   <tbody>${events.map(
     (e) => html`<tr${e.action.endsWith('failed') ? html` class="warn-row"` : ''}>
-    <td><time datetime="${iso(e.at)}">${utc(e.at)}</time></td>
-    <td>${eventName(e.action)}</td>
+    <td data-label="Time"><time datetime="${iso(e.at)}">${utc(e.at)}</time></td>
+    <td data-label="Event">${eventName(e.action)}</td>
     ${options.showCredential
-      ? html`<td>${e.clientId ? html`<code>${e.clientId}</code>${e.environment ? html` <span class="muted">${envLabel(e.environment)}</span>` : ''}` : html`<span class="muted">account</span>`}</td>`
+      ? html`<td data-label="Credential">${e.clientId ? html`<code>${e.clientId}</code>${e.environment ? html` <span class="muted">${envLabel(e.environment)}</span>` : ''}` : html`<span class="muted">account</span>`}</td>`
       : ''}
-    <td>${describeEvent(e)}</td>
-    <td>${e.actor}</td>
-    <td>${e.ip ?? ''}</td>
+    <td data-label="Details">${describeEvent(e)}</td>
+    <td data-label="Actor">${e.actor}</td>
+    <td data-label="Source IP">${e.ip ?? ''}</td>
   </tr>`,
   )}</tbody>
 </table></div>`;
@@ -121,8 +121,8 @@ export function usagePage(o: { csrf: string; merchant: MerchantRecord; credentia
 <section class="card"><h2>Days with activity</h2>
 ${rows.length === 0
       ? html`<p class="empty">No tokens issued and no failed authentications in the last 30 days.</p>`
-      : html`<div class="table-wrap"><table><thead><tr><th scope="col">Day (UTC)</th><th scope="col" class="num">Tokens issued</th><th scope="col" class="num">Failed authentications</th></tr></thead>
-<tbody>${rows.map((b) => html`<tr><td>${new Date(b.start * 1000).toISOString().slice(0, 10)}</td><td class="num">${b.issued}</td><td class="num">${b.failed}</td></tr>`)}</tbody></table></div>`}
+      : html`<div class="table-wrap"><table class="stack-on-mobile"><thead><tr><th scope="col">Day (UTC)</th><th scope="col" class="num">Tokens issued</th><th scope="col" class="num">Failed authentications</th></tr></thead>
+<tbody>${rows.map((b) => html`<tr><td data-label="Day (UTC)">${new Date(b.start * 1000).toISOString().slice(0, 10)}</td><td data-label="Tokens issued" class="num">${b.issued}</td><td data-label="Failed authentications" class="num">${b.failed}</td></tr>`)}</tbody></table></div>`}
 </section>`,
   );
 }

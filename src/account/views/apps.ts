@@ -19,12 +19,12 @@ export function appsPage(o: { csrf: string; merchant: MerchantRecord; apps: Conn
   <h1>Connected applications</h1>
   ${o.apps.length === 0
     ? html`<p>No application has access to your account.</p>`
-    : html`<table>
+    : html`<table class="stack-on-mobile">
     <thead><tr><th scope="col">Application</th><th scope="col">Environment</th><th scope="col">Access</th><th scope="col">Since</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
     <tbody>${o.apps.map(
       (a) => html`<tr>
-      <td>${a.name} <code>${a.clientId}</code></td><td>${a.environment}</td><td>${a.scope}</td><td>${utc(a.since)}</td>
-      <td><form method="post" action="/account/apps/${a.clientId}/withdraw">${csrfField(o.csrf)}<button type="submit" class="danger">Withdraw access</button></form></td>
+      <td data-label="Application">${a.name} <code>${a.clientId}</code></td><td data-label="Environment">${a.environment}</td><td data-label="Access">${a.scope}</td><td data-label="Since">${utc(a.since)}</td>
+      <td data-label=""><form method="post" action="/account/apps/${a.clientId}/withdraw">${csrfField(o.csrf)}<button type="submit" class="danger">Withdraw access</button></form></td>
     </tr>`,
     )}</tbody>
   </table>`}

@@ -1,0 +1,173 @@
+/// <reference lib="dom" />
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../src/config.js';
+import { createClient } from '../../src/core/client-management.js';
+import { s256 } from '../../src/core/pkce.js';
+import { systemClock } from '../../src/core/clock.js';
+import type { RunningServer } from '../../src/server.js';
+import { HAVE_CHROMIUM, launchChromium, requireChromium, type LaunchedBrowser } from '../helpers/chromium.js';
+import { startServer } from '../helpers/start-server.js';
+
+/**
+ * Issue 19 finding 2: every Web Account page at a desktop (1280×800) and a phone (390×844) width, checked by
+ * axe-core (no serious or critical violation) and for sideways scrolling: the page itself, any card, and any
+ * scrollable region inside main must fit the viewport.
+ */
+requireChromium('the accessibility browser test');
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const PASSWORD = 'correct horse battery staple';
+const WIDTHS = [
+  { name: 'desktop', width: 1280, height: 800 },
+  { name: 'phone', width: 390, height: 844 },
+] as const;
+
+interface Finding {
+  id: string;
+  impact: string | null;
+  targets: string[];
+}
+
+/** axe-core injected through the DevTools protocol (the pages' CSP forbids inline scripts, rightly). */
+async function seriousViolations(page: Page): Promise<Finding[]> {
+  await page.evaluate(AXE_SOURCE);
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: Array<{ id: string; impact: string | null; nodes: Array<{ target: string[] }> }> }> } }).axe;
+    const result = await axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')) }));
+  });
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+/** Elements that scroll sideways: the document, a card, or an overflowing region inside main. */
+async function sidewaysScrolling(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const found: string[] = [];
+    const root = document.documentElement;
+    if (root.scrollWidth > window.innerWidth) found.push(`document ${root.scrollWidth}px > ${window.innerWidth}px`);
+    const name = (el: Element) => `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}${el.className && typeof el.className === 'string' ? '.' + el.className.split(' ').join('.') : ''}`;
+    for (const el of document.querySelectorAll('main, main *')) {
+      if (el.scrollWidth <= el.clientWidth + 1 || el.clientWidth === 0) continue;
+      const overflow = getComputedStyle(el).overflowX;
+      if (overflow === 'auto' || overflow === 'scroll' || el.classList.contains('card')) found.push(`${name(el)} ${el.scrollWidth}px > ${el.clientWidth}px`);
+    }
+    return found;
+  });
+}
+
+describe.skipIf(!HAVE_CHROMIUM)('web account › every page at 1280 and 390 px: axe and no sideways scrolling (issue 19 finding 2)', () => {
+  let server: RunningServer;
+  let dir: string;
+  let base: string;
+  const browsers: LaunchedBrowser[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'mypos-a11y-'));
+    server = await startServer(resolveConfig({ db: `sqlite:${join(dir, 'db.sqlite')}`, serverKey: 'd'.repeat(64), sandboxPort: 0, productionPort: 0, logLevel: 'silent', drainDelayMs: 0 }));
+    base = server.urls.sandbox;
+  });
+  afterAll(async () => {
+    for (const b of browsers) await b.close();
+    await server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('login, sign-up, lists, credential, usage, audit, delete, activity, settings, apps, consent, new secret, secret gone, 404', async () => {
+    const browser = await launchChromium();
+    browsers.push(browser);
+    const page = browser.context.pages()[0] ?? (await browser.context.newPage());
+    const problems: string[] = [];
+    const check = async (label: string) => {
+      for (const size of WIDTHS) {
+        await page.setViewportSize({ width: size.width, height: size.height });
+        for (const v of await seriousViolations(page)) problems.push(`${label} @${size.width}: axe ${v.impact} ${v.id} at ${v.targets.slice(0, 3).join(', ')}`);
+        for (const s of await sidewaysScrolling(page)) problems.push(`${label} @${size.width}: scrolls sideways: ${s}`);
+      }
+      await page.setViewportSize({ width: 1280, height: 800 });
+    };
+    const visit = async (path: string, label = path) => {
+      const res = await page.goto(`${base}${path}`);
+      expect(res, path).not.toBeNull();
+      await check(label);
+    };
+
+    await visit('/account/login');
+    await visit('/account/signup');
+    await visit('/account/no-such-page', '404 page');
+    await page.goto(`${base}/account/signup`);
+    await page.getByLabel('Email').fill('a11y@example.com');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.waitForURL(`${base}/account/sandbox`);
+
+    // A credential with history: generated (the new-secret page), rotated with a grace period, failures.
+    await page.getByLabel('Name').fill('Online shop backend with a rather long name to wrap');
+    await page.getByRole('button', { name: 'Generate credentials' }).click();
+    await page.getByRole('heading', { name: 'Your new credentials' }).waitFor();
+    await check('new credentials page');
+    const clientId = (await page.locator('#client-id').textContent())!;
+    await page.reload();
+    await page.getByRole('heading', { name: 'This secret was already shown' }).waitFor();
+    await check('secret already shown page');
+    await page.goto(`${base}/account/credentials/${clientId}`);
+    await page.getByLabel('Old secret keeps working for').selectOption({ label: '1 hour' });
+    await page.getByRole('button', { name: 'Rotate secret' }).click();
+    await page.getByRole('heading', { name: 'Your new client secret' }).waitFor();
+    await check('new secret page');
+    for (let i = 0; i < 3; i++) {
+      await fetch(`${base}/oauth/token`, {
+        method: 'POST',
+        headers: { authorization: 'Basic ' + Buffer.from(`${clientId}:${'x'.repeat(48)}`).toString('base64'), 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=client_credentials',
+      });
+    }
+    await server.usage.flush({ force: true });
+
+    // A connected application (a remembered consent), and another one asking for consent now.
+    const merchant = (await server.store.merchants.findByEmail('a11y@example.com'))!;
+    const appClient = await createClient(
+      { clients: server.store.clients, hasher: server.hasher, clock: systemClock },
+      { environment: 'sandbox', name: 'Bookkeeping app', scopes: ['webhooks'], grantTypes: ['authorization_code'], redirectUris: ['http://127.0.0.1:9/cb'] },
+    );
+    const now = Math.floor(Date.now() / 1000);
+    await server.store.consents.upsert({ merchantId: merchant.id, clientId: appClient.client.id, scope: 'webhooks', createdAt: now, updatedAt: now });
+    const asking = await createClient(
+      { clients: server.store.clients, hasher: server.hasher, clock: systemClock },
+      { environment: 'sandbox', name: 'Reporting tool', scopes: ['webhooks', 'transactions'], grantTypes: ['authorization_code'], redirectUris: ['http://127.0.0.1:9/cb'] },
+    );
+
+    await visit('/account/sandbox');
+    // Issue 19 finding 3: a keyboard user sees the same 3 px ring on the <summary> as on buttons and fields.
+    const ring = async (selector: string) => {
+      await page.keyboard.press('Shift');
+      await page.locator(selector).first().focus();
+      return page.locator(selector).first().evaluate((el) => ({ visible: el.matches(':focus-visible'), width: getComputedStyle(el).outlineWidth, style: getComputedStyle(el).outlineStyle }));
+    };
+    const summaryRing = await ring('summary');
+    expect(summaryRing).toEqual(await ring('button.primary'));
+    expect(summaryRing).toEqual({ visible: true, width: '3px', style: 'solid' });
+    await visit('/account/production');
+    await visit(`/account/credentials/${clientId}`, 'credential page (during a grace period)');
+    await visit(`/account/credentials/${clientId}/usage`);
+    await visit(`/account/credentials/${clientId}/audit`);
+    await visit(`/account/credentials/${clientId}/delete`);
+    await visit('/account/activity');
+    await visit('/account/settings');
+    await visit('/account/apps');
+    const authorize = new URLSearchParams({ response_type: 'code', client_id: asking.client.id, redirect_uri: 'http://127.0.0.1:9/cb', scope: 'webhooks transactions', state: 's', code_challenge: s256('v'.repeat(43)), code_challenge_method: 'S256' });
+    await visit(`/oauth/authorize?${authorize}`, 'consent page');
+    expect(await page.content()).toContain('Reporting tool');
+
+    expect(problems).toEqual([]);
+    // Issue 19 finding 3: the icon browsers ask for on every origin, cached.
+    const icon = await fetch(`${base}/favicon.ico`);
+    expect(icon.status).toBe(200);
+    expect(icon.headers.get('content-type')).toBe('image/x-icon');
+    expect(icon.headers.get('cache-control')).toBe('public, max-age=86400');
+    expect([...new Uint8Array(await icon.arrayBuffer()).slice(0, 4)]).toEqual([0, 0, 1, 0]);
+  }, 180_000);
+});
