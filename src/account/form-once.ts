@@ -3,9 +3,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../http/context.js';
 import { ConflictError, ForbiddenError, InputError } from './errors.js';
 import { fieldsOf, text } from './request.js';
-import { sessionIdOf } from './session.js';
 
-type FormDeps = Pick<AppContext, 'store' | 'hasher' | 'clock' | 'issuer'>;
+type FormDeps = Pick<AppContext, 'store' | 'hasher' | 'clock'>;
 
 /** What a form's action did: a place to redirect to (POST → 303 → GET), or a page it rendered (bad input). */
 export type FormOutcome = string | FastifyReply;
@@ -26,7 +25,7 @@ export function newFormNonce(): string {
  * the same form (a double click, a resubmission after a network error) does not act again: it waits for the
  * first one and redirects to the same place, which is the response the browser will show, since a second
  * submission cancels the first navigation. `onRepeat` lets login-like forms give the repeat what only a
- * response can carry (a session cookie). The nonce is bound to the session cookie the form was sent with.
+ * response can carry (a session cookie). The nonce is bound to the browser that sent it.
  */
 export async function submitOnce(
   ctx: FormDeps,
@@ -38,8 +37,11 @@ export async function submitOnce(
   const nonce = text(fieldsOf(request), '_form');
   if (!NONCE.test(nonce)) throw new InputError('This form is out of date. Reload the page and send it again.');
   const nonceHash = ctx.hasher.hash('form_nonce', nonce);
-  const sessionId = sessionIdOf(ctx, request);
-  const scopeHash = sessionId ? ctx.hasher.hash('session', sessionId) : 'anonymous';
+  // Bound to the browser (its CSRF secret cookie, which a login does not replace), not to the session: a
+  // repeat of a login or log-out form arrives with the session its first copy created or ended.
+  const cookies = (request.cookies ?? {}) as Record<string, string | undefined>;
+  const browser = cookies['__Host-mypos_csrf'] ?? cookies.mypos_csrf ?? '';
+  const scopeHash = ctx.hasher.hash('form_nonce', `browser\0${browser}`);
 
   const deadline = Date.now() + WAIT_MS;
   for (;;) {
@@ -60,7 +62,7 @@ export async function submitOnce(
       return reply.redirect(outcome, 303);
     }
     const first = await ctx.store.formSubmissions.find(nonceHash);
-    if (first && first.scopeHash !== scopeHash) throw new ForbiddenError('This form was sent from another session. Reload the page.');
+    if (first && first.scopeHash !== scopeHash) throw new ForbiddenError('This form was sent from another browser. Reload the page.');
     if (first?.outcome) {
       const again = onRepeat ? await onRepeat(first.outcome) : first.outcome;
       return typeof again === 'string' ? reply.redirect(again, 303) : again;
