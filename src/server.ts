@@ -241,6 +241,13 @@ export async function purgeExpiredTokens(store: Store, clock: Clock, logger?: Lo
     for (let i = 0; i < 1000 && (await store.sessions.purgeExpired(clock.now(), batch)) === batch; i++) {
       await new Promise((r) => setImmediate(r));
     }
+    // Web Account: once-shown secrets past their 5 minutes, and form nonces after a day.
+    for (let i = 0; i < 1000 && (await store.secretReveals.purgeExpired(clock.now(), batch)) === batch; i++) {
+      await new Promise((r) => setImmediate(r));
+    }
+    for (let i = 0; i < 1000 && (await store.formSubmissions.purgeBefore(clock.now() - 86_400, batch)) === batch; i++) {
+      await new Promise((r) => setImmediate(r));
+    }
     // Usage counters are kept 35 days (the usage page shows 30).
     for (let i = 0; i < 1000 && (await store.usage.purgeBefore(clock.now() - 35 * 86_400, 24)) > 0; i++) {
       await new Promise((r) => setImmediate(r));

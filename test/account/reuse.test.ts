@@ -79,4 +79,19 @@ describe.each(BACKENDS)('web account › reusable session and web security ($nam
     const hash = server.hasher.hash('session', a.cookies.get('mypos_session')!);
     expect(await server.store.sessions.find(hash)).toBeUndefined();
   });
+
+  it('the purge job removes once-shown secrets past their 5 minutes and form nonces older than a day', async () => {
+    const now = clock.now();
+    const reveal = { sessionHash: 's'.repeat(64), clientId: 'c', kind: 'created' as const, sealed: 'x', createdAt: now, expiresAt: now + 300 };
+    await server.store.secretReveals.create({ ...reveal, refHash: 'old'.padEnd(64, '0') });
+    await server.store.secretReveals.create({ ...reveal, refHash: 'new'.padEnd(64, '0'), expiresAt: now + 86_400 * 2 });
+    await server.store.formSubmissions.claim('old'.padEnd(64, '0'), 'b', now);
+    clock.advance(86_401);
+    await server.store.formSubmissions.claim('new'.padEnd(64, '0'), 'b', clock.now());
+    await purgeExpiredTokens(server.store, clock);
+    expect(await server.store.secretReveals.take('old'.padEnd(64, '0'), 's'.repeat(64), now)).toEqual({ status: 'unknown' });
+    expect((await server.store.secretReveals.take('new'.padEnd(64, '0'), 's'.repeat(64), clock.now())).status).toBe('shown');
+    expect(await server.store.formSubmissions.find('old'.padEnd(64, '0'))).toBeUndefined();
+    expect(await server.store.formSubmissions.find('new'.padEnd(64, '0'))).toBeDefined();
+  });
 });
