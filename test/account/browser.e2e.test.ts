@@ -189,10 +189,11 @@ describe.skipIf(!haveChromium)('web account › in a real browser', () => {
     await pageB.goto(`${base}/account/sandbox`);
     const status = await pageB.evaluate(async (id) => {
       const csrf = (document.querySelector('input[name=_csrf]') as HTMLInputElement).value;
+      const form = (document.querySelector('input[name=_form]') as HTMLInputElement).value;
       const res = await fetch(`/account/credentials/${id}/delete`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ _csrf: csrf }).toString(),
+        body: new URLSearchParams({ _csrf: csrf, _form: form }).toString(),
       });
       return res.status;
     }, clientId);
