@@ -191,9 +191,19 @@ describe.each(BACKENDS)('web account › once-only forms and once-shown secrets 
     expect(activity).toContain('Scopes changed');
     expect(activity).toContain('webhooks → transactions devices');
 
+    // The JSON API does the same, and shows each secret's hint and last use.
+    const api = await a.api('POST', `/account/api/credentials/${id}/scopes`, { scopes: ['webhooks'] });
+    expect(api.json()).toMatchObject({ scope: 'webhooks', secret_hint: secret.slice(-4), previous_secret_hint: null });
+    expect(await actions(id)).toEqual(['created', 'scopes_changed', 'scopes_changed']);
+    await a.api('POST', `/account/api/credentials/${id}/rotate`, { grace_seconds: 600 });
+    const expired = await a.api('POST', `/account/api/credentials/${id}/expire-previous`);
+    expect(expired.json()).toMatchObject({ previous_secret_expires_at: null });
+    expect((await a.api('POST', `/account/api/credentials/${id}/expire-previous`)).statusCode).toBe(400);
+
     const prod = await a.generate('production', 'Live', { password: PASSWORD });
     t.clock.advance(6 * 60);
     expect((await a.post(`/account/credentials/${prod.id}/scopes`, { scope_devices: '1' })).statusCode).toBe(403);
+    expect((await a.api('POST', `/account/api/credentials/${prod.id}/scopes`, { scopes: ['devices'] })).statusCode).toBe(403);
     expect((await a.post(`/account/credentials/${prod.id}/scopes`, { scope_devices: '1', password: PASSWORD })).statusCode).toBe(303);
   });
 });

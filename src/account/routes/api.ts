@@ -2,7 +2,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuditEvent, ClientRecord, Environment } from '../../storage/types.js';
 import { audit, changePassword, checkLogin, createMerchant, requireRecentAuth, type Actor } from '../accounts.js';
 import {
+  changeScopes,
   deleteCredential,
+  expirePreviousSecret,
   describeCredential,
   codeFlowFromFields,
   generateCredential,
@@ -129,6 +131,23 @@ export function registerApiRoutes(app: FastifyInstance, ctx: AccountContext): vo
     return credentialJson(ctx, await describeCredential(ctx, (await ctx.store.clients.find(client.id))!));
   });
 
+  app.post('/api/credentials/:id/expire-previous', protect, async (request) => {
+    const current = await signedIn(request);
+    const client = await owned(request, current);
+    if (client.environment === 'production') await requireRecentAuth(ctx, current.merchant, current.session, text(fieldsOf(request), 'password'));
+    await expirePreviousSecret(ctx, actor(request, current), client);
+    return credentialJson(ctx, await describeCredential(ctx, (await ctx.store.clients.find(client.id))!));
+  });
+
+  app.post('/api/credentials/:id/scopes', protect, async (request) => {
+    const current = await signedIn(request);
+    const client = await owned(request, current);
+    const f = fieldsOf(request);
+    if (client.environment === 'production') await requireRecentAuth(ctx, current.merchant, current.session, text(f, 'password'));
+    await changeScopes(ctx, actor(request, current), client, scopesOf(f));
+    return credentialJson(ctx, await describeCredential(ctx, (await ctx.store.clients.find(client.id))!));
+  });
+
   app.post('/api/credentials/:id/revoke-tokens', protect, async (request) => {
     const current = await signedIn(request);
     const client = await owned(request, current);
@@ -180,6 +199,10 @@ function credentialJson(ctx: AccountContext, c: CredentialView) {
     last_used_at: c.lastUsedAt,
     active_tokens: c.activeTokens,
     previous_secret_expires_at: c.previousSecretExpiresAt,
+    secret_hint: c.secretHint,
+    secret_last_used_at: c.secretLastUsedAt,
+    previous_secret_hint: c.previousSecretExpiresAt ? c.previousSecretHint : null,
+    previous_secret_last_used_at: c.previousSecretExpiresAt ? c.previousSecretLastUsedAt : null,
     grant_types: c.grantTypes,
     redirect_uris: c.redirectUris,
     public: c.isPublic,
