@@ -50,7 +50,7 @@ async function sidewaysScrolling(page: Page): Promise<string[]> {
     const root = document.documentElement;
     if (root.scrollWidth > window.innerWidth) found.push(`document ${root.scrollWidth}px > ${window.innerWidth}px`);
     const name = (el: Element) => `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}${el.className && typeof el.className === 'string' ? '.' + el.className.split(' ').join('.') : ''}`;
-    for (const el of document.querySelectorAll('main, main *')) {
+    for (const el of Array.from(document.querySelectorAll('main, main *'))) {
       if (el.scrollWidth <= el.clientWidth + 1 || el.clientWidth === 0) continue;
       const overflow = getComputedStyle(el).overflowX;
       if (overflow === 'auto' || overflow === 'scroll' || el.classList.contains('card')) found.push(`${name(el)} ${el.scrollWidth}px > ${el.clientWidth}px`);
