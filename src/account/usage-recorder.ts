@@ -76,8 +76,15 @@ export class UsageRecorder {
     return true;
   }
 
-  /** Writes what was counted since the last flush. Concurrent calls share one flush. */
+  /**
+   * Writes what was counted since the last flush. Concurrent calls share one flush; a forced one asked for
+   * while a timer's flush runs waits for it and then runs forced, so it also writes the failure audit rows.
+   */
   flush(options: { force?: boolean } = {}): Promise<void> {
+    if (this.#flushing && options.force) {
+      const again = () => this.flush(options);
+      return this.#flushing.then(again, again);
+    }
     this.#flushing ??= this.#flush(options.force ?? false).finally(() => {
       this.#flushing = undefined;
     });

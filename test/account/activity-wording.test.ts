@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ACTIONS, describeEvent, eventName, failedSignIns } from '../../src/account/views/activity.js';
 import type { AuditEvent } from '../../src/storage/types.js';
 
-/** Every audit action the server writes, read from the source: `audit(…, 'name'` and `action: 'name'`. */
+/** Every audit action the server writes, read from the source: `audit(…, 'name'` and `action: 'name', actor:`. */
 function actionsInSource(dir = join(process.cwd(), 'src')): Set<string> {
   const found = new Set<string>();
   for (const entry of readdirSync(dir)) {
@@ -16,7 +16,7 @@ function actionsInSource(dir = join(process.cwd(), 'src')): Set<string> {
     if (!path.endsWith('.ts')) continue;
     const text = readFileSync(path, 'utf8');
     for (const m of text.matchAll(/\baudit\([^)]*?,\s*'([a-z_.]+)'/g)) found.add(m[1]!);
-    for (const m of text.matchAll(/\baction: '([a-z_.]+)'/g)) found.add(m[1]!);
+    for (const m of text.matchAll(/\baction: '([a-z_.]+)',\s*actor:/g)) found.add(m[1]!);
   }
   return found;
 }

@@ -131,6 +131,38 @@ describe('account › usage recorder', () => {
     expect(added).toEqual([[{ clientId: 'real1', hour: 3600, issued: 2, failed: 0 }]]);
   });
 
+  it('a forced flush asked for while a timer flush runs still writes the failure audit rows (it waits, then runs forced)', async () => {
+    const clock = new TestClock(3600);
+    const { audited, deps } = fakes();
+    let release!: () => void;
+    const slow = new Promise<void>((r) => (release = r));
+    const r = new UsageRecorder({ ...deps, usage: { ...deps.usage, add: async () => slow }, clock });
+    r.issued('real1', clock.now());
+    const timer = r.flush();
+    r.failed('real1', '1.2.3.4');
+    const forced = r.flush({ force: true });
+    release();
+    await Promise.all([timer, forced]);
+    expect(audited).toHaveLength(1);
+    expect(audited[0]).toMatchObject({ action: 'client_auth_failed', count: 1 });
+  });
+
+  it('last use per secret: the latest time per digest, written at the flush; kept for the next one when the write fails', async () => {
+    const clock = new TestClock(3600);
+    const { deps } = fakes();
+    const written: unknown[] = [];
+    let fail = true;
+    const clients = { recordSecretUses: async (u: unknown[]) => { if (fail) throw new Error('db down'); written.push(...u); } };
+    const r = new UsageRecorder({ ...deps, clients, clock });
+    r.secretUsed('real1', 'a'.repeat(64), 100);
+    r.secretUsed('real1', 'a'.repeat(64), 90);
+    r.secretUsed('real1', 'b'.repeat(64), 95);
+    await expect(r.flush()).rejects.toThrow('db down');
+    fail = false;
+    await r.flush();
+    expect(written).toEqual([{ clientId: 'real1', secretHash: 'a'.repeat(64), at: 100 }, { clientId: 'real1', secretHash: 'b'.repeat(64), at: 95 }]);
+  });
+
   it('bounded: a flood of random client ids does not grow memory past maxKeys', async () => {
     const clock = new TestClock(3600);
     const { deps } = fakes();

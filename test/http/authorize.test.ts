@@ -195,7 +195,7 @@ describe('web account › credentials for the code flow', () => {
   it('generates a confidential code-flow credential with redirect URIs and grants, and a public one without a secret', async () => {
     const agent = new AccountAgent(t.app());
     await agent.signup('codeflow@example.com');
-    const res = await agent.post('/account/sandbox/credentials', { name: 'Web app', scope_webhooks: '1', grant_authorization_code: '1', grant_refresh_token: '1', redirect_uris: 'https://shop.example/cb\nhttp://127.0.0.1:3000/cb' });
+    const res = await agent.followSecret(await agent.post('/account/sandbox/credentials', { name: 'Web app', scope_webhooks: '1', grant_authorization_code: '1', grant_refresh_token: '1', redirect_uris: 'https://shop.example/cb\nhttp://127.0.0.1:3000/cb' }));
     expect(res.statusCode).toBe(200);
     const id = /<code id="client-id">([A-Za-z0-9]{24})<\/code>/.exec(res.body)![1]!;
     const client = (await t.store.clients.find(id))!;
