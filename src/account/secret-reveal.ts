@@ -8,7 +8,9 @@ type RevealDeps = Pick<AppContext, 'store' | 'hasher' | 'clock' | 'issuer'>;
 
 /** How long a new secret waits server-side to be shown, seconds: the redirect that follows needs a moment. */
 export const REVEAL_TTL = 5 * 60;
-const REF = /^[A-Za-z0-9_-]{43}$/;
+// Hex, not base64url: a 43-character base64url reference often holds a 42-alphanumeric run, which is what a
+// token looks like to anyone reading the access log (the path is logged).
+const REF = /^[0-9a-f]{64}$/;
 
 /**
  * A new secret (generate, rotate) reaches the browser through a redirect to a one-time reference,
@@ -24,7 +26,7 @@ export async function stashSecret(
 ): Promise<string> {
   const sessionId = sessionIdOf(ctx, request);
   if (!sessionId) throw new NotSignedInError();
-  const ref = randomBytes(32).toString('base64url');
+  const ref = randomBytes(32).toString('hex');
   const now = ctx.clock.now();
   await ctx.store.secretReveals.create({
     refHash: ctx.hasher.hash('secret_reveal', ref),

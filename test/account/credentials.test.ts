@@ -104,7 +104,7 @@ describe.each(BACKENDS)('web account › credentials ($name)', (backend) => {
     expect(api.json().error).toBe('reauthentication_required');
     const again = await a.post(`/account/credentials/${ok.id}/rotate`, { grace_seconds: '0', password: PASSWORD });
     expect(again.statusCode).toBe(303);
-    expect(again.headers.location).toMatch(/^\/account\/secrets\/[A-Za-z0-9_-]{43}$/);
+    expect(again.headers.location).toMatch(/^\/account\/secrets\/[0-9a-f]{64}$/);
   });
 
   it('rotate with a grace period: both secrets work until it ends, both are listed with the expiry, then only the new one', async () => {

@@ -165,7 +165,7 @@ describe.skipIf(!HAVE_CHROMIUM)('web account › reload, Back and double submit 
       open: () => page.goto(`${base}/account/sandbox`),
       fill: () => page.getByLabel('Name').fill('Shop backend'),
       button: () => page.getByRole('button', { name: 'Generate credentials' }),
-      lands: /\/account\/secrets\/[A-Za-z0-9_-]{43}$/,
+      lands: /\/account\/secrets\/[0-9a-f]{64}$/,
       count: async () => {
         const n = await credentials();
         if (n > 0 && !secret) secret = (await page.locator('#client-secret').textContent().catch(() => '')) ?? '';
@@ -187,7 +187,7 @@ describe.skipIf(!HAVE_CHROMIUM)('web account › reload, Back and double submit 
       open: () => page.goto(detail),
       fill: () => page.getByLabel('Old secret keeps working for').selectOption({ label: '1 hour' }).then(() => undefined),
       button: () => page.getByRole('button', { name: 'Rotate secret' }),
-      lands: /\/account\/secrets\/[A-Za-z0-9_-]{43}$/,
+      lands: /\/account\/secrets\/[0-9a-f]{64}$/,
       count: async () => {
         const n = (await rows('rotated')()) as number;
         if (n > 0 && !rotated) rotated = (await page.locator('#client-secret').textContent().catch(() => '')) ?? '';
