@@ -14,7 +14,7 @@ import { HAVE_CHROMIUM, launchChromium, requireChromium, type LaunchedBrowser } 
 import { startServer } from '../helpers/start-server.js';
 
 /**
- * Issue 19 finding 2: every Web Account page at a desktop (1280×800) and a phone (390×844) width, checked by
+ * Every Web Account page at a desktop (1280×800) and a phone (390×844) width, checked by
  * axe-core (no serious or critical violation) and for sideways scrolling: the page itself, any card, and any
  * scrollable region inside main must fit the viewport.
  */
@@ -59,7 +59,7 @@ async function sidewaysScrolling(page: Page): Promise<string[]> {
   });
 }
 
-describe.skipIf(!HAVE_CHROMIUM)('web account › every page at 1280 and 390 px: axe and no sideways scrolling (issue 19 finding 2)', () => {
+describe.skipIf(!HAVE_CHROMIUM)('web account › every page at 1280 and 390 px: axe and no sideways scrolling', () => {
   let server: RunningServer;
   let dir: string;
   let base: string;
@@ -141,7 +141,7 @@ describe.skipIf(!HAVE_CHROMIUM)('web account › every page at 1280 and 390 px: 
     );
 
     await visit('/account/sandbox');
-    // Issue 19 finding 3: a keyboard user sees the same 3 px ring on the <summary> as on buttons and fields.
+    // A keyboard user sees the same 3 px ring on the <summary> as on buttons and fields.
     const ring = async (selector: string) => {
       await page.keyboard.press('Shift');
       await page.locator(selector).first().focus();
@@ -163,7 +163,7 @@ describe.skipIf(!HAVE_CHROMIUM)('web account › every page at 1280 and 390 px: 
     expect(await page.content()).toContain('Reporting tool');
 
     expect(problems).toEqual([]);
-    // Issue 19 finding 3: the icon browsers ask for on every origin, cached.
+    // /favicon.ico: the icon browsers ask for on every origin, cached.
     const icon = await fetch(`${base}/favicon.ico`);
     expect(icon.status).toBe(200);
     expect(icon.headers.get('content-type')).toBe('image/x-icon');

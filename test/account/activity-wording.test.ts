@@ -25,7 +25,7 @@ const event = (action: string, detail: Record<string, unknown> | null, count = 1
   id: 1, merchantId: 'm', clientId: 'c', environment: 'sandbox', action, actor: 'a@example.com', ip: '127.0.0.1', detail, count, at: 1_700_000_000,
 });
 
-describe('web account › activity wording (issue 19 finding 3)', () => {
+describe('web account › activity wording: events and failures written for people', () => {
   it('every audit action the server writes has a name for people in the one table; none shows raw', () => {
     const actions = actionsInSource();
     expect(actions.size).toBeGreaterThanOrEqual(12);

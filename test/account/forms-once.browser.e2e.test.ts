@@ -12,7 +12,7 @@ import { HAVE_CHROMIUM, launchChromium, requireChromium, type LaunchedBrowser } 
 import { startServer } from '../helpers/start-server.js';
 
 /**
- * Issue 19 finding 1 in a real browser: on every state-changing Web Account form, double-click the submit
+ * Once-only forms in a real browser: on every state-changing Web Account form, double-click the submit
  * button, reload the page it lands on, go Back and Forward, and check in the store that the action happened
  * exactly once. A rotation with a grace period keeps the old secret working after all of that.
  */
@@ -22,7 +22,7 @@ const NEW_PASSWORD = 'another long passphrase here';
 const EMAIL = 'once@example.com';
 const POLL = { timeout: 15_000, interval: 50 };
 
-describe.skipIf(!HAVE_CHROMIUM)('web account › reload, Back and double submit never repeat an action (issue 19 finding 1)', () => {
+describe.skipIf(!HAVE_CHROMIUM)('web account › reload, Back and double submit never repeat an action', () => {
   let server: RunningServer;
   let dir: string;
   let base: string;

@@ -10,9 +10,9 @@ const nonce = (label: string) => label.padEnd(22, '0').slice(0, 22);
 const SECRET_ON_PAGE = /id="client-secret" class="secret">([A-Za-z0-9]{48})</;
 
 /**
- * Issue 19 finding 1: a reload, Back, a double click or a second tab must never repeat an action nor show a
+ * PRG and once-only forms: a reload, Back, a double click or a second tab must never repeat an action nor show a
  * secret twice. Forms answer 303 (POST → redirect → GET), a new secret sits behind a one-time reference, and
- * a repeat of one rendered form (same nonce) acts once. Issue 19 finding 4: hints, last use per secret,
+ * a repeat of one rendered form (same nonce) acts once. Secrets on the credential page: hints, last use per secret,
  * expiring the previous secret now, editing scopes.
  */
 describe.each(BACKENDS)('web account › once-only forms and once-shown secrets ($name)', (backend) => {
@@ -31,7 +31,7 @@ describe.each(BACKENDS)('web account › once-only forms and once-shown secrets 
   });
   afterAll(() => t.close());
 
-  it('finding 1: generate answers 303 to a one-time page; the first GET shows the secret, a reload gets 410 "already shown" without it', async () => {
+  it('PRG / once-only: generate answers 303 to a one-time page; the first GET shows the secret, a reload gets 410 "already shown" without it', async () => {
     const a = await newMerchant();
     const post = await a.post('/account/sandbox/credentials', { name: 'Shop', scope_webhooks: '1' });
     expect(post.statusCode).toBe(303);
@@ -51,7 +51,7 @@ describe.each(BACKENDS)('web account › once-only forms and once-shown secrets 
     expect((await token(id, secret)).statusCode).toBe(200);
   });
 
-  it('finding 1: another session (a second browser) cannot open the reference; an unknown or expired one is 404', async () => {
+  it('PRG / once-only: another session (a second browser) cannot open the reference; an unknown or expired one is 404', async () => {
     const a = await newMerchant();
     const post = await a.post('/account/sandbox/credentials', { name: 'Shop', scope_webhooks: '1' });
     const location = post.headers.location as string;
@@ -64,7 +64,7 @@ describe.each(BACKENDS)('web account › once-only forms and once-shown secrets 
     expect((await a.get(location)).statusCode).toBe(404);
   });
 
-  it('finding 1: the same rendered form sent twice at once (double click) rotates once; both answers redirect to the same one-time page', async () => {
+  it('PRG / once-only: the same rendered form sent twice at once (double click) rotates once; both answers redirect to the same one-time page', async () => {
     const a = await newMerchant();
     const { id, secret: old } = await a.generate('sandbox');
     const csrf = await a.csrf();
@@ -83,7 +83,7 @@ describe.each(BACKENDS)('web account › once-only forms and once-shown secrets 
     expect(await actions(id)).toEqual(['created', 'rotated']);
   });
 
-  it('finding 1: a repeated generate, rename, revoke, scopes, expire and delete form each act once', async () => {
+  it('PRG / once-only: a repeated generate, rename, revoke, scopes, expire and delete form each act once', async () => {
     const a = await newMerchant();
     const csrf = await a.csrf();
     const twice = async (url: string, form: Record<string, string>) => {
@@ -104,7 +104,7 @@ describe.each(BACKENDS)('web account › once-only forms and once-shown secrets 
     expect(await actions(id)).toEqual(['created', 'renamed', 'tokens_revoked', 'scopes_changed', 'rotated', 'previous_secret_expired', 'deleted']);
   });
 
-  it('finding 1: a form without its nonce, or with a malformed one, changes nothing (400)', async () => {
+  it('PRG / once-only: a form without its nonce, or with a malformed one, changes nothing (400)', async () => {
     const a = await newMerchant();
     const { id } = await a.generate('sandbox');
     for (const nonce of ['', 'short', 'x'.repeat(23), 'bad nonce with spaces!']) {
@@ -114,7 +114,7 @@ describe.each(BACKENDS)('web account › once-only forms and once-shown secrets 
     expect(await actions(id)).toEqual(['created']);
   });
 
-  it('finding 1: a form that failed (bad input) can be corrected and sent again with the same nonce', async () => {
+  it('PRG / once-only: a form that failed (bad input) can be corrected and sent again with the same nonce', async () => {
     const a = await newMerchant();
     const { id } = await a.generate('sandbox');
     const bad = await a.post(`/account/credentials/${id}/rename`, { name: '   ', _form: nonce('fix-and-resend') });
@@ -124,7 +124,7 @@ describe.each(BACKENDS)('web account › once-only forms and once-shown secrets 
     expect(await actions(id)).toEqual(['created', 'renamed']);
   });
 
-  it('finding 4: each secret shows its last 4 characters and its own last use; during a grace the old one is listed with its use', async () => {
+  it('per-secret details: each secret shows its last 4 characters and its own last use; during a grace the old one is listed with its use', async () => {
     const a = await newMerchant();
     const { id, secret: old } = await a.generate('sandbox');
     const detail = await a.get(`/account/credentials/${id}`);
@@ -150,7 +150,7 @@ describe.each(BACKENDS)('web account › once-only forms and once-shown secrets 
     expect(rows.get(id)).toMatchObject({ hint: fresh.slice(-4), previousHint: old.slice(-4) });
   });
 
-  it('finding 4: "Expire the previous secret now" ends the grace at once, is audited, and needs the password again in production', async () => {
+  it('per-secret details: "Expire the previous secret now" ends the grace at once, is audited, and needs the password again in production', async () => {
     const a = await newMerchant();
     const { id, secret: old } = await a.generate('sandbox');
     await a.post(`/account/credentials/${id}/rotate`, { grace_seconds: '86400' });
@@ -175,7 +175,7 @@ describe.each(BACKENDS)('web account › once-only forms and once-shown secrets 
     expect(await actions(prod.id)).toEqual(['created', 'rotated', 'previous_secret_expired']);
   });
 
-  it('finding 4: editing scopes is audited with before and after; new tokens get the new scopes; production asks for the password', async () => {
+  it('per-secret details: editing scopes is audited with before and after; new tokens get the new scopes; production asks for the password', async () => {
     const a = await newMerchant();
     const { id, secret } = await a.generate('sandbox');
     const res = await a.post(`/account/credentials/${id}/scopes`, { scope_transactions: '1', scope_devices: '1' });
