@@ -90,9 +90,12 @@ export function registerServe(program: Command): void {
       throw new CliError(`Cannot start: ${err.message}`);
     });
     installSignalHandlers(server, management);
-    process.stdout.write(`mypos-auth listening: sandbox ${server.urls.sandbox}, production ${server.urls.production}\n`);
-    if (management) process.stdout.write(`Metrics (management listener): ${metricsUrl(management)}\n`);
-    process.stdout.write(`Web Account (sign up, then generate credentials): ${server.urls.sandbox}/account\n`);
+    // One write: a reader that acts on the "listening" line finds the rest of the banner with it.
+    process.stdout.write(
+      `mypos-auth listening: sandbox ${server.urls.sandbox}, production ${server.urls.production}\n` +
+        (management ? `Metrics (management listener): ${metricsUrl(management)}\n` : '') +
+        `Web Account (sign up, then generate credentials): ${server.urls.sandbox}/account\n`,
+    );
     if (config.demoClient && (await server.store.clients.count()) === 0) await printDemoClient(server);
   });
 }
@@ -121,8 +124,10 @@ async function runPrimary(config: Config): Promise<void> {
     startedAt.set(worker.id, Date.now());
     worker.on('message', (m: { type?: string; urls?: RunningServer['urls'] }) => {
       if (m?.type === 'listening' && ++up === config.workers && m.urls) {
-        process.stdout.write(`mypos-auth listening: sandbox ${m.urls.sandbox}, production ${m.urls.production} (${config.workers} workers)\n`);
-        if (management) process.stdout.write(`Metrics (management listener, all workers): ${metricsUrl(management)}\n`);
+        process.stdout.write(
+          `mypos-auth listening: sandbox ${m.urls.sandbox}, production ${m.urls.production} (${config.workers} workers)\n` +
+            (management ? `Metrics (management listener, all workers): ${metricsUrl(management)}\n` : ''),
+        );
       }
     });
   };
