@@ -22,23 +22,6 @@ export function text(fields: Record<string, unknown>, name: string): string {
   return v;
 }
 
-/**
- * Where to go after logging in: a same-origin relative path only ("/account/…", "/oauth/authorize?…").
- * Absolute URLs, scheme-relative "//host", backslash tricks and control characters fall back to the default,
- * so the login page can never be turned into an open redirect.
- */
-export function safeReturnTo(value: unknown, fallback = '/account'): string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > 2048) return fallback;
-  if (!value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\') || /[\u0000-\u001f\u007f\\]/.test(value)) return fallback;
-  try {
-    const u = new URL(value, 'http://return-to.invalid');
-    if (u.origin !== 'http://return-to.invalid') return fallback;
-    return u.pathname + u.search + u.hash;
-  } catch {
-    return fallback;
-  }
-}
-
 export function sendPage(reply: FastifyReply, page: SafeHtml, status = 200): FastifyReply {
   return reply.code(status).type('text/html; charset=utf-8').send(page.value);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { html, escapeHtml } from '../../src/account/html.js';
-import { safeReturnTo } from '../../src/account/request.js';
+import { safeReturnTo } from '../../src/account/return-to.js';
 import { LoginThrottle } from '../../src/account/throttle.js';
 import { UsageRecorder } from '../../src/account/usage-recorder.js';
 import { verifyPassword, hashPassword, passwordProblem } from '../../src/account/passwords.js';

@@ -3,7 +3,8 @@ import { audit, changePassword, checkLogin, createMerchant } from '../accounts.j
 import { AccountError, ConflictError, InputError, TooManyAttemptsError } from '../errors.js';
 import type { AccountContext } from '../plugin.js';
 import { submitOnce } from '../form-once.js';
-import { csrfToken, fieldsOf, safeReturnTo, sendPage, text } from '../request.js';
+import { csrfToken, fieldsOf, sendPage, text } from '../request.js';
+import { safeReturnTo } from '../return-to.js';
 import { currentMerchant, endSession, startSession, type MerchantSession } from '../session.js';
 import { loginPage, settingsPage, signupPage } from '../views/auth.js';
 
