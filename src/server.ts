@@ -1,3 +1,4 @@
+import { networkInterfaces } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
@@ -17,6 +18,7 @@ import { KeyEncryption } from './jwt/key-encryption.js';
 import { SigningKeys } from './jwt/signing-keys.js';
 import { loadServerKey } from './server-key.js';
 import { createWebhookModule, type WebhookModule, type WebhookModuleOptions } from './webhooks/index.js';
+import type { ListeningAddress, OwnListeners } from './webhooks/target-policy.js';
 import { accountPlugin } from './account/plugin.js';
 import { DEFAULT_THROTTLE, LoginThrottle } from './account/throttle.js';
 import { UsageRecorder } from './account/usage-recorder.js';
@@ -89,7 +91,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     clock,
     lifetimes: { accessTokenTtl: config.accessTokenTtl, refreshTokenTtl: config.refreshTokenTtl, refreshTokenIdleTtl: config.refreshTokenIdleTtl },
   });
-  const webhooks = createWebhookModule({ store, clock, hasher, config, logger: options.logger, ...options.webhooks });
+  // Every socket this process listens on, filled in as each is bound; webhooks may never target them.
+  const listening: ListeningAddress[] = [];
+  const ownListeners: OwnListeners = { addresses: () => listening, localAddresses: machineAddresses };
+  const webhooks = createWebhookModule({ store, clock, hasher, config, ownListeners, logger: options.logger, ...options.webhooks });
   if (config.dangerouslyAllowAnyWebhookTarget) {
     options.logger?.warn('dangerouslyAllowAnyWebhookTarget is ON: webhooks may target http, loopback and private addresses (SSRF)');
   }
@@ -169,6 +174,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       }
       const addr = apps[environment].server.address();
       const boundPort = typeof addr === 'object' && addr ? addr.port : port;
+      listening.push({ host: typeof addr === 'object' && addr ? addr.address : config.host, port: boundPort });
       const host = config.host.includes(':') ? `[${config.host}]` : config.host;
       urls[environment] = `http://${host}:${boundPort}`;
       listeners.push({ name: environment, host: config.host, port: boundPort });
@@ -217,6 +223,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       return closing;
     },
   };
+}
+
+/** This machine's interface addresses (a listener bound to 0.0.0.0 or :: answers on each). */
+function machineAddresses(): string[] {
+  return Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address));
 }
 
 /** Deletes expired tokens in bounded batches, yielding between batches, so no statement holds the lock long. */

@@ -1,7 +1,7 @@
 import type { lookup as dnsLookup } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
-import { checkPayloadUrl, guardedLookup, type TargetPolicy } from './target-policy.js';
+import { checkPayloadUrl, guardedLookup, portOf, type TargetPolicy } from './target-policy.js';
 
 /** One POST of one notification. */
 export interface DeliveryRequest {
@@ -45,7 +45,7 @@ export function httpDeliverer(options: { timeoutMs: number; userAgent?: string; 
       const req = transport.request(url, {
         method: 'POST',
         agent: false,
-        lookup: policy.allowAny ? undefined : guardedLookup(policy, options.resolve),
+        lookup: policy.allowAny ? undefined : guardedLookup(policy, portOf(url), options.resolve),
         signal,
         headers: {
           'content-type': 'application/json',

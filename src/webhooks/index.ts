@@ -19,7 +19,7 @@ import { registerNotificationRoutes } from './routes/notifications.js';
 import { newNotification, registerSubscriptionRoutes } from './routes/subscriptions.js';
 import { registerWebhookRoutes } from './routes/webhooks.js';
 import { SecretBox } from './secret-box.js';
-import { targetPolicy } from './target-policy.js';
+import { targetPolicy, type OwnListeners } from './target-policy.js';
 import { TurnBarrier } from '../http/turn-barrier.js';
 import { DeliveryWorker, timerScheduler, type Backoff, type Scheduler } from './worker.js';
 
@@ -28,6 +28,8 @@ export interface WebhookModuleOptions {
   clock: Clock;
   hasher: SecretHasher;
   config: Config;
+  /** This server's listening sockets: webhooks may not target them. */
+  ownListeners: OwnListeners;
   logger?: Logger;
   /** How the worker wakes up (tests pass `manualScheduler` and drive `worker.runDue()`). */
   scheduler?: Scheduler;
@@ -52,7 +54,7 @@ export function createWebhookModule(options: WebhookModuleOptions): WebhookModul
   const { store, clock, config } = options;
   // Webhook secrets are sealed under a key derived from the server key, never under the key itself.
   const secrets = new SecretBox(options.hasher.deriveKey('webhook-secret-encryption v1'));
-  const policyFor = (e: Environment) => targetPolicy(e, config.dangerouslyAllowAnyWebhookTarget);
+  const policyFor = (e: Environment) => targetPolicy(e, config.dangerouslyAllowAnyWebhookTarget, options.ownListeners);
   const worker = new DeliveryWorker({
     repo: store.webhooks,
     clock,

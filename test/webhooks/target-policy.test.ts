@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { httpDeliverer } from '../../src/webhooks/delivery.js';
-import { checkPayloadUrl, classifyAddress, guardedLookup, targetPolicy } from '../../src/webhooks/target-policy.js';
+import { checkPayloadUrl, classifyAddress, guardedLookup, targetPolicy, type OwnListeners } from '../../src/webhooks/target-policy.js';
 import { startReceiver } from './helpers.js';
 
-const production = targetPolicy('production', false);
-const sandbox = targetPolicy('sandbox', false);
+const NONE: OwnListeners = { addresses: () => [], localAddresses: () => [] };
+const production = targetPolicy('production', false, NONE);
+const sandbox = targetPolicy('sandbox', false, NONE);
 
 describe('webhooks/target-policy › SSRF guard', () => {
   it.each([
@@ -64,19 +65,19 @@ describe('webhooks/target-policy › SSRF guard', () => {
   });
 
   it('the operator flag allows anything', () => {
-    expect('url' in checkPayloadUrl('http://10.0.0.1/x', targetPolicy('production', true))).toBe(true);
+    expect('url' in checkPayloadUrl('http://10.0.0.1/x', targetPolicy('production', true, NONE))).toBe(true);
   });
 
   it('DNS: a name resolving to a refused address is refused at connect time (rebinding)', async () => {
     const rebinding = ((_host: string, _opts: unknown, cb: (e: null, a: Array<{ address: string; family: number }>) => void) =>
       cb(null, [{ address: '93.184.216.34', family: 4 }, { address: '10.0.0.7', family: 4 }])) as never;
-    const lookup = guardedLookup(production, rebinding);
+    const lookup = guardedLookup(production, 443, rebinding);
     const err = await new Promise<NodeJS.ErrnoException | null>((resolve) => lookup('rebind.example', { all: true }, (e) => resolve(e)));
     expect(err?.code).toBe('EREFUSEDADDRESS');
 
     const fine = ((_h: string, _o: unknown, cb: (e: null, a: Array<{ address: string; family: number }>) => void) =>
       cb(null, [{ address: '93.184.216.34', family: 4 }])) as never;
-    const ok = await new Promise<unknown>((resolve) => guardedLookup(production, fine)('ok.example', {}, (_e, address) => resolve(address)));
+    const ok = await new Promise<unknown>((resolve) => guardedLookup(production, 443, fine)('ok.example', {}, (_e, address) => resolve(address)));
     expect(ok).toBe('93.184.216.34');
   });
 
@@ -87,7 +88,7 @@ describe('webhooks/target-policy › SSRF guard', () => {
       cb(null, [{ address: '127.0.0.1', family: 4 }])) as never;
     try {
       // http allowed here only so the receiver can be plain http; loopback stays refused.
-      const policy = { allowHttp: true, allowLoopback: false, allowAny: false };
+      const policy = { allowHttp: true, allowLoopback: false, allowAny: false, ownListeners: NONE };
       const deliver = httpDeliverer({ timeoutMs: 2000, resolve });
       const outcome = await deliver(
         { url: `http://rebind.example:${receiver.port}/hook`, event: 'e', body: '{}', signature: 't=1,v1=00', deliveryId: 'd' },
@@ -106,5 +107,143 @@ describe('webhooks/target-policy › SSRF guard', () => {
     } finally {
       await receiver.close();
     }
+  });
+});
+
+/** A resolver that answers every name with these addresses (DNS under the attacker's control). */
+const resolvingTo = (...addresses: string[]) =>
+  ((_h: string, _o: unknown, cb: (e: null, a: Array<{ address: string; family: number }>) => void) =>
+    cb(null, addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })))) as never;
+
+const lookupError = (policy: ReturnType<typeof targetPolicy>, port: number, resolve: never) =>
+  new Promise<NodeJS.ErrnoException | null>((done) => guardedLookup(policy, port, resolve)('attacker.example', { all: true }, (e) => done(e)));
+
+describe('webhooks/target-policy › IPv6 forms that embed IPv4 are judged by the IPv4 inside (issue finding 2)', () => {
+  it.each([
+    // IPv4-compatible ::/96 (RFC 4291 §2.5.5.1)
+    ['::127.0.0.1', 'forbidden'],
+    ['::7f00:1', 'forbidden'],
+    ['::a00:1', 'forbidden'],
+    ['::808:808', 'public'],
+    // IPv4-mapped ::ffff:0:0/96: what a dual-stack socket really connects to
+    ['::ffff:127.0.0.1', 'loopback'],
+    ['::ffff:7f00:1', 'loopback'],
+    ['::ffff:808:808', 'public'],
+    // IPv4-translated ::ffff:0:0:0/96 (RFC 6145)
+    ['::ffff:0:127.0.0.1', 'forbidden'],
+    ['::ffff:0:a9fe:a9fe', 'forbidden'],
+    ['::ffff:0:808:808', 'public'],
+    // NAT64 well-known prefix 64:ff9b::/96 (RFC 6052)
+    ['64:ff9b::7f00:1', 'forbidden'],
+    ['64:ff9b::127.0.0.1', 'forbidden'],
+    ['64:ff9b::c0a8:101', 'forbidden'],
+    ['64:ff9b::808:808', 'public'],
+    // NAT64 local-use 64:ff9b:1::/48 (RFC 8215), at the /96 and /48 positions
+    ['64:ff9b:1::7f00:1', 'forbidden'],
+    ['64:ff9b:1:7f00:1::', 'forbidden'],
+    ['64:ff9b:1::a00:1', 'forbidden'],
+    // 6to4 2002::/16 (RFC 3056): the IPv4 address is the next 32 bits
+    ['2002:7f00:1::1', 'forbidden'],
+    ['2002:a9fe:a9fe::1', 'forbidden'],
+    ['2002:808:808::1', 'public'],
+    // Teredo 2001::/32 (RFC 4380): server address, and the client address stored inverted
+    ['2001:0:7f00:1::1', 'forbidden'],
+    ['2001:0:808:808:0:0:80f7:f7f7', 'forbidden'], // client 127.8.8.8
+    ['2001:0:808:808:0:0:f7f7:f7f7', 'public'], // client 8.8.8.8
+    // Not global unicast, nothing embedded
+    ['4000::1', 'forbidden'],
+    ['5f00::1', 'forbidden'],
+    ['fe80::1%eth0', 'forbidden'],
+  ])('%s is %s', (ip, expected) => {
+    expect(classifyAddress(ip)).toBe(expected);
+  });
+
+  it.each([
+    'https://localhost./',
+    'https://foo.localhost./',
+    'https://LOCALHOST/',
+    'https://Foo.LocalHost../',
+    'https://[::127.0.0.1]/',
+    'https://[::ffff:0:127.0.0.1]/',
+    'https://[64:ff9b:1::7f00:1]/',
+    'https://[64:ff9b::7f00:1]/',
+    'https://[64:ff9b::a9fe:a9fe]/latest',
+    'https://[2002:7f00:1::1]/',
+    'https://[2001:0:7f00:1::1]/',
+    'https://[::ffff:127.0.0.1]/',
+    'https://127.0.0.1./',
+  ])('production refuses %s (the outside attack got 201 for the first five)', (url) => {
+    const checked = checkPayloadUrl(url, production);
+    expect(checked).toEqual({ problem: 'must point to a public address' });
+  });
+
+  it('the sandbox still takes loopback names with a trailing dot: they are loopback, not another host', () => {
+    expect('url' in checkPayloadUrl('http://localhost.:3000/x', sandbox)).toBe(true);
+    expect('url' in checkPayloadUrl('http://[64:ff9b::7f00:1]:3000/x', sandbox)).toBe(false);
+  });
+
+  it.each(['::127.0.0.1', '::ffff:0:7f00:1', '64:ff9b:1::7f00:1', '64:ff9b::a00:1', '2002:a9fe:a9fe::1', '::ffff:169.254.169.254'])(
+    'delivery: a name resolving to %s is refused at connect time in production',
+    async (address) => {
+      expect((await lookupError(production, 443, resolvingTo(address)))?.code).toBe('EREFUSEDADDRESS');
+    },
+  );
+});
+
+describe("webhooks/target-policy › a webhook may not target this server's own listeners (issue finding 4)", () => {
+  const own: OwnListeners = {
+    addresses: () => [
+      { host: '0.0.0.0', port: 8080 }, // sandbox, every interface
+      { host: '127.0.0.1', port: 8081 }, // production
+      { host: '127.0.0.1', port: 9464 }, // management (metrics)
+    ],
+    localAddresses: () => ['127.0.0.1', '::1', '192.0.2.10', 'fe80::1'],
+  };
+  const sandboxOwn = targetPolicy('sandbox', false, own);
+  const productionOwn = targetPolicy('production', false, own);
+
+  it.each([
+    'http://127.0.0.1:8080/oauth/token',
+    'http://127.0.0.1:8081/oauth/token',
+    'http://127.0.0.1:9464/metrics',
+    'http://127.9.9.9:8081/',
+    'http://localhost:8081/oauth/token',
+    'http://localhost.:8081/',
+    'http://api.localhost:9464/metrics',
+    'http://[::1]:8081/',
+    'http://[::ffff:127.0.0.1]:8081/',
+    'http://[::ffff:7f00:1]:9464/',
+  ])('sandbox refuses %s', (url) => {
+    expect(checkPayloadUrl(url, sandboxOwn)).toEqual({ problem: 'must not point to this server itself' });
+  });
+
+  it('0.0.0.0 with a listener port is refused too (it connects to this host)', () => {
+    expect('problem' in checkPayloadUrl('http://0.0.0.0:8081/', sandboxOwn)).toBe(true);
+    expect('problem' in checkPayloadUrl('http://[::]:8081/', sandboxOwn)).toBe(true);
+  });
+
+  it('a wildcard-bound listener is refused on every address of this machine, in production too', () => {
+    // 192.0.2.10 stands for a public interface address here; the listener-port check comes first.
+    expect(checkPayloadUrl('http://192.0.2.10:8080/', sandboxOwn)).toEqual({ problem: 'must not point to this server itself' });
+    expect(checkPayloadUrl('https://192.0.2.10:8080/', productionOwn)).toEqual({ problem: 'must not point to this server itself' });
+  });
+
+  it('loopback on another port is still the integrator\'s own machine: allowed in the sandbox', () => {
+    expect('url' in checkPayloadUrl('http://127.0.0.1:3000/hook', sandboxOwn)).toBe(true);
+    expect('url' in checkPayloadUrl('http://localhost:8082/hook', sandboxOwn)).toBe(true);
+  });
+
+  it('the default port counts: a listener on 443 or 80 is refused for a URL without a port', () => {
+    const onDefaults: OwnListeners = { addresses: () => [{ host: '::', port: 443 }, { host: '::', port: 80 }], localAddresses: () => [] };
+    const p = targetPolicy('sandbox', false, onDefaults);
+    expect('problem' in checkPayloadUrl('https://localhost/x', p)).toBe(true);
+    expect('problem' in checkPayloadUrl('http://127.0.0.1/x', p)).toBe(true);
+    expect('url' in checkPayloadUrl('http://127.0.0.1:444/x', p)).toBe(true);
+  });
+
+  it('delivery: a name resolving to this server on a listener port is refused at connect time', async () => {
+    expect((await lookupError(sandboxOwn, 8081, resolvingTo('127.0.0.1')))?.code).toBe('EREFUSEDADDRESS');
+    expect((await lookupError(sandboxOwn, 8080, resolvingTo('192.0.2.10')))?.code).toBe('EREFUSEDADDRESS');
+    expect((await lookupError(sandboxOwn, 3000, resolvingTo('127.0.0.1')))).toBeNull();
   });
 });
