@@ -59,11 +59,16 @@ export function bearerChallenge(realm: string, attrs: Record<string, string> = {
 }
 
 /**
- * The plain-function form of the check: header in, principal out, or an OAuthError with the exact status,
- * body and challenge. Used by the Fastify hook (http/bearer-auth.ts) and usable by any other server.
+ * The plain-function form of the check: header in (every value, when the field was sent more than once),
+ * principal out, or an OAuthError with the exact status, body and challenge. Used by the Fastify hook (http/bearer-auth.ts) and usable by any other server.
  */
-export async function authenticateBearer(header: string | undefined, options: BearerOptions): Promise<BearerPrincipal> {
+export async function authenticateBearer(header: string | readonly string[] | undefined, options: BearerOptions): Promise<BearerPrincipal> {
   const realm = options.realm ?? 'api';
+  // RFC 6750 §3.1: more than one Authorization header is a malformed request (invalid_request, 400).
+  if (typeof header !== 'string' && header !== undefined) {
+    if (header.length !== 1) throw malformed(realm, 'Send one Authorization header, not several');
+    header = header[0];
+  }
   const token = parseBearerHeader(header, realm);
   // §3.1: a request without any authentication information gets a challenge with no error code.
   if (token === undefined) throw new MissingTokenError(realm);
@@ -100,8 +105,8 @@ export class MissingTokenError extends OAuthError {
   }
 }
 
-function malformed(realm: string): InvalidRequestError {
-  const err = new InvalidRequestError('Malformed Authorization header; expected "Bearer <token>"');
+function malformed(realm: string, description = 'Malformed Authorization header; expected "Bearer <token>"'): InvalidRequestError {
+  const err = new InvalidRequestError(description);
   err.headers['WWW-Authenticate'] = bearerChallenge(realm, { error: 'invalid_request' });
   return err;
 }

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authenticateBearer, splitScope, type BearerOptions, type BearerPrincipal, type TokenCheck, type TokenValidator } from '../core/bearer.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { OAuthError, TemporarilyUnavailableError } from '../core/errors.js';
+import { authorizationField } from './authorization-field.js';
 
 export { StoreTokenValidator } from '../core/bearer.js';
 
@@ -21,7 +22,7 @@ declare module 'fastify' {
 export function bearerAuth(options: BearerOptions): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined> {
   return async (request, reply) => {
     try {
-      request.bearer = await authenticateBearer(request.headers.authorization, options);
+      request.bearer = await authenticateBearer(authorizationField(request), options);
       return undefined;
     } catch (err) {
       // Anything else (a storage outage) goes to the app's error handler: ours answers 503.
