@@ -17,6 +17,12 @@ import { isOAuthPath, setNoStore } from './oauth-headers.js';
  */
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
+    // The client went away mid-request: Node reports it as ECONNRESET, which would otherwise read as a
+    // storage outage and page whoever watches those. Nobody is left to answer.
+    if (isClientAbort(err, request)) {
+      request.log.info({ err: { message: err.message, code: err.code } }, 'client aborted request');
+      return sendOAuthError(request, reply, new InvalidRequestError('Request aborted'));
+    }
     const oauth = toOAuthError(err);
     if (oauth instanceof ServerError) request.log.error({ err }, 'unexpected error');
     else if (oauth instanceof TemporarilyUnavailableError && oauth.status === 503) request.log.warn({ err: { message: err.message, code: err.code } }, 'storage unavailable');
@@ -28,6 +34,11 @@ export function registerErrorHandler(app: FastifyInstance): void {
     if (isOAuthPath(request.url)) setNoStore(reply);
     reply.code(404).send({ error: 'not_found', error_description: 'No such endpoint' });
   });
+}
+
+/** Node's IncomingMessage fails with `aborted` (ECONNRESET) when the client closes before the body is complete. */
+function isClientAbort(err: FastifyError, request: FastifyRequest): boolean {
+  return err.code === 'ECONNRESET' && err.message === 'aborted' && !request.raw.complete;
 }
 
 export function sendOAuthError(request: FastifyRequest, reply: FastifyReply, err: OAuthError): void {
