@@ -134,7 +134,9 @@ export class IntrospectionTokenValidator implements TokenValidator {
     const body = (await res.json().catch(() => null)) as Record<string, unknown> | null;
     if (!body || body.active !== true) return { active: false, reason: 'invalid' };
     const exp = typeof body.exp === 'number' ? body.exp : undefined;
-    if (body.token_type !== undefined && body.token_type !== 'Bearer') return { active: false, reason: 'invalid' };
+    // Only an access token is a bearer credential: the answer must say so itself (RFC 7662 §2.2 token_type;
+    // token types are case-insensitive, RFC 6749 §7.1). A refresh token, or an answer that does not say, is refused.
+    if (typeof body.token_type !== 'string' || body.token_type.toLowerCase() !== 'bearer') return { active: false, reason: 'invalid' };
     if (typeof body.client_id !== 'string' || exp === undefined) return { active: false, reason: 'invalid' };
     if (exp <= now) return { active: false, reason: 'expired' };
     const scope = typeof body.scope === 'string' ? body.scope : '';
