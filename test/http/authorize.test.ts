@@ -92,6 +92,13 @@ for (const backend of BACKENDS) {
       ['C4', 'an unknown code_challenge_method', { code_challenge_method: 'S512' }, 'invalid_request'],
       ['C4', 'no code_challenge_method (plain by default)', { code_challenge_method: undefined }, 'invalid_request'],
       ['C4', 'no code_challenge', { code_challenge: undefined }, 'invalid_request'],
+      // RFC 7636 §4.2: an S256 challenge is BASE64URL of 32 bytes, 43 characters exactly.
+      ['C4', 'a code_challenge of 44 characters', { code_challenge: CHALLENGE + 'A' }, 'invalid_request'],
+      ['C4', 'a code_challenge of 128 characters', { code_challenge: 'A'.repeat(128) }, 'invalid_request'],
+      ['C4', 'a code_challenge of 129 characters', { code_challenge: 'A'.repeat(129) }, 'invalid_request'],
+      ['C4', 'a code_challenge of 42 characters', { code_challenge: CHALLENGE.slice(0, 42) }, 'invalid_request'],
+      ['C4', 'a code_challenge with base64 padding', { code_challenge: CHALLENGE.slice(0, 42) + '=' }, 'invalid_request'],
+      ['C4', 'a code_challenge with a character outside base64url', { code_challenge: CHALLENGE.slice(0, 42) + '+' }, 'invalid_request'],
       ['C11', 'a bad scope', { scope: 'admin' }, 'invalid_scope'],
       ['C11', 'response_type=token', { response_type: 'token' }, 'unsupported_response_type'],
       ['C11', 'no response_type', { response_type: undefined }, 'invalid_request'],

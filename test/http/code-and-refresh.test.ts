@@ -231,6 +231,26 @@ describe('refresh_token › optional grace window', () => {
   });
   afterAll(() => t.close());
 
+  it('the pair re-issued within the grace window works: its access token is active, its refresh token refreshes', async () => {
+    const c = await t.client({ grantTypes: ['authorization_code', 'refresh_token'], redirectUris: [CB] });
+    const auth = { authorization: basic(c.id, c.secret) };
+    const code = await grantCode(t, c.id);
+    const p = (await postForm(t.app(), '/oauth/token', `grant_type=authorization_code&code=${code}&redirect_uri=${encodeURIComponent(CB)}&code_verifier=${VERIFIER}`, auth)).json();
+    const r1 = (await postForm(t.app(), '/oauth/token', `grant_type=refresh_token&refresh_token=${p.refresh_token}`, auth)).json();
+    // The client did not get r1 (say, a lost response) and retries within the window.
+    const r2 = await postForm(t.app(), '/oauth/token', `grant_type=refresh_token&refresh_token=${p.refresh_token}`, auth);
+    expect(r2.statusCode).toBe(200);
+    const again = r2.json();
+    expect(again.access_token).not.toBe(r1.access_token);
+    expect(again.refresh_token).not.toBe(r1.refresh_token);
+    const introspected = (await postForm(t.app(), '/oauth/introspect', `token=${again.access_token}`, auth)).json();
+    expect(introspected).toMatchObject({ active: true, client_id: c.id, token_type: 'Bearer' });
+    const api = await t.app().inject({ method: 'GET', url: '/v1/webhooks', headers: { authorization: `Bearer ${again.access_token}` } });
+    expect(api.statusCode).toBe(200);
+    const next = await postForm(t.app(), '/oauth/token', `grant_type=refresh_token&refresh_token=${again.refresh_token}`, auth);
+    expect(next.statusCode).toBe(200);
+  });
+
   it('within the grace window a retried refresh gets a new pair instead of revoking the family; after it, reuse is detected', async () => {
     const c = await t.client({ grantTypes: ['authorization_code', 'refresh_token'], redirectUris: [CB] });
     const code = await grantCode(t, c.id);
