@@ -87,5 +87,7 @@ if (!pgUp) {
 }
 
 export const POSTGRES_AVAILABLE = pgUp;
-export const BACKENDS: TestBackend[] = pgUp ? [sqliteBackend, postgresBackend] : [sqliteBackend];
+// TEST_BACKENDS=sqlite narrows a run to one backend on purpose (mutation testing, vitest.mutation.config.ts).
+const only = process.env.TEST_BACKENDS?.split(',');
+export const BACKENDS: TestBackend[] = (pgUp ? [sqliteBackend, postgresBackend] : [sqliteBackend]).filter((b) => !only || only.includes(b.name));
 export { sqliteBackend, postgresBackend };
