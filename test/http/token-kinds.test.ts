@@ -116,6 +116,12 @@ describe('IntrospectionTokenValidator › only an answer that itself says "Beare
     const v = new IntrospectionTokenValidator({ endpoint: 'http://auth.test/oauth/introspect', clientId: 'rs', clientSecret: 's', clock, fetch: answering({ ...active, ...extra }) });
     expect((await v.validate('t')).active).toBe(expected);
   });
+
+  it('an answer without scope grants no scope at all (not one empty scope)', async () => {
+    const { scope: _scope, ...noScope } = active;
+    const v = new IntrospectionTokenValidator({ endpoint: 'http://auth.test/oauth/introspect', clientId: 'rs', clientSecret: 's', clock, fetch: answering({ ...noScope, token_type: 'Bearer' }) });
+    expect(await v.validate('t')).toEqual({ active: true, clientId: 'c'.repeat(24), scopes: [], expiresAt: active.exp });
+  });
 });
 
 describe('token kinds › with RFC 9068 JWT access tokens, a refresh token is still no bearer token', () => {
