@@ -50,3 +50,36 @@ describe('parseClientAuth', () => {
     expect(challenge(() => parseClientAuth(undefined, { client_id: 'x', client_secret: '' }))).toBeUndefined();
   });
 });
+
+describe('parseClientAuth › edges of the Basic value (RFC 7617, RFC 6749 Appendix B)', () => {
+  const raw = (bytes: number[]) => 'Basic ' + Buffer.from(bytes).toString('base64');
+
+  it.each([
+    ['"+" alone decodes to a space in both halves', b('a+b:c+d'), { clientId: 'a b', clientSecret: 'c d' }],
+    ['the scheme in lower case', 'basic ' + Buffer.from('id:s').toString('base64'), { clientId: 'id', clientSecret: 's' }],
+    ['spaces after the value', b('id:s') + '   ', { clientId: 'id', clientSecret: 's' }],
+    ['a body client_id equal to the header one', b('id:s'), { clientId: 'id', clientSecret: 's' }],
+  ])('accepts %s', (_name, header, expected) => {
+    expect(parseClientAuth(header, { client_id: header === b('id:s') ? 'id' : undefined })).toEqual({ ...expected, method: 'client_secret_basic' });
+  });
+
+  it.each([
+    ['bytes that are not UTF-8', raw([0xff, 0xfe, 0x3a, 0x61])],
+    ['a bad percent escape', b('id%zz:secret')],
+    ['padding inside the value', 'Basic Zm9v=OmJh'],
+    ['three padding characters', 'Basic Zm9vOmJhcg==='],
+  ])('rejects %s with invalid_request "Malformed Basic credentials"', (_name, header) => {
+    expect(() => parseClientAuth(header, {})).toThrow(new InvalidRequestError('Malformed Basic credentials'));
+  });
+
+  it('an empty body client_id is no client at all: invalid_client with the Basic challenge', () => {
+    let err: InvalidClientError | undefined;
+    try {
+      parseClientAuth(undefined, { client_id: '', client_secret: 's' });
+    } catch (e) {
+      err = e as InvalidClientError;
+    }
+    expect(err).toBeInstanceOf(InvalidClientError);
+    expect(err!.headers['WWW-Authenticate']).toBe('Basic realm="oauth"');
+  });
+});
