@@ -88,3 +88,25 @@ describe('core/bearer › authenticateBearer', () => {
     expect(bearerChallenge('devices', { error: 'invalid_token' })).toBe('Bearer realm="devices", error="invalid_token"');
   });
 });
+
+describe('core/bearer › edges', () => {
+  it('spaces around the header value are not part of the token', () => {
+    expect(parseBearerHeader('Bearer abc   ')).toBe('abc');
+    expect(parseBearerHeader('   Bearer abc')).toBe('abc');
+  });
+
+  it('a field given as a list with one value is that value; with none it is malformed', async () => {
+    await expect(authenticateBearer(['Bearer abc'], { validator: validator(active) })).resolves.toEqual({ clientId: 'c', scopes: ['webhooks'], expiresAt: 2_000_000_000 });
+    await expect(authenticateBearer([], { validator: validator(active) })).rejects.toMatchObject({ status: 400, error: 'invalid_request', description: 'Send one Authorization header, not several' });
+  });
+
+  it('without a required scope any active token passes, even one with no scope', async () => {
+    const none: TokenCheck = { active: true, clientId: 'c', scopes: [], expiresAt: 2_000_000_000 };
+    await expect(authenticateBearer('Bearer abc', { validator: validator(none) })).resolves.toMatchObject({ clientId: 'c', scopes: [] });
+  });
+
+  it('RFC 6750 §3.1: the body names the reason, expired apart from the rest', async () => {
+    expect((await failure('Bearer abc', { active: false, reason: 'expired' })).body()).toEqual({ error: 'invalid_token', error_description: 'The access token expired' });
+    expect((await failure('Bearer abc', { active: false, reason: 'invalid' })).body()).toEqual({ error: 'invalid_token', error_description: 'The access token is not valid' });
+  });
+});

@@ -97,3 +97,22 @@ describe('InMemoryFailureLimiter › RFC 6749 §2.3.1 brute-force protection', (
     expect([l.blockedFor('a', 'ip'), l.blockedFor('b', 'ip'), l.blockedFor('c', 'ip'), l.blockedFor('d', 'ip')]).toEqual([0, 0, 60, 60]);
   });
 });
+
+describe('limiters › defaults', () => {
+  it('without an injected clock they use the monotonic clock, and still count', () => {
+    const bucket = new RequestRateLimiter(1, 1);
+    expect(bucket.take('a')).toBe(0);
+    expect(bucket.take('a')).toBeGreaterThan(0);
+    const failures = new InMemoryFailureLimiter({ perClientPerMinute: 1, perIpPerMinute: 100 });
+    failures.recordFailure('c', 'ip');
+    expect(failures.blockedFor('c', 'ip')).toBeGreaterThan(0);
+  });
+
+  it('long after a block, blockedFor says 0, not a negative wait', () => {
+    let now = 0;
+    const l = new InMemoryFailureLimiter({ perClientPerMinute: 1, perIpPerMinute: 1 }, () => now);
+    l.recordFailure('c', 'ip');
+    now = 150_000;
+    expect(l.blockedFor('c', 'ip')).toBe(0);
+  });
+});
