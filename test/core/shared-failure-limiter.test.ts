@@ -41,3 +41,32 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+for (const backend of BACKENDS) {
+  describe(`shared failure limiter › namespaces and subjects across addresses (${backend.name})`, () => {
+    let store: Store;
+    let cleanup: () => Promise<void>;
+    beforeAll(async () => {
+      ({ store, cleanup } = await backend.create());
+    });
+    afterAll(() => cleanup());
+
+    it('limiters in different namespaces keep separate counts in the one table', async () => {
+      const clock = new TestClock();
+      const limits = { perClientPerMinute: 2, perIpPerMinute: 100 };
+      const clients = new SharedFailureLimiter(store.failures, limits, clock);
+      const logins = new SharedFailureLimiter(store.failures, limits, clock, { namespace: 'login ' });
+      for (let i = 0; i < 2; i++) await logins.recordFailure('someone', '10.0.0.9');
+      expect(await logins.blockedFor('someone', '10.0.0.9')).toBe(60);
+      expect(await clients.blockedFor('someone', '10.0.0.9')).toBe(0);
+    });
+
+    it('subjectAcrossIps: guesses for one subject spread over addresses meet one limit', async () => {
+      const clock = new TestClock();
+      const limiter = new SharedFailureLimiter(store.failures, { perClientPerMinute: 3, perIpPerMinute: 100 }, clock, { namespace: 'spread ', subjectAcrossIps: true });
+      for (let i = 0; i < 3; i++) await limiter.recordFailure('account@example.com', `10.2.0.${i}`);
+      expect(await limiter.blockedFor('account@example.com', '10.2.0.200')).toBe(60);
+      expect(await limiter.blockedFor('other@example.com', '10.2.0.200')).toBe(0);
+    });
+  });
+}

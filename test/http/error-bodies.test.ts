@@ -38,6 +38,11 @@ describe('error bodies › exact error and error_description per failure', () =>
     ['a grant the client was not registered for', () => post('/oauth/token', 'grant_type=refresh_token&refresh_token=x', asCc()), 400, { error: 'unauthorized_client', error_description: 'This client may not use this grant type' }],
     ['a parameter sent twice', () => post('/oauth/token', 'grant_type=client_credentials&scope=webhooks&scope=webhooks', asCc()), 400, { error: 'invalid_request', error_description: 'Parameter sent more than once: scope' }],
     ['a parameter with an odd name sent twice (its name is not echoed)', () => post('/oauth/token', 'grant_type=client_credentials&X-Y=1&X-Y=2', asCc()), 400, { error: 'invalid_request', error_description: 'Parameter sent more than once: (unnamed)' }],
+    ['a duplicated name with an upper-case letter is not echoed', () => post('/oauth/token', 'grant_type=client_credentials&Xscope=1&Xscope=2', asCc()), 400, { error: 'invalid_request', error_description: 'Parameter sent more than once: (unnamed)' }],
+    ['a duplicated name with a dash is not echoed', () => post('/oauth/token', 'grant_type=client_credentials&scope-x=1&scope-x=2', asCc()), 400, { error: 'invalid_request', error_description: 'Parameter sent more than once: (unnamed)' }],
+    ['a duplicated name of 41 letters is not echoed', () => post('/oauth/token', `grant_type=client_credentials&${'a'.repeat(41)}=1&${'a'.repeat(41)}=2`, asCc()), 400, { error: 'invalid_request', error_description: 'Parameter sent more than once: (unnamed)' }],
+    ['a JSON token of null counts as missing', () => t.app().inject({ method: 'POST', url: '/oauth/revoke', payload: '{"token":null}', headers: { 'content-type': 'application/json', ...asCc() } }), 400, { error: 'invalid_request', error_description: 'Missing parameter: token' }],
+    ['an empty grant_type counts as missing (RFC 6749 §3.2)', () => post('/oauth/token', 'grant_type=', asCc()), 400, { error: 'invalid_request', error_description: 'Missing parameter: grant_type' }],
     ['a scope with a forbidden character', () => post('/oauth/token', 'grant_type=client_credentials&scope=a%22b', asCc()), 400, { error: 'invalid_scope', error_description: 'Malformed scope' }],
     ['a scope beyond the client', () => post('/oauth/token', 'grant_type=client_credentials&scope=devices', asCc()), 400, { error: 'invalid_scope', error_description: 'The requested scope is not allowed for this client' }],
     ['an unknown code', () => post('/oauth/token', `grant_type=authorization_code&code=nope&redirect_uri=${encodeURIComponent(CB)}&code_verifier=${VERIFIER}`, asC()), 400, { error: 'invalid_grant', error_description: 'The authorization code is invalid, expired or already used' }],
@@ -69,6 +74,13 @@ describe('error bodies › exact error and error_description per failure', () =>
     expect(res.json()).toEqual({ error: 'temporarily_unavailable', error_description: 'Too many requests; retry later' });
     expect(res.headers['retry-after']).toMatch(/^[1-9]\d*$/);
     expect(Number(res.headers['retry-after'])).toBeLessThanOrEqual(60);
+  });
+
+  it('a JWT-shaped value presented to a server of opaque tokens is simply unknown', async () => {
+    const jwtLike = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln';
+    expect((await post('/oauth/introspect', `token=${jwtLike}`, asCc())).json()).toEqual({ active: false });
+    const res = await t.app().inject({ method: 'GET', url: '/v1/webhooks', headers: { authorization: `Bearer ${jwtLike}` } });
+    expect(res.statusCode).toBe(401);
   });
 
   it('RFC 6750 §3.1 bodies on the Webhook API: missing, malformed, unknown token, missing scope', async () => {
