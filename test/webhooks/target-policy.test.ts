@@ -247,3 +247,64 @@ describe("webhooks/target-policy › a webhook may not target this server's own 
     expect((await lookupError(sandboxOwn, 3000, resolvingTo('127.0.0.1')))).toBeNull();
   });
 });
+
+describe('webhooks/target-policy › the reason given for each refusal', () => {
+  it.each([
+    ['https://' + 'a'.repeat(2040) + '.example/', production, 'must be at most 2048 characters'],
+    ['not a url', production, 'must be an absolute URL'],
+    ['http://example.com/x', production, 'must be an https URL'],
+    ['ftp://example.com/x', sandbox, 'must be an http or https URL'],
+    ['https://user@example.com/x', production, 'must not carry credentials'],
+    ['https://:pw@example.com/x', production, 'must not carry credentials'],
+    ['https://example.com/x#f', production, 'must not have a fragment'],
+    ['https://intranet/x', production, 'must name a fully qualified host'],
+    ['https://[::]/x', sandbox, 'must point to a public address'],
+    ['https://[64:ff9b:1:7f00:0:100::]/x', sandbox, 'must point to a public address'],
+  ])('%s → %s', (url, policy, problem) => {
+    expect(checkPayloadUrl(url, policy)).toEqual({ problem: expect.stringContaining(problem) });
+  });
+
+  it('a URL of exactly 2048 characters is judged on its merits', () => {
+    const url = 'https://example.com/' + 'a'.repeat(2048 - 'https://example.com/'.length);
+    expect(url).toHaveLength(2048);
+    expect('url' in checkPayloadUrl(url, production)).toBe(true);
+  });
+
+  it('the sandbox takes what production takes, and more; the operator flag lifts the refusals', async () => {
+    expect(targetPolicy('sandbox', false, NONE)).toMatchObject({ allowHttp: true, allowLoopback: true, allowAny: false });
+    expect(targetPolicy('production', false, NONE)).toMatchObject({ allowHttp: false, allowLoopback: false, allowAny: false });
+    const any = targetPolicy('production', true, NONE);
+    expect(any).toMatchObject({ allowHttp: true, allowLoopback: false, allowAny: true });
+    expect(await lookupError(any, 443, resolvingTo('10.0.0.1'))).toBeNull();
+  });
+});
+
+describe("webhooks/target-policy › own listeners bound to one address", () => {
+  const boundTo = (host: string, localAddresses: string[] = []): OwnListeners => ({ addresses: () => [{ host, port: 8443 }], localAddresses: () => localAddresses });
+
+  it('a listener bound to a public address is refused at that address and port only', () => {
+    const p = targetPolicy('production', false, boundTo('93.184.216.34', ['93.184.216.36']));
+    expect(checkPayloadUrl('https://93.184.216.34:8443/', p)).toEqual({ problem: 'must not point to this server itself' });
+    expect(checkPayloadUrl('https://[::ffff:93.184.216.34]:8443/', p)).toEqual({ problem: 'must not point to this server itself' });
+    // Not wildcard-bound: the machine's other address does not reach it.
+    expect('url' in checkPayloadUrl('https://93.184.216.36:8443/', p)).toBe(true);
+    expect('url' in checkPayloadUrl('https://93.184.216.35:8443/', p)).toBe(true);
+    expect('url' in checkPayloadUrl('https://93.184.216.34:8444/', p)).toBe(true);
+  });
+
+  it('a wildcard listener (:: or 0.0.0.0) is refused at every address of the machine, in either family', () => {
+    for (const wildcard of ['::', '0.0.0.0']) {
+      const p = targetPolicy('production', false, boundTo(wildcard, ['93.184.216.36', '2606:4700:4700::1111']));
+      expect(checkPayloadUrl('https://93.184.216.36:8443/', p)).toEqual({ problem: 'must not point to this server itself' });
+      expect(checkPayloadUrl('https://[2606:4700:4700::1111]:8443/', p)).toEqual({ problem: 'must not point to this server itself' });
+      expect('url' in checkPayloadUrl('https://93.184.216.37:8443/', p)).toBe(true);
+    }
+  });
+
+  it('the default port: https is 443 and http is 80', () => {
+    const on80: OwnListeners = { addresses: () => [{ host: '127.0.0.1', port: 80 }], localAddresses: () => [] };
+    const p = targetPolicy('sandbox', false, on80);
+    expect('problem' in checkPayloadUrl('http://127.0.0.1/x', p)).toBe(true);
+    expect('url' in checkPayloadUrl('https://127.0.0.1/x', p)).toBe(true);
+  });
+});
