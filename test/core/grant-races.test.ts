@@ -78,6 +78,24 @@ for (const backend of BACKENDS) {
       expect(await active(winner.json().refresh_token)).toBe(false);
     });
 
+    it('RFC 6749 §4.1.4: a code client without the refresh_token grant gets a working access token and no refresh token', async () => {
+      const noRefresh = await t.client({ grantTypes: ['authorization_code'], redirectUris: [CB], scopes: ['webhooks'] });
+      const res = await postForm(t.app(), '/oauth/token', `grant_type=authorization_code&code=${await grantCode(t, noRefresh.id)}&redirect_uri=${encodeURIComponent(CB)}&code_verifier=${VERIFIER}`, {
+        authorization: basic(noRefresh.id, noRefresh.secret),
+      });
+      expect(res.statusCode).toBe(200);
+      expect(res.json().refresh_token).toBeUndefined();
+      const introspected = await postForm(t.app(), '/oauth/introspect', `token=${res.json().access_token}`, { authorization: basic(noRefresh.id, noRefresh.secret) });
+      expect(introspected.json()).toMatchObject({ active: true, token_type: 'Bearer' });
+    });
+
+    it('RFC 6749 §5.1: a refresh answers token_type Bearer with the new pair', async () => {
+      const code = await grantCode(t, c.id);
+      const first = (await postForm(t.app(), '/oauth/token', `grant_type=authorization_code&code=${code}&redirect_uri=${encodeURIComponent(CB)}&code_verifier=${VERIFIER}`, { authorization: basic(c.id, c.secret) })).json();
+      const next = await postForm(t.app(), '/oauth/token', `grant_type=refresh_token&refresh_token=${first.refresh_token}`, { authorization: basic(c.id, c.secret) });
+      expect(next.json()).toMatchObject({ token_type: 'Bearer', expires_in: 3600, scope: 'webhooks' });
+    });
+
     it('C7: a code is refused at exactly its expiry second (expires_at is the first second it is dead, as RFC 7519 §4.1.4 reads exp)', async () => {
       // grantCode stores expires_at = now + 60.
       const start = t.clock.now();
