@@ -18,7 +18,7 @@ import { KeyEncryption } from './jwt/key-encryption.js';
 import { SigningKeys } from './jwt/signing-keys.js';
 import { loadServerKey } from './server-key.js';
 import { createWebhookModule, type WebhookModule, type WebhookModuleOptions } from './webhooks/index.js';
-import type { ListeningAddress, OwnListeners } from './webhooks/target-policy.js';
+import type { OwnListeners } from './webhooks/target-policy.js';
 import { accountPlugin } from './account/plugin.js';
 import { DEFAULT_THROTTLE, LoginThrottle } from './account/throttle.js';
 import { UsageRecorder } from './account/usage-recorder.js';
@@ -91,16 +91,16 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     clock,
     lifetimes: { accessTokenTtl: config.accessTokenTtl, refreshTokenTtl: config.refreshTokenTtl, refreshTokenIdleTtl: config.refreshTokenIdleTtl },
   });
-  // Every socket this process listens on, filled in as each is bound; webhooks may never target them.
-  const listening: ListeningAddress[] = [];
-  const ownListeners: OwnListeners = { addresses: () => listening, localAddresses: machineAddresses };
+  // Every socket this server listens on (both environments and the metrics listener), filled in as each is
+  // bound: webhooks may never target them.
+  const listeners: ListenerAddress[] = [];
+  const ownListeners: OwnListeners = { addresses: () => listeners, localAddresses: machineAddresses };
   const webhooks = createWebhookModule({ store, clock, hasher, config, ownListeners, logger: options.logger, ...options.webhooks });
   if (config.dangerouslyAllowAnyWebhookTarget) {
     options.logger?.warn('dangerouslyAllowAnyWebhookTarget is ON: webhooks may target http, loopback and private addresses (SSRF)');
   }
   const lifecycle = { draining: false };
   const urls = {} as Record<Environment, string>;
-  const listeners: ListenerAddress[] = [];
   const apps = {} as Record<Environment, FastifyInstance>;
   const issuerOf = (environment: Environment) =>
     (environment === 'sandbox' ? config.sandboxIssuer : config.productionIssuer) ?? urls[environment];
@@ -174,7 +174,6 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       }
       const addr = apps[environment].server.address();
       const boundPort = typeof addr === 'object' && addr ? addr.port : port;
-      listening.push({ host: typeof addr === 'object' && addr ? addr.address : config.host, port: boundPort });
       const host = config.host.includes(':') ? `[${config.host}]` : config.host;
       urls[environment] = `http://${host}:${boundPort}`;
       listeners.push({ name: environment, host: config.host, port: boundPort });

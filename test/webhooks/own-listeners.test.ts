@@ -23,7 +23,7 @@ describe("webhooks › the server's own listeners are not a webhook target (real
   beforeAll(async () => {
     const created = await sqliteBackend.create();
     cleanup = created.cleanup;
-    const config = resolveConfig({ db: created.url, serverKey: 'a'.repeat(64), logLevel: 'silent', host: '127.0.0.1', sandboxPort: 0, productionPort: 0 });
+    const config = resolveConfig({ db: created.url, serverKey: 'a'.repeat(64), logLevel: 'silent', host: '127.0.0.1', sandboxPort: 0, productionPort: 0, metricsPort: 23150, metricsHost: '127.0.0.1' });
     server = await startServer(config, { store: created.store });
     const { client, secret } = await createClient(
       { clients: created.store.clients, hasher: server.hasher, clock: { now: () => Math.floor(Date.now() / 1000) } },
@@ -56,6 +56,13 @@ describe("webhooks › the server's own listeners are not a webhook target (real
         expect(res.status, url).toBe(422);
         expect(await res.json(), url).toMatchObject({ error: 'invalid_field', field: 'payload_url' });
       }
+    }
+  });
+
+  it('the management (metrics) listener is refused too, in any loopback spelling', async () => {
+    for (const host of ['127.0.0.1', 'localhost', '[::1]']) {
+      const res = await create(`http://${host}:23150/metrics`);
+      expect(res.status, host).toBe(422);
     }
   });
 
