@@ -29,6 +29,14 @@ describe('parseClientAuth', () => {
     expect(() => parseClientAuth(header, {})).toThrow(errorClass);
   });
 
+  it.each([
+    ['non-base64 characters', 'Basic Zm9v!'],
+    ['no separator', b('foo')],
+    ['not UTF-8', 'Basic ' + Buffer.from([0x66, 0xff, 0x3a, 0x73]).toString('base64')],
+  ])('RFC 6749 §5.2: a malformed Basic value (%s) tells the client what is wrong', (_name, header) => {
+    expect(() => parseClientAuth(header, {})).toThrow('Malformed Basic credentials');
+  });
+
   it('RFC 6749 §2.3: header and body secret together → invalid_request', () => {
     expect(() => parseClientAuth(b('id:s'), { client_secret: 's' })).toThrow(InvalidRequestError);
   });

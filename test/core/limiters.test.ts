@@ -116,3 +116,18 @@ describe('limiters › defaults', () => {
     expect(l.blockedFor('c', 'ip')).toBe(0);
   });
 });
+
+describe('InMemoryFailureLimiter › RFC 6749 §2.3.1: a flood of new addresses evicts the oldest windows, not a renewed one', () => {
+  it('an address that fails again after its window ended counts as the newest: it stays blocked while older windows go', () => {
+    let now = 0;
+    const l = new InMemoryFailureLimiter({ perClientPerMinute: 10, perIpPerMinute: 1, maxKeys: 4 }, () => now);
+    l.recordFailure('c', '1.1.1.1'); // A's two windows
+    now = 61_000; // A's windows have ended
+    l.recordFailure('d', '2.2.2.2'); // B's two windows, newer than A's
+    now = 62_000;
+    l.recordFailure('c', '1.1.1.1'); // A starts new windows: now the newest
+    l.recordFailure('e', '3.3.3.3'); // past maxKeys: the two oldest windows (B's) are dropped
+    expect(l.blockedFor('c', '1.1.1.1')).toBe(60);
+    expect(l.blockedFor('d', '2.2.2.2')).toBe(0);
+  });
+});

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientAuthenticator } from '../../src/core/client-authenticator.js';
-import { InMemoryFailureLimiter } from '../../src/core/failure-limiter.js';
+import { InMemoryFailureLimiter, type AuthFailureLimiter } from '../../src/core/failure-limiter.js';
 import { basic, createTestServer, postForm, type TestServer } from '../helpers/test-server.js';
 
 /**
@@ -33,5 +33,16 @@ describe('revocation › the revoked-tokens counter counts only live tokens ende
     const auth = new ClientAuthenticator({ clients: t.store.clients, hasher: t.server.hasher, limiter: new InMemoryFailureLimiter({ perClientPerMinute: 10, perIpPerMinute: 10 }), clock: t.clock });
     const err = await auth.authenticate({ clientId: c.id, method: 'none' }, 'sandbox', '127.0.0.1', { allowPublic: true }).catch((e: unknown) => e);
     expect(err).toMatchObject({ status: 401, error: 'invalid_client', headers: { 'WWW-Authenticate': 'Basic realm="oauth"' } });
+  });
+
+  it('RFC 6749 §2.3.1: a limiter that answers asynchronously (counted in the store) still blocks, and still lets the right secret in', async () => {
+    let wait = 30;
+    const asyncLimiter: AuthFailureLimiter = { blockedFor: async () => wait, recordFailure: async () => {} };
+    const auth = new ClientAuthenticator({ clients: t.store.clients, hasher: t.server.hasher, limiter: asyncLimiter, clock: t.clock });
+    const presented = { clientId: c.id, clientSecret: c.secret, method: 'client_secret_basic' as const };
+    const err = await auth.authenticate(presented, 'sandbox', '127.0.0.1').catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 429, headers: { 'Retry-After': '30' } });
+    wait = 0;
+    expect((await auth.authenticate(presented, 'sandbox', '127.0.0.1')).id).toBe(c.id);
   });
 });
