@@ -61,7 +61,6 @@ export function tokenFromValues(v: readonly unknown[]): TokenRecord {
 }
 
 export const clientFromRow = (r: Selectable<ClientsTable>): ClientRecord => clientFromValues(CLIENT_COLUMNS.map((c) => r[c]));
-export const tokenFromRow = (r: Selectable<TokensTable>): TokenRecord => tokenFromValues(TOKEN_COLUMNS.map((c) => r[c]));
 
 // Integer columns arrive as numbers from SQLite and as strings (bigint) from PostgreSQL.
 const numberOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));

@@ -13,8 +13,8 @@ import { KyselyAuditRepository } from '../repositories/audit.js';
 import { KyselyUsageRepository } from '../repositories/usage.js';
 import type { Store } from '../types.js';
 import { newMigrator, pendingMigrations, runMigrations, UnmigratedDatabaseError } from '../migrate.js';
-import { PostgresHotPath } from './fast-path.js';
-import { HotClientRepository, HotFailureCounterRepository, HotTokenRepository } from '../hot-path.js';
+import { PostgresHotPath } from './hot-path.js';
+import { hotPathRepositories } from '../hot-path.js';
 import { postgresMigrations } from './migrations/index.js';
 
 export interface PostgresOptions {
@@ -63,12 +63,10 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
     throw err;
   }
 
-  const hot = new PostgresHotPath(db, pool);
+  const hot = new PostgresHotPath(pool);
   return {
     dialect: 'postgres',
-    clients: new HotClientRepository(hot),
-    tokens: new HotTokenRepository(hot),
-    failures: new HotFailureCounterRepository(hot),
+    ...hotPathRepositories(hot, db),
     codes: new KyselyAuthorizationCodeRepository(db),
     consents: new KyselyConsentRepository(db),
     formSubmissions: new KyselyFormSubmissionRepository(db),

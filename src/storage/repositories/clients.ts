@@ -3,9 +3,9 @@ import { clientFromRow } from '../records.js';
 import type { Database } from '../schema.js';
 import type { ClientFilter, ClientRecord, ClientRepository, SecretDetails, SecretUse } from '../types.js';
 
-/** Clients over Kysely; the same queries run on SQLite and PostgreSQL. */
-export class KyselyClientRepository implements ClientRepository {
-  constructor(protected readonly db: Kysely<Database>) {}
+/** Clients over Kysely; the same queries run on SQLite and PostgreSQL. The look-ups are each backend's hot path (hot-path.ts). */
+export class KyselyClientRepository implements Omit<ClientRepository, 'find' | 'findOwner'> {
+  constructor(private readonly db: Kysely<Database>) {}
 
   async create(c: ClientRecord, secretHint: string | null = null): Promise<void> {
     await this.db
@@ -27,21 +27,6 @@ export class KyselyClientRepository implements ClientRepository {
         secret_hint: secretHint,
       })
       .execute();
-  }
-
-  async find(id: string): Promise<ClientRecord | undefined> {
-    const row = await this.db
-      .selectFrom('clients')
-      .selectAll()
-      .where('id', '=', id)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst();
-    return row && clientFromRow(row);
-  }
-
-  async findOwner(id: string): Promise<Pick<ClientRecord, 'environment' | 'merchantId'> | undefined> {
-    const client = await this.find(id);
-    return client && { environment: client.environment, merchantId: client.merchantId };
   }
 
   async list(filter: ClientFilter): Promise<ClientRecord[]> {

@@ -1,24 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
-import type { FailureCounterRepository, FailureWindow } from '../types.js';
+import type { FailureCounterRepository } from '../types.js';
 
-/** Fixed-window failure counters over Kysely; one upsert per batch of failures, one indexed read per check. */
-export class KyselyFailureCounterRepository implements FailureCounterRepository {
+/** Fixed-window failure counters over Kysely: the upsert and the purge (reads are each backend's hot path, hot-path.ts). */
+export class KyselyFailureCounterRepository implements Pick<FailureCounterRepository, 'purge'> {
   constructor(private readonly db: Kysely<Database>) {}
-
-  async read(keys: string[], since: number): Promise<Map<string, FailureWindow>> {
-    const rows = await this.db
-      .selectFrom('auth_failures')
-      .select(['key', 'window_start', 'count'])
-      .where('key', 'in', keys)
-      .where('window_start', '>', since)
-      .execute();
-    return new Map(rows.map((r) => [r.key, { windowStart: Number(r.window_start), count: Number(r.count) }]));
-  }
-
-  increment(keys: string[], now: number, windowSeconds: number): Promise<void> {
-    return this.incrementCounts(new Map(keys.map((k) => [k, 1])), now, windowSeconds);
-  }
 
   /**
    * Adds `n` failures to each key in one statement (atomic on both backends, so concurrent failures on

@@ -1,15 +1,13 @@
 import type { Kysely } from 'kysely';
-import { tokenFromRow } from '../records.js';
 import type { Database, TokensTable } from '../schema.js';
 import type { TokenRecord, TokenRepository } from '../types.js';
 
-/** Tokens over Kysely; the same queries run on SQLite and PostgreSQL. */
-export class KyselyTokenRepository implements TokenRepository {
-  constructor(protected readonly db: Kysely<Database>) {}
-
-  async insert(t: TokenRecord): Promise<void> {
-    await this.db.insertInto('tokens').values(toRow(t)).execute();
-  }
+/**
+ * Tokens over Kysely; the same queries run on SQLite and PostgreSQL. The look-up, insert and revocation
+ * are each backend's hot path (hot-path.ts).
+ */
+export class KyselyTokenRepository implements Omit<TokenRepository, 'find' | 'insert' | 'revoke'> {
+  constructor(private readonly db: Kysely<Database>) {}
 
   async insertMany(tokens: TokenRecord[]): Promise<void> {
     await this.db.insertInto('tokens').values(tokens.map(toRow)).execute();
@@ -50,33 +48,6 @@ export class KyselyTokenRepository implements TokenRepository {
       if (Number(res.numUpdatedRows) !== 1) return 'lost';
       await trx.insertInto('tokens').values(successors.map(toRow)).execute();
       return 'rotated';
-    });
-  }
-
-  async find(hash: string): Promise<TokenRecord | undefined> {
-    const row = await this.db.selectFrom('tokens').selectAll().where('hash', '=', hash).executeTakeFirst();
-    return row && tokenFromRow(row);
-  }
-
-  async revoke(hash: string, now: number): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      const row = await trx
-        .selectFrom('tokens')
-        .select(['kind', 'grant_id'])
-        .where('hash', '=', hash)
-        .executeTakeFirst();
-      if (!row) return;
-      // RFC 7009 §2.1: revoking a refresh token SHOULD also revoke the access tokens of the same grant.
-      if (row.kind === 'refresh' && row.grant_id !== null) {
-        await trx
-          .updateTable('tokens')
-          .set({ revoked_at: now })
-          .where('grant_id', '=', row.grant_id)
-          .where('revoked_at', 'is', null)
-          .execute();
-      } else {
-        await trx.updateTable('tokens').set({ revoked_at: now }).where('hash', '=', hash).where('revoked_at', 'is', null).execute();
-      }
     });
   }
 

@@ -18,8 +18,8 @@ import { DatabaseOpenError } from '../database-url.js';
 import { newMigrator, runMigrations } from '../migrate.js';
 import { ConnectionLock } from './connection-lock.js';
 import { CachedSqliteDialect } from './dialect.js';
-import { SqliteHotPath } from './fast-path.js';
-import { HotClientRepository, HotFailureCounterRepository, HotTokenRepository } from '../hot-path.js';
+import { SqliteHotPath } from './hot-path.js';
+import { hotPathRepositories } from '../hot-path.js';
 import { sqliteMigrations } from './migrations/index.js';
 
 export interface SqliteOptions {
@@ -58,12 +58,10 @@ export async function openSqliteStore(options: SqliteOptions): Promise<Store> {
   const db = new Kysely<Database>({ dialect: new CachedSqliteDialect(sqlite, lock) });
   await runMigrations(newMigrator(db, sqliteMigrations));
 
-  const hot = new SqliteHotPath(db, sqlite, lock);
+  const hot = new SqliteHotPath(sqlite, lock);
   return {
     dialect: 'sqlite',
-    clients: new HotClientRepository(hot),
-    tokens: new HotTokenRepository(hot),
-    failures: new HotFailureCounterRepository(hot),
+    ...hotPathRepositories(hot, db),
     codes: new KyselyAuthorizationCodeRepository(db),
     consents: new KyselyConsentRepository(db),
     formSubmissions: new KyselyFormSubmissionRepository(db),

@@ -32,7 +32,7 @@ const CACHEABLE_SQL_LENGTH = 2000;
 /**
  * Kysely's SQLite dialect with three changes: statements are prepared once per SQL text and reused
  * (Kysely's own driver prepares every query anew, which costs more than running it), the connection is
- * guarded by a ConnectionLock that the hot path's statements share (fast-path.ts), and transactions begin
+ * guarded by a ConnectionLock that the hot path's statements share (hot-path.ts), and transactions begin
  * IMMEDIATE.
  */
 export class CachedSqliteDialect implements Dialect {

@@ -1,7 +1,5 @@
 import type pg from 'pg';
-import type { Kysely } from 'kysely';
 import { toRow } from '../repositories/tokens.js';
-import type { Database } from '../schema.js';
 import type { FailureRow, HotPath } from '../hot-path.js';
 import { CLIENT_COLUMNS, TOKEN_COLUMNS, clientFromValues, tokenFromValues } from '../records.js';
 import type { ClientRecord, TokenRecord } from '../types.js';
@@ -30,17 +28,8 @@ const FAILURE_KEY = 'f';
 // Positions in a READ_AUTH row (read as an array): the kind, the client's columns, then the counter's.
 const CLIENT_AT = 1;
 const KEY_AT = CLIENT_AT + CLIENT_COLUMNS.length;
-// RFC 7009 §2.1 as one statement for every revocation of an event-loop turn (no transaction, one round
-// trip): a refresh token takes its whole grant with it, any other token only itself. Same rule as
-// KyselyTokenRepository.revoke.
-// Written as a join on the targets, not as `where … or …`: with the OR the planner scans the whole table
-// (23 ms at 200,000 rows, EXPLAIN ANALYZE); this form uses the primary key and tokens_grant (0.4 ms).
-const REVOKE_MANY = `with presented as (select hash, kind, grant_id from tokens where hash = any($1::text[])),
-  targets as (
-    select t.hash from tokens t join presented p on t.grant_id = p.grant_id where p.kind = 'refresh' and p.grant_id is not null
-    union
-    select hash from presented where not (kind = 'refresh' and grant_id is not null))
-  update tokens set revoked_at = $2 from targets where tokens.hash = targets.hash and tokens.revoked_at is null`;
+// Every single-token revocation of an event-loop turn in one statement (the grant rule is hot-path.ts's).
+const REVOKE_MANY = 'update tokens set revoked_at = $2 where hash = any($1::text[]) and revoked_at is null';
 // One statement for any number of rows: each column travels as one array parameter.
 const INSERT_TOKENS = `insert into tokens (${TOKEN_COLUMNS.join(', ')}) select * from unnest(${TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})`;
 
@@ -49,20 +38,17 @@ const INSERT_TOKENS = `insert into tokens (${TOKEN_COLUMNS.join(', ')}) select *
  * (tokens in one statement, clients with their failure counters in another); and group commit of token inserts (every
  * insert of a turn in one multi-row statement: one round trip and one WAL flush instead of one each). Each
  * reply still waits for its own row to be committed, and every read goes to the database.
- * Semantics are the shared repositories' (the conformance suite runs against these classes).
+ * The repositories built on it (../hot-path.ts) are what the conformance suite runs against.
  */
 export class PostgresHotPath implements HotPath {
   readonly #inserts: WriteBatcher<TokenRecord>;
-  readonly #revocations: WriteBatcher<{ hash: string; now: number }>;
+  readonly #revocations: WriteBatcher<{ key: string; now: number }>;
   /** Rows as arrays in TOKEN_COLUMNS order (`rowMode: 'array'`, mapped by records.ts). */
   readonly #tokens: ReadBatcher<string, unknown[]>;
   /** Clients and failure counters, keyed CLIENT_KEY + id and FAILURE_KEY + key; READ_AUTH rows as arrays. */
   readonly #auth: ReadBatcher<string, unknown[]>;
 
-  constructor(
-    readonly db: Kysely<Database>,
-    private readonly pool: pg.Pool,
-  ) {
+  constructor(private readonly pool: pg.Pool) {
     this.#inserts = new WriteBatcher((records) => this.#insert(records));
     this.#revocations = new WriteBatcher((items) => this.#revoke(items));
     this.#tokens = new ReadBatcher((hashes) => this.#readTokens(hashes));
@@ -73,6 +59,11 @@ export class PostgresHotPath implements HotPath {
   async findClient(id: string): Promise<ClientRecord | undefined> {
     const row = await this.#auth.read(CLIENT_KEY + id);
     return row && clientFromValues(row, CLIENT_AT);
+  }
+
+  async findClientOwner(id: string): Promise<Pick<ClientRecord, 'environment' | 'merchantId'> | undefined> {
+    const client = await this.findClient(id);
+    return client && { environment: client.environment, merchantId: client.merchantId };
   }
 
   async findToken(hash: string): Promise<TokenRecord | undefined> {
@@ -94,19 +85,19 @@ export class PostgresHotPath implements HotPath {
     return this.#inserts.write(token);
   }
 
-  revokeToken(hash: string, now: number): Promise<void> {
-    return this.#revocations.write({ hash, now });
+  revokeTokenOnly(key: string, now: number): Promise<void> {
+    return this.#revocations.write({ key, now });
   }
 
   /** One statement per distinct revocation time in the batch (nearly always one: times are in seconds). */
-  async #revoke(items: Array<{ hash: string; now: number }>): Promise<void> {
+  async #revoke(items: Array<{ key: string; now: number }>): Promise<void> {
     const byTime = new Map<number, string[]>();
-    for (const { hash, now } of items) {
-      const hashes = byTime.get(now);
-      if (hashes) hashes.push(hash);
-      else byTime.set(now, [hash]);
+    for (const { key, now } of items) {
+      const keys = byTime.get(now);
+      if (keys) keys.push(key);
+      else byTime.set(now, [key]);
     }
-    for (const [now, hashes] of byTime) await this.pool.query({ name: 'mypos_revoke_tokens', text: REVOKE_MANY, values: [hashes, now] });
+    for (const [now, keys] of byTime) await this.pool.query({ name: 'mypos_revoke_token_only', text: REVOKE_MANY, values: [keys, now] });
   }
 
   async #readTokens(hashes: string[]): Promise<Map<string, unknown[]>> {
