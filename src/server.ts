@@ -23,6 +23,7 @@ import { accountPlugin } from './account/plugin.js';
 import { DEFAULT_THROTTLE, LoginThrottle } from './account/throttle.js';
 import { UsageRecorder } from './account/usage-recorder.js';
 import { openStore, sqlitePathOf } from './storage/open-store.js';
+import { purgeExpiredRows } from './storage/purge.js';
 import { ENVIRONMENTS, type Environment, type Store } from './storage/types.js';
 
 export interface RunningServer {
@@ -229,41 +230,12 @@ function machineAddresses(): string[] {
   return Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address));
 }
 
-/** Deletes expired tokens in bounded batches, yielding between batches, so no statement holds the lock long. */
-export async function purgeExpiredTokens(store: Store, clock: Clock, logger?: Logger, batch = 1000): Promise<number> {
-  let total = 0;
+/** One purge pass over every table (storage/purge.ts); a failed pass is logged and retried at the next interval. */
+export async function purgeExpiredTokens(store: Store, clock: Clock, logger?: Logger): Promise<number> {
   try {
-    // A day of slack after expiry keeps "expired" (not "unknown") answers available for a while.
-    const before = clock.now() - 86_400;
-    for (let i = 0; i < 1000; i++) {
-      const n = await store.tokens.purgeExpired(before, batch);
-      total += n;
-      if (n < batch) break;
-      await new Promise((r) => setImmediate(r));
-    }
-    for (let i = 0; i < 1000; i++) {
-      if ((await store.failures.purge(clock.now() - 120, batch)) < batch) break;
-    }
-    for (let i = 0; i < 1000; i++) {
-      if ((await store.codes.purgeExpired(before, batch)) < batch) break;
-    }
-    // Web Account sessions past their absolute lifetime, in the same bounded way.
-    for (let i = 0; i < 1000 && (await store.sessions.purgeExpired(clock.now(), batch)) === batch; i++) {
-      await new Promise((r) => setImmediate(r));
-    }
-    // Web Account: once-shown secrets past their 5 minutes, and form nonces after a day.
-    for (let i = 0; i < 1000 && (await store.secretReveals.purgeExpired(clock.now(), batch)) === batch; i++) {
-      await new Promise((r) => setImmediate(r));
-    }
-    for (let i = 0; i < 1000 && (await store.formSubmissions.purgeBefore(clock.now() - 86_400, batch)) === batch; i++) {
-      await new Promise((r) => setImmediate(r));
-    }
-    // Usage counters are kept 35 days (the usage page shows 30).
-    for (let i = 0; i < 1000 && (await store.usage.purgeBefore(clock.now() - 35 * 86_400, 24)) > 0; i++) {
-      await new Promise((r) => setImmediate(r));
-    }
+    return await purgeExpiredRows(store, clock.now());
   } catch (err) {
     logger?.warn({ err: { message: (err as Error).message } }, 'token purge failed; will retry');
+    return 0;
   }
-  return total;
 }
