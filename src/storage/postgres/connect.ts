@@ -15,7 +15,8 @@ import type { Store } from '../types.js';
 import { newMigrator, pendingMigrations, runMigrations, UnmigratedDatabaseError } from '../migrate.js';
 import { PostgresHotPath } from './hot-path.js';
 import { hotPathRepositories } from '../hot-path.js';
-import { postgresMigrations } from './migrations/index.js';
+import { POSTGRES_COLUMN_TYPES } from '../migrations/column-types.js';
+import { migrationsFor } from '../migrations/index.js';
 
 export interface PostgresOptions {
   connectionString: string;
@@ -50,7 +51,7 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  const migrator = newMigrator(db, postgresMigrations);
+  const migrator = newMigrator(db, migrationsFor(POSTGRES_COLUMN_TYPES));
   try {
     if (options.migrate ?? true) {
       await runMigrations(migrator);

@@ -20,7 +20,8 @@ import { ConnectionLock } from './connection-lock.js';
 import { CachedSqliteDialect } from './dialect.js';
 import { SqliteHotPath } from './hot-path.js';
 import { hotPathRepositories } from '../hot-path.js';
-import { sqliteMigrations } from './migrations/index.js';
+import { SQLITE_COLUMN_TYPES } from '../migrations/column-types.js';
+import { migrationsFor } from '../migrations/index.js';
 
 export interface SqliteOptions {
   /** File path, or ':memory:' for a throw-away database. */
@@ -56,7 +57,7 @@ export async function openSqliteStore(options: SqliteOptions): Promise<Store> {
 
   const lock = new ConnectionLock();
   const db = new Kysely<Database>({ dialect: new CachedSqliteDialect(sqlite, lock) });
-  await runMigrations(newMigrator(db, sqliteMigrations));
+  await runMigrations(newMigrator(db, migrationsFor(SQLITE_COLUMN_TYPES)));
 
   const hot = new SqliteHotPath(sqlite, lock);
   return {

@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
+import type { ColumnTypes } from './column-types.js';
 
 /** Clients and tokens: times are Unix seconds, booleans 0/1. */
-export async function up(db: Kysely<any>): Promise<void> {
+export async function up(db: Kysely<any>, t: ColumnTypes): Promise<void> {
   await db.schema
     .createTable('clients')
     .addColumn('id', 'text', (c) => c.primaryKey())
@@ -9,14 +10,14 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('secret_hash', 'text')
     .addColumn('previous_secret_hash', 'text')
-    .addColumn('previous_secret_expires_at', 'bigint')
+    .addColumn('previous_secret_expires_at', t.int64)
     .addColumn('scopes', 'text', (c) => c.notNull())
     .addColumn('grant_types', 'text', (c) => c.notNull())
     .addColumn('redirect_uris', 'text', (c) => c.notNull().defaultTo('[]'))
-    .addColumn('is_resource_server', 'smallint', (c) => c.notNull().defaultTo(0))
+    .addColumn('is_resource_server', t.flag, (c) => c.notNull().defaultTo(0))
     .addColumn('merchant_id', 'text')
-    .addColumn('created_at', 'bigint', (c) => c.notNull())
-    .addColumn('deleted_at', 'bigint')
+    .addColumn('created_at', t.int64, (c) => c.notNull())
+    .addColumn('deleted_at', t.int64)
     .execute();
   await db.schema.createIndex('clients_merchant').on('clients').columns(['merchant_id', 'environment']).execute();
 
@@ -27,9 +28,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('client_id', 'text', (c) => c.notNull())
     .addColumn('environment', 'text', (c) => c.notNull())
     .addColumn('scope', 'text', (c) => c.notNull())
-    .addColumn('issued_at', 'bigint', (c) => c.notNull())
-    .addColumn('expires_at', 'bigint', (c) => c.notNull())
-    .addColumn('revoked_at', 'bigint')
+    .addColumn('issued_at', t.int64, (c) => c.notNull())
+    .addColumn('expires_at', t.int64, (c) => c.notNull())
+    .addColumn('revoked_at', t.int64)
     .addColumn('grant_id', 'text')
     .addColumn('subject', 'text')
     .execute();
