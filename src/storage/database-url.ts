@@ -1,6 +1,6 @@
 /** The database URL forms the server and the CLI accept, and the errors of opening one. */
 
-export type DatabaseLocation = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+type DatabaseLocation = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
 
 export const DATABASE_URL_FORMS = 'sqlite:PATH (e.g. sqlite:./data/mypos-auth.db), postgres://… or postgresql://…';
 

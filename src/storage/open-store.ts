@@ -5,7 +5,7 @@ import type { Store } from './types.js';
 import { openSqliteStore } from './sqlite/connect.js';
 import { DatabaseOpenError, describePostgresUrl, parseDatabaseUrl } from './database-url.js';
 
-export interface OpenStoreOptions {
+interface OpenStoreOptions {
   /** Apply pending migrations (PostgreSQL; SQLite always migrates at open). */
   migrate?: boolean;
   /**

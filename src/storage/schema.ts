@@ -51,7 +51,7 @@ export interface AuthorizationCodesTable {
   consumed_at: number | null;
 }
 
-export interface AuthFailuresTable {
+interface AuthFailuresTable {
   key: string;
   window_start: number;
   count: number;
@@ -173,7 +173,7 @@ export interface AuditEventsTable {
   at: number;
 }
 
-export interface UsageCountersTable {
+interface UsageCountersTable {
   client_id: string;
   /** Start of the hour, Unix seconds. */
   hour: number;
@@ -181,7 +181,7 @@ export interface UsageCountersTable {
   failed: number;
 }
 
-export interface ConsentsTable {
+interface ConsentsTable {
   merchant_id: string;
   client_id: string;
   scope: string;
@@ -191,7 +191,7 @@ export interface ConsentsTable {
 
 // ---- 0009_web_account_forms ----
 
-export interface FormSubmissionsTable {
+interface FormSubmissionsTable {
   /** Keyed hash of the form's nonce. */
   nonce_hash: string;
   /** Keyed hash of the session (or anonymous CSRF secret) the form was sent in. */
@@ -201,7 +201,7 @@ export interface FormSubmissionsTable {
   created_at: number;
 }
 
-export interface SecretRevealsTable {
+interface SecretRevealsTable {
   /** Keyed hash of the reference in the page's URL. */
   ref_hash: string;
   session_hash: string;

@@ -186,7 +186,7 @@ export interface FailureCounterRepository {
 }
 
 /** Connection pool figures for metrics (PostgreSQL); undefined for the embedded database. */
-export interface PoolStats {
+interface PoolStats {
   total: number;
   idle: number;
   waiting: number;

@@ -18,7 +18,7 @@ import { hotPathRepositories } from '../hot-path.js';
 import { POSTGRES_COLUMN_TYPES } from '../migrations/column-types.js';
 import { migrationsFor } from '../migrations/index.js';
 
-export interface PostgresOptions {
+interface PostgresOptions {
   connectionString: string;
   poolSize?: number;
   /**

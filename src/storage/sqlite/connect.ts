@@ -23,7 +23,7 @@ import { hotPathRepositories } from '../hot-path.js';
 import { SQLITE_COLUMN_TYPES } from '../migrations/column-types.js';
 import { migrationsFor } from '../migrations/index.js';
 
-export interface SqliteOptions {
+interface SqliteOptions {
   /** File path, or ':memory:' for a throw-away database. */
   path: string;
   /** How long a writer waits for another process's lock before the request answers 503. */
