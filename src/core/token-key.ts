@@ -22,29 +22,18 @@ export function newTimeOrderedToken(nowMs: number): string {
 
 /**
  * The storage key of a presented token value. A value without a well-formed prefix gets its bare digest,
- * which is also the key of tokens minted before time-ordered keys (so those stay valid); garbage input
- * never reaches a query as raw characters either way.
+ * so garbage input never reaches a query as raw characters.
  */
 export function tokenKey(hasher: SecretHasher, value: string): string {
   const digest = hasher.hash('token', value);
   return TIME_PREFIX.test(value) ? value.slice(0, TIME_PREFIX_LENGTH) + digest : digest;
 }
 
-/**
- * The row of a presented opaque token, if any. A token from before time-ordered keys whose first nine
- * characters happen to look like a prefix ((36/62)^9 ≈ 0.75% of them) is found by a second look-up under
- * its bare digest; that costs a second query only for values that are not found at first.
- */
-export async function findByTokenValue(
+/** The row of a presented opaque token, if any. */
+export function findByTokenValue(
   tokens: Pick<TokenRepository, 'find'>,
   hasher: SecretHasher,
   value: string,
 ): Promise<TokenRecord | undefined> {
-  const key = tokenKey(hasher, value);
-  const record = await tokens.find(key);
-  if (record !== undefined || key.length === DIGEST_LENGTH) return record;
-  return tokens.find(key.slice(TIME_PREFIX_LENGTH));
+  return tokens.find(tokenKey(hasher, value));
 }
-
-/** Hex SHA-256: a key of this length carries no prefix. */
-const DIGEST_LENGTH = 64;
