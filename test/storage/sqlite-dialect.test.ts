@@ -33,32 +33,3 @@ describe('SQLite dialect › prepared statement cache', () => {
     sqlite.close();
   });
 });
-
-describe('SQLite dialect › LIMIT and OFFSET', () => {
-  const open = () => {
-    const sqlite = new BetterSqlite3(':memory:');
-    sqlite.exec('create table t (a integer, b text)');
-    for (let i = 0; i < 10; i++) sqlite.prepare('insert into t values (?, ?)').run(i, `v${i}`);
-    return { sqlite, db: new Kysely<{ t: { a: number; b: string } }>({ dialect: new CachedSqliteDialect(sqlite, new ConnectionLock()) }) };
-  };
-
-  it('integer page bounds are written into the SQL (a bound LIMIT re-prepares on every run) and give the right page', async () => {
-    const { sqlite, db } = open();
-    const page = db.selectFrom('t').select('a').orderBy('a').limit(3).offset(4);
-    expect(page.compile().sql).toMatch(/limit 3 offset 4$/);
-    expect((await page.execute()).map((r) => r.a)).toEqual([4, 5, 6]);
-    expect((await db.selectFrom('t').select('a').orderBy('a').limit(2).offset(8).execute()).map((r) => r.a)).toEqual([8, 9]);
-    await db.destroy();
-    sqlite.close();
-  });
-
-  it('anything but a safe integer is still bound, never spliced into the SQL', async () => {
-    const { sqlite, db } = open();
-    const hostile = '1 union select 99, 99' as unknown as number;
-    const q = db.selectFrom('t').select('a').limit(hostile).offset(1.5);
-    expect(q.compile().sql).toMatch(/limit \? offset \?$/);
-    expect(q.compile().parameters).toEqual([hostile, 1.5]);
-    await db.destroy();
-    sqlite.close();
-  });
-});

@@ -2,7 +2,6 @@ import type BetterSqlite3 from 'better-sqlite3';
 import {
   CompiledQuery,
   SelectQueryNode,
-  ValueNode,
   SqliteAdapter,
   SqliteIntrospector,
   SqliteQueryCompiler,
@@ -12,9 +11,6 @@ import {
   type DialectAdapter,
   type Driver,
   type Kysely,
-  type LimitNode,
-  type OffsetNode,
-  type OperationNode,
   type QueryCompiler,
   type QueryResult,
 } from 'kysely';
@@ -45,37 +41,13 @@ export class CachedSqliteDialect implements Dialect {
     return new LockedSqliteDriver(new CachedSqliteConnection(this.sqlite), this.lock, this.sqlite);
   }
   createQueryCompiler(): QueryCompiler {
-    return new LiteralLimitSqliteCompiler();
+    return new SqliteQueryCompiler();
   }
   createAdapter(): DialectAdapter {
     return new SqliteAdapter();
   }
   createIntrospector(db: Kysely<any>): DatabaseIntrospector {
     return new SqliteIntrospector(db);
-  }
-}
-
-/**
- * LIMIT and OFFSET written as integer literals, not bound: SQLite's planner looks at a bound LIMIT's value,
- * so binding one marks the prepared statement expired and every run re-prepares it. Measured on an empty
- * webhooks table (better-sqlite3 12): `… order by created_at, id limit ? offset ?` 9.3 µs per run against
- * 1.5 µs with literals, which made up most of `GET /v1/webhooks`' storage time. Only safe integers are
- * inlined (a page size or offset the route has already validated); anything else is bound as before.
- */
-class LiteralLimitSqliteCompiler extends SqliteQueryCompiler {
-  protected override visitLimit(node: LimitNode): void {
-    this.append('limit ');
-    this.#integerOrBound(node.limit);
-  }
-
-  protected override visitOffset(node: OffsetNode): void {
-    this.append('offset ');
-    this.#integerOrBound(node.offset);
-  }
-
-  #integerOrBound(node: OperationNode): void {
-    if (ValueNode.is(node) && typeof node.value === 'number' && Number.isSafeInteger(node.value)) this.append(String(node.value));
-    else this.visitNode(node);
   }
 }
 
