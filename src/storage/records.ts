@@ -3,15 +3,10 @@ import type { ClientsTable, TokensTable } from './schema.js';
 import type { ClientRecord, Environment, TokenKind, TokenRecord } from './types.js';
 
 /**
- * A client or token row becomes a record here, and only here. The hot look-ups of both backends read rows
- * as arrays in the column order below (better-sqlite3 `.raw()`, pg `rowMode: 'array'`) and map them by
- * position: no row object is built only to be copied into the record (measured alone, with JSON.parse for
- * the redirect URIs: client 0.72 → 0.39 µs, token 0.27 → 0.04 µs), and neither driver names every column of
- * every row (PostgreSQL's saving there was not measured apart). The Kysely repositories hand their row
- * objects over in the same order.
+ * A client or token row becomes a record here, and only here.
  *
  * The columns are named rather than `*`: a prepared `select *` fails once a migration on another node adds
- * a column, and positions must not move.
+ * a column.
  */
 export const CLIENT_COLUMNS = [
   'id', 'environment', 'name', 'secret_hash', 'previous_secret_hash', 'previous_secret_expires_at', 'scopes',
@@ -22,45 +17,39 @@ export const TOKEN_COLUMNS = [
   'subject', 'rotated_at', 'family_expires_at',
 ] as const satisfies ReadonlyArray<keyof TokensTable>;
 
-/** A client from its CLIENT_COLUMNS values, starting at `at` (a wider row may carry other columns first). */
-export function clientFromValues(v: readonly unknown[], at = 0): ClientRecord {
+export function clientFromRow(r: Selectable<ClientsTable>): ClientRecord {
   return {
-    id: v[at] as string,
-    environment: v[at + 1] as Environment,
-    name: v[at + 2] as string,
-    secretHash: v[at + 3] as string | null,
-    previousSecretHash: v[at + 4] as string | null,
-    previousSecretExpiresAt: numberOrNull(v[at + 5]),
-    scopes: splitWords(v[at + 6] as string),
-    grantTypes: splitWords(v[at + 7] as string),
-    // Most clients (client_credentials) have none: the empty list without the parser (14–21 ns against
-    // 110–114 for JSON.parse('[]'), measured alone).
-    redirectUris: v[at + 8] === '[]' ? [] : (JSON.parse(v[at + 8] as string) as string[]),
-    isResourceServer: Number(v[at + 9]) === 1,
-    merchantId: v[at + 10] as string | null,
-    createdAt: Number(v[at + 11]),
+    id: r.id,
+    environment: r.environment as Environment,
+    name: r.name,
+    secretHash: r.secret_hash,
+    previousSecretHash: r.previous_secret_hash,
+    previousSecretExpiresAt: numberOrNull(r.previous_secret_expires_at),
+    scopes: splitWords(r.scopes),
+    grantTypes: splitWords(r.grant_types),
+    redirectUris: JSON.parse(r.redirect_uris) as string[],
+    isResourceServer: Number(r.is_resource_server) === 1,
+    merchantId: r.merchant_id,
+    createdAt: Number(r.created_at),
   };
 }
 
-/** A token from its TOKEN_COLUMNS values. */
-export function tokenFromValues(v: readonly unknown[]): TokenRecord {
+export function tokenFromRow(r: Selectable<TokensTable>): TokenRecord {
   return {
-    hash: v[0] as string,
-    kind: v[1] as TokenKind,
-    clientId: v[2] as string,
-    environment: v[3] as Environment,
-    scope: v[4] as string,
-    issuedAt: Number(v[5]),
-    expiresAt: Number(v[6]),
-    revokedAt: numberOrNull(v[7]),
-    grantId: v[8] as string | null,
-    subject: v[9] as string | null,
-    rotatedAt: numberOrNull(v[10]),
-    familyExpiresAt: numberOrNull(v[11]),
+    hash: r.hash,
+    kind: r.kind as TokenKind,
+    clientId: r.client_id,
+    environment: r.environment as Environment,
+    scope: r.scope,
+    issuedAt: Number(r.issued_at),
+    expiresAt: Number(r.expires_at),
+    revokedAt: numberOrNull(r.revoked_at),
+    grantId: r.grant_id,
+    subject: r.subject,
+    rotatedAt: numberOrNull(r.rotated_at),
+    familyExpiresAt: numberOrNull(r.family_expires_at),
   };
 }
-
-export const clientFromRow = (r: Selectable<ClientsTable>): ClientRecord => clientFromValues(CLIENT_COLUMNS.map((c) => r[c]));
 
 // Integer columns arrive as numbers from SQLite and as strings (bigint) from PostgreSQL.
 const numberOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));

@@ -1,7 +1,9 @@
 import type pg from 'pg';
 import { toRow } from '../repositories/tokens.js';
 import type { FailureRow, HotPath } from '../hot-path.js';
-import { CLIENT_COLUMNS, TOKEN_COLUMNS, clientFromValues, tokenFromValues } from '../records.js';
+import type { Selectable } from 'kysely';
+import { CLIENT_COLUMNS, TOKEN_COLUMNS, clientFromRow, tokenFromRow } from '../records.js';
+import type { ClientsTable, TokensTable } from '../schema.js';
 import type { ClientRecord, TokenRecord } from '../types.js';
 import { ReadBatcher } from '../read-batcher.js';
 import { WriteBatcher } from '../write-batcher.js';
@@ -25,9 +27,8 @@ const READ_AUTH = `select 'c' as row_kind, ${CLIENT_COLUMNS.join(', ')}, null as
 /** Keys of the combined read: a kind letter, then the client id or the counter key (never ambiguous: one letter). */
 const CLIENT_KEY = 'c';
 const FAILURE_KEY = 'f';
-// Positions in a READ_AUTH row (read as an array): the kind, the client's columns, then the counter's.
-const CLIENT_AT = 1;
-const KEY_AT = CLIENT_AT + CLIENT_COLUMNS.length;
+/** A READ_AUTH row: a client's columns or a counter's, as its row_kind says. */
+type AuthRow = Selectable<ClientsTable> & FailureRow & { row_kind: string };
 // Every single-token revocation of an event-loop turn in one statement (the grant rule is hot-path.ts's).
 const REVOKE_MANY = 'update tokens set revoked_at = $2 where hash = any($1::text[]) and revoked_at is null';
 // One statement for any number of rows: each column travels as one array parameter.
@@ -43,10 +44,9 @@ const INSERT_TOKENS = `insert into tokens (${TOKEN_COLUMNS.join(', ')}) select *
 export class PostgresHotPath implements HotPath {
   readonly #inserts: WriteBatcher<TokenRecord>;
   readonly #revocations: WriteBatcher<{ key: string; now: number }>;
-  /** Rows as arrays in TOKEN_COLUMNS order (`rowMode: 'array'`, mapped by records.ts). */
-  readonly #tokens: ReadBatcher<string, unknown[]>;
-  /** Clients and failure counters, keyed CLIENT_KEY + id and FAILURE_KEY + key; READ_AUTH rows as arrays. */
-  readonly #auth: ReadBatcher<string, unknown[]>;
+  readonly #tokens: ReadBatcher<string, Selectable<TokensTable>>;
+  /** Clients and failure counters, keyed CLIENT_KEY + id and FAILURE_KEY + key. */
+  readonly #auth: ReadBatcher<string, AuthRow>;
 
   constructor(private readonly pool: pg.Pool) {
     this.#inserts = new WriteBatcher((records) => this.#insert(records));
@@ -58,7 +58,7 @@ export class PostgresHotPath implements HotPath {
   // Each caller gets its own record, even when a batch read its key for several callers.
   async findClient(id: string): Promise<ClientRecord | undefined> {
     const row = await this.#auth.read(CLIENT_KEY + id);
-    return row && clientFromValues(row, CLIENT_AT);
+    return row && clientFromRow(row);
   }
 
   async findClientOwner(id: string): Promise<Pick<ClientRecord, 'environment' | 'merchantId'> | undefined> {
@@ -68,15 +68,15 @@ export class PostgresHotPath implements HotPath {
 
   async findToken(hash: string): Promise<TokenRecord | undefined> {
     const row = await this.#tokens.read(hash);
-    return row && tokenFromValues(row);
+    return row && tokenFromRow(row);
   }
 
   async readFailureRows(keys: string[], since: number): Promise<FailureRow[]> {
     const rows = await Promise.all(keys.map((k) => this.#auth.read(FAILURE_KEY + k)));
     const windows: FailureRow[] = [];
     for (const r of rows) {
-      if (r === undefined || Number(r[KEY_AT + 1]) <= since) continue;
-      windows.push({ key: r[KEY_AT] as string, window_start: Number(r[KEY_AT + 1]), count: Number(r[KEY_AT + 2]) });
+      if (r === undefined || Number(r.window_start) <= since) continue;
+      windows.push({ key: r.key, window_start: Number(r.window_start), count: Number(r.count) });
     }
     return windows;
   }
@@ -100,19 +100,17 @@ export class PostgresHotPath implements HotPath {
     for (const [now, keys] of byTime) await this.pool.query({ name: 'mypos_revoke_token_only', text: REVOKE_MANY, values: [keys, now] });
   }
 
-  async #readTokens(hashes: string[]): Promise<Map<string, unknown[]>> {
-    const res = await this.pool.query<unknown[]>({ name: 'mypos_find_tokens', text: FIND_TOKENS, values: [hashes], rowMode: 'array' });
-    return new Map(res.rows.map((row) => [row[0] as string, row]));
+  async #readTokens(hashes: string[]): Promise<Map<string, Selectable<TokensTable>>> {
+    const res = await this.pool.query<Selectable<TokensTable>>({ name: 'mypos_find_tokens', text: FIND_TOKENS, values: [hashes] });
+    return new Map(res.rows.map((row) => [row.hash, row]));
   }
 
-  async #readAuth(keys: string[]): Promise<Map<string, unknown[]>> {
+  async #readAuth(keys: string[]): Promise<Map<string, AuthRow>> {
     const [ids, failureKeys]: [string[], string[]] = [[], []];
     for (const k of keys) (k[0] === CLIENT_KEY ? ids : failureKeys).push(k.slice(1));
-    const res = await this.pool.query<unknown[]>({ name: 'mypos_read_auth', text: READ_AUTH, values: [ids, failureKeys], rowMode: 'array' });
-    const rows = new Map<string, unknown[]>();
-    for (const row of res.rows) {
-      rows.set(row[0] === CLIENT_KEY ? CLIENT_KEY + (row[CLIENT_AT] as string) : FAILURE_KEY + (row[KEY_AT] as string), row);
-    }
+    const res = await this.pool.query<AuthRow>({ name: 'mypos_read_auth', text: READ_AUTH, values: [ids, failureKeys] });
+    const rows = new Map<string, AuthRow>();
+    for (const row of res.rows) rows.set(row.row_kind === CLIENT_KEY ? CLIENT_KEY + row.id : FAILURE_KEY + row.key, row);
     return rows;
   }
 

@@ -1,7 +1,9 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { ConnectionLock } from './connection-lock.js';
 import type { FailureRow, HotPath } from '../hot-path.js';
-import { CLIENT_COLUMNS, TOKEN_COLUMNS, clientFromValues, tokenFromValues } from '../records.js';
+import type { Selectable } from 'kysely';
+import { CLIENT_COLUMNS, TOKEN_COLUMNS, clientFromRow, tokenFromRow } from '../records.js';
+import type { ClientsTable, TokensTable } from '../schema.js';
 import type { ClientRecord, Environment, TokenRecord } from '../types.js';
 import { WriteBatcher } from '../write-batcher.js';
 
@@ -26,10 +28,8 @@ export class SqliteHotPath implements HotPath {
     private readonly sqlite: BetterSqlite3.Database,
     private readonly lock: ConnectionLock,
   ) {
-    // Rows as arrays, mapped by position (records.ts): better-sqlite3 would otherwise build a row object
-    // through V8's API, internalizing every column name again for every row.
-    this.#findClient = sqlite.prepare(`select ${CLIENT_COLUMNS.join(', ')} from clients where id = ? and deleted_at is null`).raw(true);
-    this.#findToken = sqlite.prepare(`select ${TOKEN_COLUMNS.join(', ')} from tokens where hash = ?`).raw(true);
+    this.#findClient = sqlite.prepare(`select ${CLIENT_COLUMNS.join(', ')} from clients where id = ? and deleted_at is null`);
+    this.#findToken = sqlite.prepare(`select ${TOKEN_COLUMNS.join(', ')} from tokens where hash = ?`);
     // The Webhook API's owner check: two columns instead of the 13-column row and its parsing.
     this.#findClientOwner = sqlite.prepare('select environment, merchant_id from clients where id = ? and deleted_at is null');
     // Positional parameters: binding an object by name costs better-sqlite3 about 2 µs more per row.
@@ -61,8 +61,8 @@ export class SqliteHotPath implements HotPath {
 
   findClient(id: string): Promise<ClientRecord | undefined> {
     return this.locked(() => {
-      const values = this.#findClient.get(id) as unknown[] | undefined;
-      return values && clientFromValues(values);
+      const row = this.#findClient.get(id) as Selectable<ClientsTable> | undefined;
+      return row && clientFromRow(row);
     });
   }
 
@@ -75,8 +75,8 @@ export class SqliteHotPath implements HotPath {
 
   findToken(hash: string): Promise<TokenRecord | undefined> {
     return this.locked(() => {
-      const values = this.#findToken.get(hash) as unknown[] | undefined;
-      return values && tokenFromValues(values);
+      const row = this.#findToken.get(hash) as Selectable<TokensTable> | undefined;
+      return row && tokenFromRow(row);
     });
   }
 
