@@ -11,7 +11,7 @@ const exec = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const NPM_ENV = { ...process.env, npm_config_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
 
-/** Another project's code, as the README shows it: import from 'mypos-auth/client', build a client, get a token. */
+/** Another project's code, as docs/sdk.md shows it: import from 'mypos-auth/client', build a client, get a token. */
 const CONSUMER = `
 import { OAuthError, TokenClient } from 'mypos-auth/client';
 const client = new TokenClient({
@@ -24,7 +24,7 @@ const token = await client.getToken();
 console.log(JSON.stringify({ length: token.length, oauthError: typeof OAuthError }));
 `;
 
-describe('SDK from another project › the README\'s two ways of installing it give a working "mypos-auth/client"', () => {
+describe('SDK from another project › docs/sdk.md\'s two ways of installing it give a working "mypos-auth/client"', () => {
   let s: SocketServer;
   let creds: { id: string; secret: string };
   let dir: string;
