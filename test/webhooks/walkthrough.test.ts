@@ -13,10 +13,10 @@ import { sqliteBackend } from '../helpers/backends.js';
 import { startReceiver } from './helpers.js';
 
 /**
- * The README walkthrough over real sockets, with the worker on its real timers: token → webhook →
+ * The walkthrough of docs/webhook-api.md over real sockets, with the worker on its real timers: token → webhook →
  * subscription → sandbox fake → a signed delivery the receiver verifies.
  */
-describe('Webhook API › README walkthrough, end to end over HTTP', () => {
+describe('Webhook API › the docs/webhook-api.md walkthrough, end to end over HTTP', () => {
   let server: RunningServer;
   let cleanup: () => Promise<void>;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
@@ -67,15 +67,15 @@ describe('Webhook API › README walkthrough, end to end over HTTP', () => {
     const got = receiver.received[0]!;
     expect(got.headers['x-mypos-event']).toBe('pos.payment.completed');
     const signature = got.headers['x-mypos-signature'] as string;
-    // What the README's receiver does (the myPOS docs' check of v1), and the SDK's check of v2.
+    // What the docs' receiver.mjs does (the myPOS docs' check of v1), and the SDK's check of v2.
     expect(verifiesLikeTheMyposDocs('walkthrough-secret', signature, got.body)).toBe(true);
     expect(verifyWebhookSignature(got.body, signature, 'walkthrough-secret')).toMatchObject({ version: 'v2' });
   });
 
-  it("the README's receiver.mjs, run as written, verifies a real delivery (the myPOS docs' v1 check)", async () => {
-    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-    const code = /A receiver that checks the signature[^\n]*\n\n```js\n([\s\S]*?)\n```/.exec(readme)?.[1];
-    expect(code, 'the receiver example in the README').toContain('.listen(4000)');
+  it("docs/webhook-api.md's receiver.mjs, run as written, verifies a real delivery (the myPOS docs' v1 check)", async () => {
+    const page = readFileSync(new URL('../../docs/webhook-api.md', import.meta.url), 'utf8');
+    const code = /A receiver that checks the signature[^\n]*\n\n```js\n([\s\S]*?)\n```/.exec(page)?.[1];
+    expect(code, 'the receiver example in docs/webhook-api.md').toContain('.listen(4000)');
     const dir = mkdtempSync(join(tmpdir(), 'mypos-readme-receiver-'));
     // Only the port changes (tests listen on port 0); the child prints the one it got.
     writeFileSync(join(dir, 'receiver.mjs'), code!.replace('.listen(4000)', ".listen(0, '127.0.0.1', function () { console.log('port', this.address().port); })"));
