@@ -12,7 +12,7 @@ import { startServer } from '../helpers/start-server.js';
 /**
  * The Web Account in a real browser (Debian's Chromium driven by playwright-core) against a real listening
  * server: sign up, log in, generate, copy the secret, get a token over HTTP, rotate, both secrets during the
- * grace period, delete, and a cross-merchant attempt. UPDATE_SCREENSHOTS=1 writes the README's screenshots.
+ * grace period, delete, and a cross-merchant attempt. UPDATE_SCREENSHOTS=1 writes the screenshots docs/web-account.md shows.
  */
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
