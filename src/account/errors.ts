@@ -1,31 +1,36 @@
+import { ApiError } from '../core/api-error.js';
+
 /**
  * Web Account errors. Like the OAuth errors, each class fixes its status and a stable code, so a throw site
  * never picks a status by hand; the account's error handler renders them as a page or as JSON.
  */
-export abstract class AccountError extends Error {
-  abstract readonly status: number;
-  abstract readonly code: string;
-  readonly headers: Record<string, string> = {};
+export abstract class AccountError extends ApiError {
+  /** What the page or the JSON `error_description` says; every account error has one. */
+  declare readonly description: string;
+
+  constructor(description: string) {
+    super(description);
+  }
 }
 
-/** Unknown id, or another merchant's: the same answer, so nothing tells them apart. */
+/** Unknown page, unknown id, or another merchant's id: the same answer, so nothing tells them apart. */
 export class NotFoundError extends AccountError {
-  readonly status = 404;
-  readonly code = 'not_found';
-  constructor() {
-    super('Not found');
+  static override readonly code = 'not_found';
+  static override readonly status = 404;
+  constructor(description = 'Not found') {
+    super(description);
   }
 }
 
 /** A form or JSON field is missing or invalid; the message is safe to show. */
 export class InputError extends AccountError {
-  readonly status = 400;
-  readonly code = 'invalid_input';
+  static override readonly code = 'invalid_input';
+  static override readonly status = 400;
 }
 
 export class NotSignedInError extends AccountError {
-  readonly status = 401;
-  readonly code = 'not_signed_in';
+  static override readonly code = 'not_signed_in';
+  static override readonly status = 401;
   constructor() {
     super('Sign in first');
   }
@@ -33,8 +38,8 @@ export class NotSignedInError extends AccountError {
 
 /** Same message for an unknown email and a wrong password (ASVS 6.3.8). */
 export class BadLoginError extends AccountError {
-  readonly status = 401;
-  readonly code = 'invalid_login';
+  static override readonly code = 'invalid_login';
+  static override readonly status = 401;
   constructor() {
     super('Incorrect email or password.');
   }
@@ -42,8 +47,8 @@ export class BadLoginError extends AccountError {
 
 /** Production credentials need the password entered within the last few minutes (ASVS 7.5.1). */
 export class ReauthRequiredError extends AccountError {
-  readonly status = 403;
-  readonly code = 'reauthentication_required';
+  static override readonly code = 'reauthentication_required';
+  static override readonly status = 403;
   constructor(wrong: boolean) {
     super(wrong ? 'The password is not correct.' : 'Enter your password again to change production credentials.');
   }
@@ -51,13 +56,13 @@ export class ReauthRequiredError extends AccountError {
 
 /** CSRF token missing or wrong, or a cross-site request (ASVS 3.5.x). */
 export class ForbiddenError extends AccountError {
-  readonly status = 403;
-  readonly code = 'forbidden';
+  static override readonly code = 'forbidden';
+  static override readonly status = 403;
 }
 
 export class TooManyAttemptsError extends AccountError {
-  readonly status = 429;
-  readonly code = 'too_many_attempts';
+  static override readonly code = 'too_many_attempts';
+  static override readonly status = 429;
   constructor(readonly retryAfter: number) {
     super(`Too many attempts. Try again in ${retryAfter >= 90 ? `${Math.ceil(retryAfter / 60)} minutes` : `${retryAfter} seconds`}.`);
     this.headers['Retry-After'] = String(retryAfter);
@@ -65,6 +70,6 @@ export class TooManyAttemptsError extends AccountError {
 }
 
 export class ConflictError extends AccountError {
-  readonly status = 409;
-  readonly code = 'conflict';
+  static override readonly code = 'conflict';
+  static override readonly status = 409;
 }

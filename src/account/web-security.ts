@@ -5,7 +5,7 @@ import type { RequestParams } from '../core/params.js';
 import type { AppContext } from '../http/context.js';
 import { OAuthError } from '../core/errors.js';
 import { isStorageUnavailable } from '../storage/unavailable.js';
-import { AccountError, ForbiddenError } from './errors.js';
+import { AccountError, ForbiddenError, NotFoundError } from './errors.js';
 import { csrfToken, sendPage } from './request.js';
 import { currentMerchant, isSecureRequest } from './session.js';
 import { errorPage } from './views/auth.js';
@@ -57,7 +57,7 @@ export async function registerWebSecurity(scope: FastifyInstance, ctx: AppContex
   // Pages for browsers, JSON for scripts; a scope may set its own handlers after this.
   scope.setErrorHandler((err: FastifyError, request, reply) => renderError(ctx, err, request, reply));
   // A scope without its own prefix (the consent page at /oauth/authorize) leaves 404s to the app.
-  if (options.notFoundPages ?? true) scope.setNotFoundHandler((request, reply) => renderError(ctx, new NotFound(), request, reply));
+  if (options.notFoundPages ?? true) scope.setNotFoundHandler((request, reply) => renderError(ctx, new NotFoundError('There is no such page.'), request, reply));
 }
 
 export function securityHeaders(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): void {
@@ -95,15 +95,6 @@ export function rejectCrossSite(ctx: AppContext, request: FastifyRequest): void 
 }
 
 
-class NotFound extends AccountError {
-  readonly status = 404;
-  readonly code = 'not_found';
-  constructor() {
-    super('There is no such page.');
-  }
-}
-
-
 async function renderError(ctx: AppContext, err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   let status = 500;
   let code = 'server_error';
@@ -120,7 +111,7 @@ async function renderError(ctx: AppContext, err: FastifyError | Error, request: 
     message = 'The form expired or did not come from this site. Reload the page and try again.';
   } else if (err instanceof OAuthError && err.status < 500) {
     status = err.status;
-    code = err.error;
+    code = err.code;
     message = err.description ?? 'Bad request';
   } else if (isStorageUnavailable(err)) {
     status = 503;

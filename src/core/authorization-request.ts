@@ -58,7 +58,7 @@ export function checkAuthorizationRequest(
   try {
     scope = grantedScope(params.scope, client.scopes).join(' ');
   } catch (err) {
-    if (err instanceof OAuthError) return fail(err.error, 'The requested scope is not allowed for this application');
+    if (err instanceof OAuthError) return fail(err.code, 'The requested scope is not allowed for this application');
     throw err;
   }
   return { ok: true, request: { client, redirectUri, scope, state, codeChallenge: params.code_challenge } };

@@ -1,11 +1,12 @@
 import type { Environment } from '../storage/types.js';
 import type { Clock } from './clock.js';
-import { InsufficientScopeError, InvalidRequestError, InvalidTokenError, OAuthError } from './errors.js';
+import { ApiError } from './api-error.js';
+import { InsufficientScopeError, InvalidRequestError, InvalidTokenError } from './errors.js';
 import { findToken, isActive, type TokenLookupDeps } from './token-lookup.js';
 
 /**
  * RFC 6750 bearer-token checks for a resource server, with no I/O of their own: parse the Authorization
- * header, ask a TokenValidator about the token, check the scope. Every failure is an OAuthError carrying the
+ * header, ask a TokenValidator about the token, check the scope. Every failure is an ApiError carrying the
  * exact `WWW-Authenticate` challenge of RFC 6750 §3.
  */
 
@@ -60,7 +61,7 @@ export function bearerChallenge(realm: string, attrs: Record<string, string> = {
 
 /**
  * The plain-function form of the check: header in (every value, when the field was sent more than once),
- * principal out, or an OAuthError with the exact status, body and challenge. Used by the Fastify hook (http/bearer-auth.ts) and usable by any other server.
+ * principal out, or an ApiError with the exact status, body and challenge. Used by the Fastify hook (http/bearer-auth.ts) and usable by any other server.
  */
 export async function authenticateBearer(header: string | readonly string[] | undefined, options: BearerOptions): Promise<BearerPrincipal> {
   const realm = options.realm ?? 'api';
@@ -92,9 +93,9 @@ export async function authenticateBearer(header: string | readonly string[] | un
 }
 
 /** RFC 6750 §3.1: no credentials at all. 401 with a bare challenge; the body names no error code either. */
-export class MissingTokenError extends OAuthError {
-  readonly error = 'unauthorized';
-  readonly status = 401;
+export class MissingTokenError extends ApiError {
+  static override readonly code = 'unauthorized';
+  static override readonly status = 401;
   constructor(realm: string) {
     super('An access token is required');
     this.headers['WWW-Authenticate'] = bearerChallenge(realm);

@@ -1,34 +1,19 @@
-/**
- * One class per OAuth error code. The class fixes the `error` value and the HTTP status, so a throw
- * site never picks a status by hand (the habit of node-oidc-provider's helpers/errors.js).
- * The description is safe to show: it never contains a secret or a token.
- */
-export abstract class OAuthError extends Error {
-  abstract readonly error: string;
-  abstract readonly status: number;
-  /** Extra response headers (WWW-Authenticate, Retry-After, Allow). */
-  readonly headers: Record<string, string> = {};
+import { ApiError } from './api-error.js';
 
-  constructor(readonly description?: string) {
-    super(description);
-  }
-
-  body(): Record<string, string> {
-    return this.description ? { error: this.error, error_description: this.description } : { error: this.error };
-  }
-}
+/** The errors of RFC 6749, RFC 7009 and RFC 6750, and only those: one class per code, grouped by RFC section. */
+export abstract class OAuthError extends ApiError {}
 
 // ---- RFC 6749 §5.2: token endpoint errors ----
 
 /** RFC 6749 §5.2: missing, repeated or malformed parameter; unsupported body. */
 export class InvalidRequestError extends OAuthError {
-  readonly error = 'invalid_request';
-  readonly status: number = 400;
+  static override readonly code = 'invalid_request';
+  static override readonly status: number = 400;
 }
 
 /** RFC 6749 §3.2: the token endpoint takes POST only. Same code, 405 + Allow. */
 export class MethodNotAllowedError extends InvalidRequestError {
-  override readonly status = 405;
+  static override readonly status = 405;
   constructor(allow: string) {
     super(`Method not allowed; use ${allow}`);
     this.headers['Allow'] = allow;
@@ -37,7 +22,7 @@ export class MethodNotAllowedError extends InvalidRequestError {
 
 /** A body past the configured limit; reading stopped at the cap. */
 export class PayloadTooLargeError extends InvalidRequestError {
-  override readonly status = 413;
+  static override readonly status = 413;
   constructor() {
     super('Request body too large');
   }
@@ -48,8 +33,8 @@ export class PayloadTooLargeError extends InvalidRequestError {
  * secret and a credential of the other environment, so nothing tells which part was wrong.
  */
 export class InvalidClientError extends OAuthError {
-  readonly error = 'invalid_client';
-  readonly status = 401;
+  static override readonly code = 'invalid_client';
+  static override readonly status = 401;
   constructor(options: { basicChallenge: boolean; realm?: string }) {
     super('Client authentication failed');
     // RFC 6749 §5.2: MUST include WWW-Authenticate when the client tried the Authorization header.
@@ -59,38 +44,38 @@ export class InvalidClientError extends OAuthError {
 
 /** RFC 6749 §5.2: the code, refresh token or its binding (client, redirect_uri, verifier) is not good. */
 export class InvalidGrantError extends OAuthError {
-  readonly error = 'invalid_grant';
-  readonly status = 400;
+  static override readonly code = 'invalid_grant';
+  static override readonly status = 400;
 }
 
 /** RFC 6749 §5.2: the client may not use this grant type (or, RFC 7009 §2.1, touch this token). */
 export class UnauthorizedClientError extends OAuthError {
-  readonly error = 'unauthorized_client';
-  readonly status = 400;
+  static override readonly code = 'unauthorized_client';
+  static override readonly status = 400;
 }
 
 /** RFC 6749 §5.2: grant_type values are case-sensitive; ROPC and implicit are not served (RFC 9700 §2.4). */
 export class UnsupportedGrantTypeError extends OAuthError {
-  readonly error = 'unsupported_grant_type';
-  readonly status = 400;
+  static override readonly code = 'unsupported_grant_type';
+  static override readonly status = 400;
 }
 
 /** RFC 6749 §5.2: scope unknown, malformed, or beyond what the client may ask. */
 export class InvalidScopeError extends OAuthError {
-  readonly error = 'invalid_scope';
-  readonly status = 400;
+  static override readonly code = 'invalid_scope';
+  static override readonly status = 400;
 }
 
 /** RFC 7009 §2.2.1: the server does not support revoking this token type. */
 export class UnsupportedTokenTypeError extends OAuthError {
-  readonly error = 'unsupported_token_type';
-  readonly status = 400;
+  static override readonly code = 'unsupported_token_type';
+  static override readonly status = 400;
 }
 
 /** RFC 6749 §4.1.2.1: an unexpected condition. Never carries a detail to the client. */
 export class ServerError extends OAuthError {
-  readonly error = 'server_error';
-  readonly status = 500;
+  static override readonly code = 'server_error';
+  static override readonly status = 500;
   constructor() {
     super(undefined);
   }
@@ -101,8 +86,8 @@ export class ServerError extends OAuthError {
  * Retry-After so clients back off instead of hammering.
  */
 export class TemporarilyUnavailableError extends OAuthError {
-  readonly error = 'temporarily_unavailable';
-  readonly status: number = 503;
+  static override readonly code = 'temporarily_unavailable';
+  static override readonly status: number = 503;
   constructor(retryAfterSeconds: number, description = 'The service is temporarily unavailable') {
     super(description);
     this.headers['Retry-After'] = String(Math.max(1, Math.ceil(retryAfterSeconds)));
@@ -111,7 +96,7 @@ export class TemporarilyUnavailableError extends OAuthError {
 
 /** Too many failed client authentications from this address: 429, never revealing whether the next secret was right. */
 export class TooManyAttemptsError extends TemporarilyUnavailableError {
-  override readonly status = 429;
+  static override readonly status = 429;
   constructor(retryAfterSeconds: number) {
     super(retryAfterSeconds, 'Too many requests; retry later');
   }
@@ -121,14 +106,14 @@ export class TooManyAttemptsError extends TemporarilyUnavailableError {
 
 /** RFC 6750 §3.1: the access token is missing its mark: expired, revoked, unknown or malformed. */
 export class InvalidTokenError extends OAuthError {
-  readonly error = 'invalid_token';
-  readonly status = 401;
+  static override readonly code = 'invalid_token';
+  static override readonly status = 401;
 }
 
 /** RFC 6750 §3.1: the token is good but lacks the scope the resource needs. */
 export class InsufficientScopeError extends OAuthError {
-  readonly error = 'insufficient_scope';
-  readonly status = 403;
+  static override readonly code = 'insufficient_scope';
+  static override readonly status = 403;
   constructor(readonly requiredScope: string) {
     super('The access token lacks the required scope');
   }

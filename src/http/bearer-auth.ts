@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authenticateBearer, splitScope, type BearerOptions, type BearerPrincipal, type TokenCheck, type TokenValidator } from '../core/bearer.js';
 import { systemClock, type Clock } from '../core/clock.js';
-import { OAuthError, TemporarilyUnavailableError } from '../core/errors.js';
+import { ApiError, NotFoundError } from '../core/api-error.js';
+import { TemporarilyUnavailableError } from '../core/errors.js';
 import { authorizationField } from './authorization-field.js';
 
 export { StoreTokenValidator } from '../core/bearer.js';
@@ -26,9 +27,8 @@ export function bearerAuth(options: BearerOptions): (request: FastifyRequest, re
       return undefined;
     } catch (err) {
       // Anything else (a storage outage) goes to the app's error handler: ours answers 503.
-      if (!(err instanceof OAuthError)) throw err;
-      for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
-      return reply.code(err.status).type('application/json').send(err.body());
+      if (!(err instanceof ApiError)) throw err;
+      return sendError(reply, err);
     }
   };
 }
@@ -45,10 +45,14 @@ export async function bearerAuthPlugin(
   scope.decorateRequest('bearer', null);
   scope.addHook('onRequest', hook);
   // An unknown path under the prefix answers like a known one to a caller without a good token.
-  scope.setNotFoundHandler({ preHandler: hook }, async (_request, reply) =>
-    reply.code(404).send({ error: 'not_found', error_description: 'No such endpoint' }),
-  );
+  scope.setNotFoundHandler({ preHandler: hook }, async (_request, reply) => sendError(reply, new NotFoundError()));
   await opts.routes(scope);
+}
+
+/** Answers by itself rather than through the app's error handler, so the hook works in any Fastify app. */
+function sendError(reply: FastifyReply, err: ApiError): FastifyReply {
+  for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
+  return reply.code(err.status).type('application/json').send(err.body());
 }
 
 export interface IntrospectionValidatorOptions {

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError, NotFoundError } from '../core/api-error.js';
 import {
   InvalidRequestError,
-  OAuthError,
   PayloadTooLargeError,
   ServerError,
   TemporarilyUnavailableError,
@@ -11,7 +11,8 @@ import { lingerAfterReply } from './lingering-close.js';
 import { isOAuthPath, setNoStore } from './oauth-headers.js';
 
 /**
- * The one place errors become responses. Endpoints throw; this renders RFC 6749 §5.2 JSON. Framework errors
+ * The one place errors become responses. Endpoints throw; this renders RFC 6749 §5.2 JSON (the Webhook API
+ * shares the shape). Framework errors
  * (body too large, bad media type, timeouts) map onto OAuth codes; storage outages onto 503 with
  * Retry-After; anything unexpected onto a bare server_error, logged with its stack but never shown.
  */
@@ -21,19 +22,16 @@ export function registerErrorHandler(app: FastifyInstance): void {
     // storage outage and page whoever watches those. Nobody is left to answer.
     if (isClientAbort(err, request)) {
       request.log.info({ err: { message: err.message, code: err.code } }, 'client aborted request');
-      return sendOAuthError(request, reply, new InvalidRequestError('Request aborted'));
+      return sendApiError(request, reply, new InvalidRequestError('Request aborted'));
     }
-    const oauth = toOAuthError(err);
-    if (oauth instanceof ServerError) request.log.error({ err }, 'unexpected error');
-    else if (oauth instanceof TemporarilyUnavailableError && oauth.status === 503) request.log.warn({ err: { message: err.message, code: err.code } }, 'storage unavailable');
+    const apiError = toApiError(err);
+    if (apiError instanceof ServerError) request.log.error({ err }, 'unexpected error');
+    else if (apiError instanceof TemporarilyUnavailableError && apiError.status === 503) request.log.warn({ err: { message: err.message, code: err.code } }, 'storage unavailable');
     // The rest of a refused body is still arriving: close in stages, so the client reads the 413.
-    if (oauth instanceof PayloadTooLargeError && !request.raw.complete) lingerAfterReply(request.raw.socket);
-    sendOAuthError(request, reply, oauth);
+    if (apiError instanceof PayloadTooLargeError && !request.raw.complete) lingerAfterReply(request.raw.socket);
+    sendApiError(request, reply, apiError);
   });
-  app.setNotFoundHandler((request, reply) => {
-    if (isOAuthPath(request.url)) setNoStore(reply);
-    reply.code(404).send({ error: 'not_found', error_description: 'No such endpoint' });
-  });
+  app.setNotFoundHandler((request, reply) => sendApiError(request, reply, new NotFoundError()));
 }
 
 /** Node's IncomingMessage fails with `aborted` (ECONNRESET) when the client closes before the body is complete. */
@@ -41,14 +39,14 @@ function isClientAbort(err: FastifyError, request: FastifyRequest): boolean {
   return err.code === 'ECONNRESET' && err.message === 'aborted' && !request.raw.complete;
 }
 
-export function sendOAuthError(request: FastifyRequest, reply: FastifyReply, err: OAuthError): void {
+export function sendApiError(request: FastifyRequest, reply: FastifyReply, err: ApiError): void {
   if (isOAuthPath(request.url)) setNoStore(reply);
   for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
   reply.code(err.status).type('application/json').send(err.body());
 }
 
-export function toOAuthError(err: FastifyError | Error): OAuthError {
-  if (err instanceof OAuthError) return err;
+export function toApiError(err: FastifyError | Error): ApiError {
+  if (err instanceof ApiError) return err;
   if (isStorageUnavailable(err)) return new TemporarilyUnavailableError(5);
   const f = err as FastifyError;
   if (f.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || f.statusCode === 413) return new PayloadTooLargeError();

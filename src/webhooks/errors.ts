@@ -1,20 +1,16 @@
-import { OAuthError } from '../core/errors.js';
+import { ApiError } from '../core/api-error.js';
 
 /**
- * Webhook API errors. They render through the central error handler like OAuth errors:
- * `{"error": code, "error_description": text}` plus `field` for a field that failed validation.
+ * Webhook API errors. They render through the central error handler in the OAuth error shape,
+ * `{"error": code, "error_description": text}`, plus `field` for a field that failed validation. The 404 is
+ * the app's own: an unknown id answers like an unknown endpoint.
  */
-
-/** No such object for this merchant and environment (another merchant's ids included: nothing is revealed). */
-export class NotFoundError extends OAuthError {
-  readonly error = 'not_found';
-  readonly status = 404;
-}
+export { NotFoundError } from '../core/api-error.js';
 
 /** The body parsed, but a field's value is missing or not acceptable. */
-export class ValidationError extends OAuthError {
-  readonly error = 'invalid_field';
-  readonly status = 422;
+export class ValidationError extends ApiError {
+  static override readonly code = 'invalid_field';
+  static override readonly status = 422;
   constructor(
     readonly field: string,
     description: string,
@@ -28,7 +24,7 @@ export class ValidationError extends OAuthError {
 }
 
 /** The route exists but this environment does not serve it (fake events in production). */
-export class SandboxOnlyError extends OAuthError {
-  readonly error = 'sandbox_only';
-  readonly status = 403;
+export class SandboxOnlyError extends ApiError {
+  static override readonly code = 'sandbox_only';
+  static override readonly status = 403;
 }

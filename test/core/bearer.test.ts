@@ -97,7 +97,7 @@ describe('core/bearer › edges', () => {
 
   it('a field given as a list with one value is that value; with none it is malformed', async () => {
     await expect(authenticateBearer(['Bearer abc'], { validator: validator(active) })).resolves.toEqual({ clientId: 'c', scopes: ['webhooks'], expiresAt: 2_000_000_000 });
-    await expect(authenticateBearer([], { validator: validator(active) })).rejects.toMatchObject({ status: 400, error: 'invalid_request', description: 'Send one Authorization header, not several' });
+    await expect(authenticateBearer([], { validator: validator(active) })).rejects.toMatchObject({ status: 400, code: 'invalid_request', description: 'Send one Authorization header, not several' });
   });
 
   it('without a required scope any active token passes, even one with no scope', async () => {

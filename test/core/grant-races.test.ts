@@ -55,7 +55,7 @@ for (const backend of BACKENDS) {
         { grant_type: 'authorization_code', code, redirect_uri: CB, code_verifier: VERIFIER },
         { codes: { find: async () => snapshot, redeem: (...a) => t.store.codes.redeem(...a) } },
       );
-      await expect(authorizationCodeGrant(ctx)).rejects.toMatchObject({ error: 'invalid_grant' });
+      await expect(authorizationCodeGrant(ctx)).rejects.toMatchObject({ code: 'invalid_grant' });
       expect(await active(winner.json().access_token)).toBe(false);
       expect(await active(winner.json().refresh_token)).toBe(false);
     });
@@ -73,7 +73,7 @@ for (const backend of BACKENDS) {
         { grant_type: 'refresh_token', refresh_token: first.refresh_token },
         { tokens: { ...bind(t.store.tokens), find: async () => snapshot } },
       );
-      await expect(refreshTokenGrant(ctx)).rejects.toMatchObject({ error: 'invalid_grant' });
+      await expect(refreshTokenGrant(ctx)).rejects.toMatchObject({ code: 'invalid_grant' });
       expect(await active(winner.json().access_token)).toBe(false);
       expect(await active(winner.json().refresh_token)).toBe(false);
     });

@@ -77,7 +77,7 @@ describe('fuzz › pure parsers never throw anything but an OAuth error', () => 
           const out = grantedScope(s, ['webhooks', 'devices']);
           for (const x of out) expect(['webhooks', 'devices']).toContain(x);
         } catch (e) {
-          expect((e as OAuthError).error).toBe('invalid_scope');
+          expect((e as OAuthError).code).toBe('invalid_scope');
         }
       }),
       { numRuns: RUNS * 10 },

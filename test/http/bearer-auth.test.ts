@@ -201,7 +201,7 @@ describe('IntrospectionTokenValidator › a resource server running apart (RFC 7
 
   it('fails closed: an unreachable introspection endpoint → 503, never a pass', async () => {
     const v = new IntrospectionTokenValidator({ endpoint: 'http://127.0.0.1:1/oauth/introspect', clientId: rs.id, clientSecret: rs.secret, clock });
-    await expect(v.validate('abc')).rejects.toMatchObject({ status: 503, error: 'temporarily_unavailable' });
+    await expect(v.validate('abc')).rejects.toMatchObject({ status: 503, code: 'temporarily_unavailable' });
   });
 
   it('wrong resource-server credentials fail closed too', async () => {
