@@ -66,12 +66,6 @@ export class InvalidScopeError extends OAuthError {
   static override readonly status = 400;
 }
 
-/** RFC 7009 §2.2.1: the server does not support revoking this token type. */
-export class UnsupportedTokenTypeError extends OAuthError {
-  static override readonly code = 'unsupported_token_type';
-  static override readonly status = 400;
-}
-
 /** RFC 6749 §4.1.2.1: an unexpected condition. Never carries a detail to the client. */
 export class ServerError extends OAuthError {
   static override readonly code = 'server_error';
@@ -123,6 +117,5 @@ export class InsufficientScopeError extends OAuthError {
 export const ERROR_CODES = {
   'RFC 6749 §5.2': ['invalid_request', 'invalid_client', 'invalid_grant', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope'],
   'RFC 6749 §4.1.2.1': ['server_error', 'temporarily_unavailable'],
-  'RFC 7009 §2.2.1': ['unsupported_token_type'],
   'RFC 6750 §3.1': ['invalid_token', 'insufficient_scope'],
 } as const;

@@ -372,13 +372,6 @@ export interface SecretRevealRepository {
   purgeExpired(before: number, limit: number): Promise<number>;
 }
 
-/** Thrown by a backend when the database cannot serve the request now (locked, unreachable, disk full). */
-export class StorageUnavailableError extends Error {
-  constructor(cause: unknown) {
-    super('storage unavailable', { cause });
-  }
-}
-
 // ---- Webhook API (src/webhooks/) ----
 
 /** Whose webhooks: a merchant (or the built-in operator account) in one environment. */
