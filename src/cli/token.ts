@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { OAuthError, TokenClient, type CustomEnvironment, type EnvironmentOption } from '../sdk/index.js';
+import { OAuthRequestError, TokenClient, type CustomEnvironment, type EnvironmentOption } from '../sdk/index.js';
 import { resolveEndpoints, type Endpoints } from '../sdk/environments.js';
 import { CliError } from './context.js';
 
@@ -72,15 +72,15 @@ export async function clientFromOptions(o: ClientCommandOptions): Promise<{ clie
 }
 
 /**
- * An OAuthError as one line for a human: the OAuth code, the description, the status; when no answer came, the
+ * An OAuthRequestError as one line for a human: the OAuth code, the description, the status; when no answer came, the
  * host that could not be reached and the URL called.
  */
 export function describeFailure(what: string, err: unknown, url?: string): CliError {
-  if (err instanceof OAuthError && err.code === 'ERR_OAUTH_NETWORK' && url !== undefined) {
+  if (err instanceof OAuthRequestError && err.code === 'ERR_OAUTH_NETWORK' && url !== undefined) {
     const reason = /\(([^)]+)\)$/.exec(err.error_description ?? '')?.[1] ?? err.error_description ?? 'no answer';
     return new CliError(`${what} failed: could not reach ${new URL(url).host} (${reason}); POST ${url}`);
   }
-  if (err instanceof OAuthError) return new CliError(`${what} failed: ${err.message}`);
+  if (err instanceof OAuthRequestError) return new CliError(`${what} failed: ${err.message}`);
   return new CliError(`${what} failed: ${(err as Error).message}`);
 }
 

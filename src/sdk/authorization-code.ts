@@ -1,4 +1,4 @@
-import { OAuthError } from './errors.js';
+import { OAuthRequestError } from './errors.js';
 import type { Endpoints } from './environments.js';
 import type { RetryPolicy } from './http.js';
 import { codeChallengeS256, createCodeVerifier, createState } from './pkce.js';
@@ -78,7 +78,7 @@ export class AuthorizationCodeFlow {
   parseCallback(callbackUrl: string | URL, expectedState: string): string {
     const params = new URL(callbackUrl).searchParams;
     if (!expectedState || params.get('state') !== expectedState) {
-      throw new OAuthError('ERR_OAUTH_STATE_MISMATCH', {
+      throw new OAuthRequestError('ERR_OAUTH_STATE_MISMATCH', {
         error: 'state_mismatch',
         error_description: 'The state in the callback is not the one sent',
         status: 0,
@@ -86,7 +86,7 @@ export class AuthorizationCodeFlow {
     }
     const error = params.get('error');
     if (error !== null) {
-      throw new OAuthError('ERR_OAUTH_AUTHORIZATION_DENIED', {
+      throw new OAuthRequestError('ERR_OAUTH_AUTHORIZATION_DENIED', {
         error,
         error_description: params.get('error_description') ?? undefined,
         status: 0,
@@ -94,7 +94,7 @@ export class AuthorizationCodeFlow {
     }
     const code = params.get('code');
     if (!code) {
-      throw new OAuthError('ERR_OAUTH_INVALID_RESPONSE', { error: 'invalid_response', error_description: 'The callback has no code', status: 0 });
+      throw new OAuthRequestError('ERR_OAUTH_INVALID_RESPONSE', { error: 'invalid_response', error_description: 'The callback has no code', status: 0 });
     }
     return code;
   }

@@ -3,8 +3,8 @@
  * callers branch on `err.code` rather than on message text, plus the OAuth fields when the server sent them.
  */
 
-/** The stable codes an {@link OAuthError} can carry. */
-export type OAuthErrorCode =
+/** The stable codes an {@link OAuthRequestError} can carry. */
+export type OAuthRequestErrorCode =
   /** The server answered with an RFC 6749 §5.2 error body; see `error` and `error_description`. */
   | 'ERR_OAUTH_RESPONSE_ERROR'
   /** A non-2xx answer without an OAuth error body (a proxy's HTML 502, say); `error` is `unexpected_status`. */
@@ -26,9 +26,9 @@ export type OAuthErrorCode =
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
  */
-export class OAuthError extends Error {
-  override readonly name = 'OAuthError';
-  readonly code: OAuthErrorCode;
+export class OAuthRequestError extends Error {
+  override readonly name = 'OAuthRequestError';
+  readonly code: OAuthRequestErrorCode;
   readonly error: string;
   readonly error_description: string | undefined;
   readonly status: number;
@@ -36,7 +36,7 @@ export class OAuthError extends Error {
   readonly retryAfter: number | undefined;
 
   constructor(
-    code: OAuthErrorCode,
+    code: OAuthRequestErrorCode,
     fields: { error: string; error_description?: string | undefined; status: number; retryAfter?: number | undefined },
     options?: { cause?: unknown },
   ) {

@@ -1,4 +1,4 @@
-import { OAuthError } from './errors.js';
+import { OAuthRequestError } from './errors.js';
 
 /** Bounded retries of transient failures. */
 export interface RetryOptions {
@@ -68,7 +68,7 @@ export async function postForm(
         await transport.sleep(backoff(transport, attempt));
         continue;
       }
-      throw new OAuthError('ERR_OAUTH_NETWORK', { error: 'network_error', error_description: networkReason(cause), status: 0 }, { cause });
+      throw new OAuthRequestError('ERR_OAUTH_NETWORK', { error: 'network_error', error_description: networkReason(cause), status: 0 }, { cause });
     }
     const retryAfter = parseRetryAfter(response.headers.get('retry-after'), transport.now());
     if (isRetryable(response.status, policy) && attempt < retry.retries) {
@@ -127,17 +127,17 @@ function networkReason(cause: unknown): string {
   return typeof why === 'string' && why !== '' && why.length < 200 ? `The request failed (${why})` : 'The request failed';
 }
 
-/** Turns a non-2xx answer into an OAuthError: the RFC 6749 §5.2 fields when present, else the bare status. */
-export function errorFromResponse(response: FormResponse, nowSeconds: number): OAuthError {
+/** Turns a non-2xx answer into an OAuthRequestError: the RFC 6749 §5.2 fields when present, else the bare status. */
+export function errorFromResponse(response: FormResponse, nowSeconds: number): OAuthRequestError {
   const retryAfter = parseRetryAfter(response.headers.get('retry-after'), nowSeconds);
   const body = response.json as { error?: unknown; error_description?: unknown } | undefined;
   if (body && typeof body === 'object' && typeof body.error === 'string' && body.error !== '') {
-    return new OAuthError('ERR_OAUTH_RESPONSE_ERROR', {
+    return new OAuthRequestError('ERR_OAUTH_RESPONSE_ERROR', {
       error: body.error,
       error_description: typeof body.error_description === 'string' ? body.error_description : undefined,
       status: response.status,
       retryAfter,
     });
   }
-  return new OAuthError('ERR_OAUTH_UNEXPECTED_STATUS', { error: 'unexpected_status', status: response.status, retryAfter });
+  return new OAuthRequestError('ERR_OAUTH_UNEXPECTED_STATUS', { error: 'unexpected_status', status: response.status, retryAfter });
 }

@@ -1,5 +1,5 @@
 import { AuthorizationCodeFlow } from './authorization-code.js';
-import { OAuthError } from './errors.js';
+import { OAuthRequestError } from './errors.js';
 import { resolveEndpoints, type Endpoints, type EnvironmentOption } from './environments.js';
 import { DEFAULT_RETRY, errorFromResponse, postForm, type RetryOptions, type RetryPolicy, type Transport } from './http.js';
 import { parseTokenResponse, type TokenResponse } from './token-response.js';
@@ -137,7 +137,7 @@ export class TokenClient {
    * An access token for `Authorization: Bearer`, from the cache while it is fresh; otherwise one request to the token
    * endpoint, shared by every caller waiting at that moment (single flight).
    *
-   * @throws {OAuthError} when the server refuses (`ERR_OAUTH_RESPONSE_ERROR`) or cannot be reached after retries.
+   * @throws {OAuthRequestError} when the server refuses (`ERR_OAUTH_RESPONSE_ERROR`) or cannot be reached after retries.
    * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.4.2
    */
   async getToken(): Promise<string> {
@@ -203,7 +203,7 @@ export class TokenClient {
     const body = response.json as IntrospectionResponse | undefined;
     if (response.status !== 200) throw errorFromResponse(response, this.#clock.now());
     if (!body || typeof body !== 'object' || typeof body.active !== 'boolean') {
-      throw new OAuthError('ERR_OAUTH_INVALID_RESPONSE', {
+      throw new OAuthRequestError('ERR_OAUTH_INVALID_RESPONSE', {
         error: 'invalid_response',
         error_description: 'The introspection response has no boolean "active"',
         status: response.status,

@@ -1,4 +1,4 @@
-import { OAuthError } from './errors.js';
+import { OAuthRequestError } from './errors.js';
 import { errorFromResponse, type FormResponse } from './http.js';
 
 /**
@@ -19,7 +19,7 @@ export interface TokenResponse {
 }
 
 /**
- * Checks a token endpoint answer and returns the token response, or throws an OAuthError. Like the official myPOS
+ * Checks a token endpoint answer and returns the token response, or throws an OAuthRequestError. Like the official myPOS
  * SDK, a body carrying `error` is a failure whatever the status; `expires_in` may arrive as a numeric string.
  */
 export function parseTokenResponse(response: FormResponse, nowSeconds: number): TokenResponse {
@@ -28,7 +28,7 @@ export function parseTokenResponse(response: FormResponse, nowSeconds: number): 
     throw errorFromResponse(response, nowSeconds);
   }
   const invalid = (why: string) =>
-    new OAuthError('ERR_OAUTH_INVALID_RESPONSE', { error: 'invalid_response', error_description: why, status: response.status });
+    new OAuthRequestError('ERR_OAUTH_INVALID_RESPONSE', { error: 'invalid_response', error_description: why, status: response.status });
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw invalid('The token response is not a JSON object');
   const { access_token, token_type, expires_in } = body;
   if (typeof access_token !== 'string' || access_token === '') throw invalid('The token response has no access_token');

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { codeChallengeS256, createCodeVerifier, OAuthError, TokenClient } from '../../src/sdk/index.js';
+import { codeChallengeS256, createCodeVerifier, OAuthRequestError, TokenClient } from '../../src/sdk/index.js';
 import { startPeer, startSocketServer, type Peer, type SocketServer } from './socket-server.js';
 
 const ID = 'A'.repeat(24);
@@ -77,7 +77,7 @@ describe('authorizationCode › the callback', () => {
       try {
         flow.parseCallback(url, 's1');
       } catch (e) {
-        return e as OAuthError;
+        return e as OAuthRequestError;
       }
       throw new Error('no error');
     })();
@@ -168,7 +168,7 @@ describe('authorizationCode › exchange and refresh on the wire', () => {
     expect(peer.requests).toHaveLength(2);
   });
 
-  it('RFC 6749 §5.2: invalid_grant surfaces as a typed OAuthError', async () => {
+  it('RFC 6749 §5.2: invalid_grant surfaces as a typed OAuthRequestError', async () => {
     const { client } = await tokenEndpoint([[400, { error: 'invalid_grant', error_description: 'The code was already used' }]]);
     await expect(client.authorizationCode.exchange({ code: 'c', redirectUri: 'https://m.example/cb', codeVerifier: 'v'.repeat(43) })).rejects.toMatchObject({
       code: 'ERR_OAUTH_RESPONSE_ERROR',
@@ -191,8 +191,8 @@ describe('authorizationCode › against the real server', () => {
     const client = new TokenClient({ clientId: creds.id, clientSecret: creds.secret, environment: { tokenUrl: `${s.url()}/oauth/token` } });
     const err = (await client.authorizationCode
       .exchange({ code: 'no-such-code', redirectUri: 'https://m.example/cb', codeVerifier: createCodeVerifier() })
-      .catch((e: unknown) => e)) as OAuthError;
-    expect(err).toBeInstanceOf(OAuthError);
+      .catch((e: unknown) => e)) as OAuthRequestError;
+    expect(err).toBeInstanceOf(OAuthRequestError);
     expect(err.code).toBe('ERR_OAUTH_RESPONSE_ERROR');
     expect(err.status).toBe(400);
     expect(['unsupported_grant_type', 'invalid_grant']).toContain(err.error);

@@ -114,6 +114,14 @@ describe('package boundary: mypos-auth/client', () => {
       ['--input-type=module', '-e', "const m = await import('mypos-auth/client'); console.log(Object.keys(m).sort().join(','))"],
       { cwd: join(import.meta.dirname, '../..'), encoding: 'utf8' },
     );
-    expect(out.trim().split(',')).toEqual(expect.arrayContaining(['TokenClient', 'OAuthError', 'verifyWebhookSignature', 'createCodeVerifier']));
+    expect(out.trim().split(',')).toEqual(expect.arrayContaining(['TokenClient', 'OAuthRequestError', 'verifyWebhookSignature', 'createCodeVerifier']));
+  });
+
+  it('the package root and mypos-auth/client export no name in common, so an imported OAuthError means one class', () => {
+    const script = "const [s, c] = await Promise.all([import('mypos-auth'), import('mypos-auth/client')]); console.log(JSON.stringify([Object.keys(s), Object.keys(c)]))";
+    const [server, client] = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: join(import.meta.dirname, '../..'), encoding: 'utf8' })) as [string[], string[]];
+    expect(server).toContain('OAuthError');
+    expect(client).toContain('OAuthRequestError');
+    expect(server.filter((name) => client.includes(name))).toEqual([]);
   });
 });

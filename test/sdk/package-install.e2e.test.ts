@@ -13,7 +13,7 @@ const NPM_ENV = { ...process.env, npm_config_offline: 'true', npm_config_audit: 
 
 /** Another project's code, as docs/sdk.md shows it: import from 'mypos-auth/client', build a client, get a token. */
 const CONSUMER = `
-import { OAuthError, TokenClient } from 'mypos-auth/client';
+import { OAuthRequestError, TokenClient } from 'mypos-auth/client';
 const client = new TokenClient({
   clientId: process.env.MYPOS_CLIENT_ID,
   clientSecret: process.env.MYPOS_CLIENT_SECRET,
@@ -21,7 +21,7 @@ const client = new TokenClient({
   scope: 'webhooks',
 });
 const token = await client.getToken();
-console.log(JSON.stringify({ length: token.length, oauthError: typeof OAuthError }));
+console.log(JSON.stringify({ length: token.length, oauthError: typeof OAuthRequestError }));
 `;
 
 describe('SDK from another project › docs/sdk.md\'s two ways of installing it give a working "mypos-auth/client"', () => {

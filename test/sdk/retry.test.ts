@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { OAuthError, TokenClient, type TokenClientOptions } from '../../src/sdk/index.js';
+import { OAuthRequestError, TokenClient, type TokenClientOptions } from '../../src/sdk/index.js';
 import { parseRetryAfter } from '../../src/sdk/http.js';
 import { proxy, startPeer, startSocketServer, type Peer, type SocketServer } from './socket-server.js';
 
@@ -90,13 +90,13 @@ describe('TokenClient › bounded retries with backoff', () => {
     expect(await client.introspect(token)).toMatchObject({ active: true });
   });
 
-  it('bounded: always 503 → 1 + retries requests, then OAuthError with the server error and retryAfter', async () => {
+  it('bounded: always 503 → 1 + retries requests, then OAuthRequestError with the server error and retryAfter', async () => {
     const p = await failFirst(100, 503, { 'retry-after': '1' });
     const { client, delays } = clientVia(p.url, { retry: { retries: 3 } });
-    const err = (await client.getToken().catch((e: unknown) => e)) as OAuthError;
+    const err = (await client.getToken().catch((e: unknown) => e)) as OAuthRequestError;
     expect(p.requests).toHaveLength(4);
     expect(delays).toEqual([1000, 1000, 1000]);
-    expect(err).toBeInstanceOf(OAuthError);
+    expect(err).toBeInstanceOf(OAuthRequestError);
     expect({ code: err.code, error: err.error, status: err.status, retryAfter: err.retryAfter }).toEqual({
       code: 'ERR_OAUTH_RESPONSE_ERROR',
       error: 'temporarily_unavailable',

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspect } from 'node:util';
-import { OAuthError, TokenClient, type TokenClientOptions } from '../../src/sdk/index.js';
+import { OAuthRequestError, TokenClient, type TokenClientOptions } from '../../src/sdk/index.js';
 import { BACKENDS } from '../helpers/backends.js';
 import { startResourceServer, startSocketServer, type Peer, type SocketServer } from './socket-server.js';
 import { tokenKey } from '../../src/core/token-key.js';
@@ -84,7 +84,7 @@ describe.each(BACKENDS)('TokenClient against the real server over a socket ($nam
     expect(tokenRequests() - before).toBe(2);
   });
 
-  it('single flight: 100 concurrent callers with a wrong secret share one request and each get the typed OAuthError', async () => {
+  it('single flight: 100 concurrent callers with a wrong secret share one request and each get the typed OAuthRequestError', async () => {
     const { creds } = await newClient();
     const wrong = 'x'.repeat(48);
     const client = new TokenClient({ clientId: creds.id, clientSecret: wrong, environment: { tokenUrl: `${s.url()}/oauth/token` } });
@@ -93,8 +93,8 @@ describe.each(BACKENDS)('TokenClient against the real server over a socket ($nam
     expect(tokenRequests() - before).toBe(1);
     for (const r of results) {
       expect(r.status).toBe('rejected');
-      const err = (r as PromiseRejectedResult).reason as OAuthError;
-      expect(err).toBeInstanceOf(OAuthError);
+      const err = (r as PromiseRejectedResult).reason as OAuthRequestError;
+      expect(err).toBeInstanceOf(OAuthRequestError);
       expect({ code: err.code, error: err.error, status: err.status }).toEqual({
         code: 'ERR_OAUTH_RESPONSE_ERROR',
         error: 'invalid_client',
@@ -104,7 +104,7 @@ describe.each(BACKENDS)('TokenClient against the real server over a socket ($nam
       expect(err.message).not.toContain(wrong);
     }
     // A failure is not cached: the next call asks again.
-    await expect(client.getToken()).rejects.toBeInstanceOf(OAuthError);
+    await expect(client.getToken()).rejects.toBeInstanceOf(OAuthRequestError);
     expect(tokenRequests() - before).toBe(2);
   });
 
@@ -114,7 +114,7 @@ describe.each(BACKENDS)('TokenClient against the real server over a socket ($nam
     expect(await client.introspect(token)).toMatchObject({ active: true, client_id: creds.id });
   });
 
-  it('RFC 6749 §5.2: a scope the client may not have → OAuthError invalid_scope, 400', async () => {
+  it('RFC 6749 §5.2: a scope the client may not have → OAuthRequestError invalid_scope, 400', async () => {
     const { client } = await newClient({ scope: 'devices' });
     await expect(client.getToken()).rejects.toMatchObject({ code: 'ERR_OAUTH_RESPONSE_ERROR', error: 'invalid_scope', status: 400 });
   });
@@ -195,7 +195,7 @@ describe.each(BACKENDS)('TokenClient against the real server over a socket ($nam
     await expect(client.revoke('Z'.repeat(42))).resolves.toBeUndefined();
   });
 
-  it('RFC 7009 §2.1: revoke with bad client credentials → OAuthError invalid_client, and the cache is still dropped', async () => {
+  it('RFC 7009 §2.1: revoke with bad client credentials → OAuthRequestError invalid_client, and the cache is still dropped', async () => {
     const { creds, client } = await newClient();
     await client.getToken();
     await s.store.clients.delete(creds.id, s.clock.now());
