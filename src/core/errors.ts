@@ -112,10 +112,3 @@ export class InsufficientScopeError extends OAuthError {
     super('The access token lacks the required scope');
   }
 }
-
-/** Every OAuth error code this server emits, grouped by the RFC that defines it; the README documents each. */
-export const ERROR_CODES = {
-  'RFC 6749 §5.2': ['invalid_request', 'invalid_client', 'invalid_grant', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope'],
-  'RFC 6749 §4.1.2.1': ['server_error', 'temporarily_unavailable'],
-  'RFC 6750 §3.1': ['invalid_token', 'insufficient_scope'],
-} as const;

@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config.js';
-import { ERROR_CODES } from '../../src/core/errors.js';
 import type { RunningServer } from '../../src/server.js';
 import { startServer } from '../helpers/start-server.js';
 import { sqliteBackend } from '../helpers/backends.js';
@@ -61,10 +59,5 @@ describe('error handler', () => {
     for (const l of logged) expect(l.err.stack).toContain('error-handler.test.ts');
     const log = lines.join('');
     for (const secret of ['hunter2', 'R'.repeat(42), 'S'.repeat(48)]) expect(log).not.toContain(secret);
-  });
-
-  it('every OAuth error code the server emits is documented in the README', () => {
-    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-    for (const code of Object.values(ERROR_CODES).flat()) expect(readme).toContain(`\`${code}\``);
   });
 });
