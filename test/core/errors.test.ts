@@ -8,7 +8,6 @@ import {
   ServerError,
   TemporarilyUnavailableError,
   TooManyAttemptsError,
-  UnsupportedTokenTypeError,
   type OAuthError,
 } from '../../src/core/errors.js';
 
@@ -22,7 +21,6 @@ describe('core/errors › what each error renders', () => {
     ['invalid_client after Basic', new InvalidClientError({ basicChallenge: true }), 401, { error: 'invalid_client', error_description: 'Client authentication failed' }, { 'WWW-Authenticate': 'Basic realm="oauth"' }],
     ['invalid_client with a realm', new InvalidClientError({ basicChallenge: true, realm: 'x' }), 401, { error: 'invalid_client', error_description: 'Client authentication failed' }, { 'WWW-Authenticate': 'Basic realm="x"' }],
     ['invalid_client after client_secret_post', new InvalidClientError({ basicChallenge: false }), 401, { error: 'invalid_client', error_description: 'Client authentication failed' }, {}],
-    ['unsupported_token_type (RFC 7009 §2.2.1)', new UnsupportedTokenTypeError('No'), 400, { error: 'unsupported_token_type', error_description: 'No' }, {}],
     ['server_error never carries a detail', new ServerError(), 500, { error: 'server_error' }, {}],
     ['503 with its default description', new TemporarilyUnavailableError(5), 503, { error: 'temporarily_unavailable', error_description: 'The service is temporarily unavailable' }, { 'Retry-After': '5' }],
     ['429', new TooManyAttemptsError(30), 429, { error: 'temporarily_unavailable', error_description: 'Too many requests; retry later' }, { 'Retry-After': '30' }],
