@@ -18,9 +18,8 @@ export function randomAlphanumeric(length: number): string {
 }
 
 /**
- * CSPRNG bytes drawn from a pool refilled 8 KiB at a time, each byte handed out once. One call into the
- * CSPRNG costs about as much as 30 tokens' worth of bytes (measured: randomBytes(49) 3.4 µs, a pooled
- * draw 0.1 µs); Node's own crypto.randomUUID() keeps a pool the same way.
+ * CSPRNG bytes drawn from a pool refilled 8 KiB at a time, each byte handed out once: one call into the
+ * CSPRNG costs more than many tokens' worth of bytes, and Node's own crypto.randomUUID() pools the same way.
  */
 const POOL = Buffer.alloc(8192);
 let poolOffset = POOL.length;

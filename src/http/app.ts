@@ -55,7 +55,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     done();
   });
   app.addHook('onResponse', (request, reply, done) => {
-    // Building the line costs ≈3 µs of a request; at --log-level warn pino would drop it anyway.
+    // Not even built when the level would drop it (the default production level is warn).
     if (!isEnabled(request.log, 'info')) return done();
     // Method, path and status only: never headers, bodies or the query string.
     request.log.info(

@@ -3,9 +3,8 @@ import type { Registry } from 'prom-client';
 /**
  * A Prometheus histogram for the per-request latency hook, registered in a prom-client registry and exposed
  * in its text format (`_bucket` with `le`, `_sum`, `_count`). prom-client's own Histogram validates and
- * hashes the labels object on every observation, even through a `labels()` child (1.17 µs per observation
- * measured alone); here a label set's child is found by one Map look-up and an observation finds its bucket
- * and adds three numbers.
+ * hashes the labels object on every observation, even through a `labels()` child; here an observation
+ * finds its bucket and adds three numbers.
  */
 export class LatencyHistogram<L extends string> {
   readonly type = 'histogram';
@@ -27,7 +26,7 @@ export class LatencyHistogram<L extends string> {
   /**
    * The child of one label set, made on first use and kept (label sets are few: route × method × status
    * class). Not for the request path: a caller there keeps the children it got under a key of its own
-   * (metrics.ts; looking them up here per request measured 254 ns against 14 ns).
+   * (metrics.ts), which is cheaper than serialising the labels here.
    */
   child(labels: Record<L, string>): LatencyChild<L> {
     const key = JSON.stringify(labels);
