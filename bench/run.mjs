@@ -154,8 +154,8 @@ function resetPeakRss(pid) {
   }
 }
 
-function cli(args, env = {}) {
-  return execFileSync(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, encoding: 'utf8' });
+function cli(args, env = {}, cliPath = CLI) {
+  return execFileSync(process.execPath, [cliPath, ...args], { env: { ...process.env, ...env }, encoding: 'utf8' });
 }
 
 function basic(id, secret) {
@@ -295,15 +295,15 @@ async function startNodeScript(name, file, paths, supports, env = {}) {
 }
 
 /** mypos-auth through its own CLI: `clients create --json`, then `serve` (in-process, one worker). */
-async function startOurs(name, db, env = {}, extraArgs = []) {
-  cli(['migrate', '--db', db], env);
-  const created = JSON.parse(cli(['clients', 'create', '--db', db, '--environment', 'sandbox', '--name', 'bench', '--scope', 'webhooks', '--json'], env));
+async function startOurs(name, db, env = {}, extraArgs = [], cliPath = CLI) {
+  cli(['migrate', '--db', db], env, cliPath);
+  const created = JSON.parse(cli(['clients', 'create', '--db', db, '--environment', 'sandbox', '--name', 'bench', '--scope', 'webhooks', '--json'], env, cliPath));
   const [sandbox, production] = [await freePort(), await freePort()];
   // --cpu-prof: V8 CPU profiles of our server (written at its exit) for flame graphs, in OUT/profiles/.
   // Node's default file names carry the pid, so each --workers process writes a profile of its own.
   const prof = flags['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', join(OUT_DIR, 'profiles', `${name}-${Date.now()}`)] : [];
   const child = await startProcess(name, process.execPath, [
-    ...prof, CLI, 'serve', '--db', db, '--log-level', 'warn', '--host', '127.0.0.1', '--metrics-port', '0',
+    ...prof, cliPath, 'serve', '--db', db, '--log-level', 'warn', '--host', '127.0.0.1', '--metrics-port', '0',
     '--sandbox-port', String(sandbox), '--production-port', String(production),
     // The stuffing scenario measures what failed authentications cost, not the 429 path: with the default
     // limits (300 failures per IP per minute) loopback would be locked out within the first second.
@@ -442,6 +442,20 @@ const SERVER_DEFS = {
     },
   },
 };
+
+// BENCH_ALT="name=DIR,…": other builds of ours (DIR/dist/cli/main.js) as servers `alt-<name>` on SQLite, so an
+// A/B comparison runs both builds in the same rounds, under the same load.
+for (const entry of (process.env.BENCH_ALT ?? '').split(',').filter(Boolean)) {
+  const [altName, dir] = entry.split('=');
+  const altCli = join(resolve(dir), 'dist/cli/main.js');
+  SERVER_DEFS[`alt-${altName}`] = {
+    label: `mypos-auth, SQLite, ${altName}`,
+    async start(ctx) {
+      if (!existsSync(altCli)) throw new Error(`${altCli} is missing: build that tree first`);
+      return startOurs(`alt-${altName}`, `sqlite:${join(ctx.roundDir, `bench-alt-${altName}.db`)}`, {}, [], altCli);
+    },
+  };
+}
 
 // ------------------------------------------------------------------------------------------ scenarios
 
