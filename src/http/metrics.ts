@@ -1,7 +1,6 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onResponseHookHandler } from 'fastify';
 import type { Store } from '../storage/types.js';
-import { LatencyHistogram, type LatencyChild } from './latency-histogram.js';
 
 /**
  * Prometheus metrics of one process, in a registry of its own (no global default registry). They are served on
@@ -28,12 +27,13 @@ export class Metrics {
     labelNames: ['environment'] as const,
     registers: [this.registry],
   });
-  readonly requestDuration = new LatencyHistogram<'route' | 'method' | 'status' | 'environment'>(
-    'mypos_auth_http_request_duration_seconds',
-    'HTTP request latency, by route, method and status class',
-    [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    this.registry,
-  );
+  readonly requestDuration = new Histogram({
+    name: 'mypos_auth_http_request_duration_seconds',
+    help: 'HTTP request latency, by route, method and status class',
+    labelNames: ['route', 'method', 'status', 'environment'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
 
   constructor(store: Store) {
     collectDefaultMetrics({ register: this.registry, prefix: 'mypos_auth_' });
@@ -64,13 +64,13 @@ export class Metrics {
    * raw URL, and each label set's child is kept: Fastify 5 builds `request.routeOptions` afresh per read.
    */
   register(app: FastifyInstance, environment: string): void {
-    const children = new Map<string, LatencyChild<'route' | 'method' | 'status' | 'environment'>>();
+    const children = new Map<string, Histogram.Internal<'route' | 'method' | 'status' | 'environment'>>();
     const observe = (route: string, request: FastifyRequest, reply: FastifyReply) => {
       const status = STATUS_CLASS[Math.floor(reply.statusCode / 100)] ?? 'other';
       const key = `${route} ${request.method} ${status}`;
       let child = children.get(key);
       if (child === undefined) {
-        child = this.requestDuration.child({ route, method: request.method, status, environment });
+        child = this.requestDuration.labels({ route, method: request.method, status, environment });
         children.set(key, child);
       }
       child.observe(reply.elapsedTime / 1000);

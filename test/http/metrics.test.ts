@@ -38,27 +38,3 @@ describe('metrics: request latency by route pattern', () => {
     expect(text).not.toContain('token=abc');
   });
 });
-
-describe('latency histogram: the Prometheus text format', () => {
-  it('buckets are cumulative, +Inf equals the count, sum adds the observations, one series per label set', async () => {
-    const { Registry } = await import('prom-client');
-    const { LatencyHistogram } = await import('../../src/http/latency-histogram.js');
-    const registry = new Registry();
-    const h = new LatencyHistogram<'route'>('t_seconds', 'test', [0.01, 0.001], registry);
-    const a = h.child({ route: '/a' });
-    for (const s of [0.0005, 0.001, 0.005, 3]) a.observe(s);
-    h.child({ route: '/b' }).observe(0.002);
-    expect(h.child({ route: '/a' })).toBe(a);
-    const lines = (await registry.metrics()).split('\n');
-    expect(lines).toContain('# TYPE t_seconds histogram');
-    expect(lines).toContain('t_seconds_bucket{le="0.001",route="/a"} 2'); // a bound is inclusive (le)
-    expect(lines).toContain('t_seconds_bucket{le="0.01",route="/a"} 3');
-    expect(lines).toContain('t_seconds_bucket{le="+Inf",route="/a"} 4');
-    expect(lines).toContain('t_seconds_count{route="/a"} 4');
-    expect(lines).toContain('t_seconds_sum{route="/a"} 3.0065');
-    expect(lines).toContain('t_seconds_bucket{le="0.001",route="/b"} 0');
-    expect(lines).toContain('t_seconds_count{route="/b"} 1');
-    registry.resetMetrics();
-    expect((await registry.metrics()).split('\n')).toContain('t_seconds_count{route="/a"} 0');
-  });
-});
