@@ -11,7 +11,7 @@ import { registerRevokeEndpoint } from './endpoints/revoke.js';
 import { registerTokenEndpoint } from './endpoints/token.js';
 import { pathOnly } from './logger.js';
 import { requestIdOf } from './request-id.js';
-import { isEnabled, lazyChildLoggerFactory } from './request-logger.js';
+import { isEnabled } from './request-logger.js';
 
 export interface BuildAppOptions {
   logger?: Logger;
@@ -25,7 +25,6 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     loggerInstance: options.logger as FastifyBaseLogger | undefined,
     // Fastify's own request lines would log the URL with its query string; ours below log the path only.
     logController: new LogController({ disableRequestLogging: true }),
-    childLoggerFactory: lazyChildLoggerFactory,
     bodyLimit: ctx.config.bodyLimit,
     requestTimeout: ctx.config.requestTimeoutMs,
     trustProxy: ctx.config.trustProxy,

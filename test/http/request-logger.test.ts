@@ -18,7 +18,7 @@ function capture(level: string) {
   return { lines, logger: captureLogger(sink, level)! };
 }
 
-describe('request logging (the child logger is made only for lines that are written)', () => {
+describe('request logging: an access line per request at info, warnings with their request id', () => {
   let server: RunningServer | undefined;
   let cleanup: (() => Promise<void>) | undefined;
   afterEach(async () => {
