@@ -4,6 +4,7 @@ import { APP_CSS, APP_JS, FAVICON_ICO } from './assets.js';
 import { registerApiRoutes } from './routes/api.js';
 import { registerAppPages } from './routes/apps.js';
 import { registerAuthPages } from './routes/auth-pages.js';
+import { registerAuthorizeEndpoint } from './routes/authorize.js';
 import { registerCredentialPages } from './routes/credential-pages.js';
 import { registerSecretPages } from './routes/secret-pages.js';
 import { registerWebSecurity } from './web-security.js';
@@ -23,6 +24,9 @@ export type AccountContext = AppContext & AccountShared;
 export function accountPlugin(shared: AccountShared) {
   return async (app: FastifyInstance, appCtx: AppContext): Promise<void> => {
     const ctx: AccountContext = Object.assign(Object.create(appCtx) as AppContext, shared);
+
+    // The consent pages of /oauth/authorize (RFC 6749 §4.1.1) are Web Account pages outside /account.
+    await registerAuthorizeEndpoint(app, appCtx);
 
     // Browsers ask every origin for it; without it each page view logs a 404.
     app.get('/favicon.ico', async (_request, reply) =>

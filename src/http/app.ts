@@ -3,7 +3,6 @@ import type { Logger } from 'pino';
 import { registerBodyParsers } from './body-parsers.js';
 import type { AppContext } from './context.js';
 import { registerErrorHandler } from './error-handler.js';
-import { registerAuthorizeEndpoint } from './endpoints/authorize.js';
 import { registerHealthEndpoints } from './endpoints/health.js';
 import { registerIntrospectEndpoint } from './endpoints/introspect.js';
 import { registerMetadataEndpoint } from './endpoints/metadata.js';
@@ -68,7 +67,6 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   registerTokenEndpoint(app, ctx);
   registerRevokeEndpoint(app, ctx);
   registerIntrospectEndpoint(app, ctx);
-  await registerAuthorizeEndpoint(app, ctx);
   registerMetadataEndpoint(app, ctx);
   registerHealthEndpoints(app, ctx);
   for (const plugin of options.plugins ?? []) await plugin(app, ctx);

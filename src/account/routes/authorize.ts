@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { sendPage, csrfToken } from '../../account/request.js';
-import { currentMerchant } from '../../account/session.js';
-import { consentPage } from '../../account/views/consent.js';
-import { errorPage } from '../../account/views/auth.js';
-import { contentSecurityPolicy, registerWebSecurity } from '../../account/web-security.js';
+import { sendPage, csrfToken } from '../request.js';
+import { currentMerchant } from '../session.js';
+import { consentPage } from '../views/consent.js';
+import { errorPage } from '../views/auth.js';
+import { contentSecurityPolicy, registerWebSecurity } from '../web-security.js';
 import { authorizationResponseUrl, checkAuthorizationRequest, type AuthorizationRequest } from '../../core/authorization-request.js';
 import { newOpaqueToken } from '../../core/random.js';
 import type { RequestParams } from '../../core/params.js';
 import type { MerchantRecord } from '../../storage/types.js';
-import { parseForm } from '../body-parsers.js';
-import type { AppContext } from '../context.js';
+import { parseForm } from '../../http/body-parsers.js';
+import type { AppContext } from '../../http/context.js';
 
 const PARAMS = ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'code_challenge', 'code_challenge_method'] as const;
 
