@@ -40,6 +40,18 @@ export interface Config {
   clientFailuresPerMinute: number;
   /** Failed client authentications allowed per IP per minute before 429. */
   ipFailuresPerMinute: number;
+  /**
+   * Failed Web Account logins allowed per account (the email as typed) per minute, counted in the database across
+   * every server process; used only when processes share the store (PostgreSQL, or workers > 1). Keep it above one
+   * process's own throttle (5 per account before delays start) so no single node reaches it first.
+   * Flag: --login-failures-per-account-per-minute.
+   */
+  loginFailuresPerAccountPerMinute: number;
+  /**
+   * Failed Web Account logins allowed per IP per minute across every server process (as above; one process's own
+   * throttle delays after 30). Flag: --login-failures-per-ip-per-minute.
+   */
+  loginFailuresPerIpPerMinute: number;
   /** Introspection requests allowed per calling client per second (RFC 7662 §4), per process; bursts up to 2×. */
   introspectionPerSecond: number;
   /** Largest request body, bytes (64 KiB); larger ones get 413 and reading stops at the cap. */
@@ -128,6 +140,8 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   authorizationCodeTtl: 60,
   clientFailuresPerMinute: 30,
   ipFailuresPerMinute: 300,
+  loginFailuresPerAccountPerMinute: 6,
+  loginFailuresPerIpPerMinute: 60,
   introspectionPerSecond: 5000,
   bodyLimit: 64 * 1024,
   headersTimeoutMs: 10_000,
@@ -180,6 +194,7 @@ export function resolveConfig(partial: Record<string, unknown>): Config {
   for (const k of ['accessTokenTtl', 'refreshTokenTtl', 'clientFailuresPerMinute', 'ipFailuresPerMinute', 'bodyLimit',
     'headersTimeoutMs', 'requestTimeoutMs', 'introspectionPerSecond', 'shutdownGraceMs', 'purgeIntervalSeconds', 'workers',
     'webhookDeliveryTimeoutMs', 'webhookMaxConcurrency', 'webhookPollIntervalMs', 'usageFlushSeconds', 'signupsPerIp',
+    'loginFailuresPerAccountPerMinute', 'loginFailuresPerIpPerMinute',
     'signingKeyRotationSeconds', 'signingKeyPublishAheadSeconds'] as const) positive(k);
   if (!Number.isInteger(c.drainDelayMs) || c.drainDelayMs < 0) problems.push('drainDelayMs must be a whole number ≥ 0');
   if (!Number.isInteger(c.refreshGraceSeconds) || c.refreshGraceSeconds < 0) problems.push('refreshGraceSeconds must be a whole number ≥ 0');

@@ -108,10 +108,14 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const shared = store.dialect === 'postgres' || config.workers > 1;
   const account = accountPlugin({
     throttle: new LoginThrottle({ ...DEFAULT_THROTTLE, signupsPerIp: config.signupsPerIp }),
-    // Across processes: 6 failed logins per account and 60 per IP per minute, counted in the database
-    // (above what one process alone allows before its own delays start, so one node never hits it first).
+    // Across processes, failed logins are counted in the database too (config.ts says why the defaults are 6/60).
     sharedLoginLimiter: shared
-      ? new SharedFailureLimiter(store.failures, { perClientPerMinute: 6, perIpPerMinute: 60 }, clock, { namespace: 'login ', subjectAcrossIps: true })
+      ? new SharedFailureLimiter(
+          store.failures,
+          { perClientPerMinute: config.loginFailuresPerAccountPerMinute, perIpPerMinute: config.loginFailuresPerIpPerMinute },
+          clock,
+          { namespace: 'login ', subjectAcrossIps: true },
+        )
       : undefined,
   });
 

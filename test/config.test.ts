@@ -6,6 +6,9 @@ describe('config', () => {
     const c = resolveConfig({});
     expect(c).toMatchObject({ db: 'sqlite:./data/mypos-auth.db', sandboxPort: 8080, productionPort: 8081, host: '127.0.0.1', accessTokenTtl: 3600, bodyLimit: 65536 });
   });
+  it('login limits across processes default to 6 per account and 60 per IP per minute', () => {
+    expect(resolveConfig({})).toMatchObject({ loginFailuresPerAccountPerMinute: 6, loginFailuresPerIpPerMinute: 60 });
+  });
   it('unknown keys fail at start, naming each', () => {
     expect(() => resolveConfig({ sandboxPrt: 1, foo: 2 })).toThrow(/unknown option "sandboxPrt".*unknown option "foo"/);
   });
@@ -16,6 +19,8 @@ describe('config', () => {
     [{ sandboxIssuer: 'ftp://x' }, /sandboxIssuer/],
     [{ logLevel: 'loud' }, /logLevel/],
     [{ sandboxPort: 9000, productionPort: 9000 }, /must differ/],
+    [{ loginFailuresPerAccountPerMinute: 0 }, /loginFailuresPerAccountPerMinute must be a positive whole number/],
+    [{ loginFailuresPerIpPerMinute: 1.5 }, /loginFailuresPerIpPerMinute must be a positive whole number/],
   ])('rejects %j', (partial, message) => {
     expect(() => resolveConfig(partial)).toThrow(ConfigError);
     expect(() => resolveConfig(partial)).toThrow(message);

@@ -29,6 +29,8 @@ interface ServeFlags extends KeyFlags {
   workers?: string;
   clientFailuresPerMinute?: string;
   ipFailuresPerMinute?: string;
+  loginFailuresPerAccountPerMinute?: string;
+  loginFailuresPerIpPerMinute?: string;
   introspectionPerSecond?: string;
   dangerouslyAllowAnyWebhookTarget?: boolean;
 }
@@ -59,6 +61,8 @@ export function registerServe(program: Command): void {
     .option('--workers <n>', `worker processes sharing the ports (node:cluster; default ${D.workers})`)
     .option('--client-failures-per-minute <n>', `failed authentications allowed per (client_id, IP) per minute (default ${D.clientFailuresPerMinute})`)
     .option('--ip-failures-per-minute <n>', `failed authentications allowed per IP per minute (default ${D.ipFailuresPerMinute})`)
+    .option('--login-failures-per-account-per-minute <n>', `failed Web Account logins allowed per account per minute across processes (PostgreSQL or workers; default ${D.loginFailuresPerAccountPerMinute})`)
+    .option('--login-failures-per-ip-per-minute <n>', `failed Web Account logins allowed per IP per minute across processes (PostgreSQL or workers; default ${D.loginFailuresPerIpPerMinute})`)
     .option('--introspection-per-second <n>', `introspection requests allowed per resource server per second (default ${D.introspectionPerSecond})`)
     .option('--dangerously-allow-any-webhook-target', 'DANGEROUS: let webhooks target http, loopback and private addresses (SSRF)');
   addServerKeyOptions(command).action(async (flags: ServeFlags) => {
@@ -188,6 +192,8 @@ function flagsToConfig(f: ServeFlags): Partial<Config> {
     workers: num(f.workers),
     clientFailuresPerMinute: num(f.clientFailuresPerMinute),
     ipFailuresPerMinute: num(f.ipFailuresPerMinute),
+    loginFailuresPerAccountPerMinute: num(f.loginFailuresPerAccountPerMinute),
+    loginFailuresPerIpPerMinute: num(f.loginFailuresPerIpPerMinute),
     introspectionPerSecond: num(f.introspectionPerSecond),
     dangerouslyAllowAnyWebhookTarget: f.dangerouslyAllowAnyWebhookTarget,
   };

@@ -38,3 +38,35 @@ describe.runIf(POSTGRES_AVAILABLE)('web account › G5 login limits shared acros
     }
   });
 });
+
+/** The cross-process login limits are configuration (loginFailuresPerAccountPerMinute), not fixed at 6. */
+describe.runIf(POSTGRES_AVAILABLE)('web account › G5 login limits shared across nodes follow the configuration', () => {
+  const servers: RunningServer[] = [];
+  let cleanup: () => Promise<void>;
+
+  beforeAll(async () => {
+    const b = await postgresBackend.create();
+    cleanup = b.cleanup;
+    const config = resolveConfig({ db: b.url, serverKey: 'a'.repeat(64), logLevel: 'silent', signupsPerIp: 10_000, loginFailuresPerAccountPerMinute: 2 });
+    servers.push(await startServer(config, { store: b.store, listen: false }));
+    servers.push(await startServer(config, { store: await openPostgresStore({ connectionString: b.url, migrate: false, poolSize: 2 }), listen: false }));
+  });
+  afterAll(async () => {
+    for (const s of servers) await s.close();
+    await servers[1]?.store.close().catch(() => {});
+    await cleanup();
+  });
+
+  it('G5: with loginFailuresPerAccountPerMinute 2, two failures (one per node) block the account on both', async () => {
+    const [a, b] = servers.map((s) => new AccountAgent(s.apps.sandbox));
+    await a!.signup('configured@example.com');
+    for (const agent of [a!, b!]) {
+      const res = await agent.post('/account/login', { email: 'configured@example.com', password: 'a wrong password!' });
+      expect(res.statusCode).not.toBe(303);
+    }
+    for (const agent of [a!, b!]) {
+      const res = await agent.post('/account/login', { email: 'configured@example.com', password: 'correct horse battery staple' });
+      expect(res.statusCode).toBe(429);
+    }
+  });
+});

@@ -271,6 +271,8 @@ describe('serve › first start (npm start)', () => {
   it('unknown flags and bad configuration fail at start with a clear message', async () => {
     await expect(cli(['serve', '--sandbox-port', '99999'])).rejects.toMatchObject({ stderr: expect.stringContaining('sandboxPort must be a port number') });
     await expect(cli(['serve', '--introspection-per-second', '0'])).rejects.toMatchObject({ stderr: expect.stringContaining('introspectionPerSecond must be a positive whole number') });
+    await expect(cli(['serve', '--login-failures-per-account-per-minute', '0'])).rejects.toMatchObject({ stderr: expect.stringContaining('loginFailuresPerAccountPerMinute must be a positive whole number') });
+    await expect(cli(['serve', '--login-failures-per-ip-per-minute', '0'])).rejects.toMatchObject({ stderr: expect.stringContaining('loginFailuresPerIpPerMinute must be a positive whole number') });
     await expect(cli(['serve', '--no-such-flag'])).rejects.toMatchObject({ stderr: expect.stringContaining("unknown option '--no-such-flag'") });
   });
 });
