@@ -1,30 +1,18 @@
-import { networkInterfaces } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
-import { ClientAuthenticator } from './core/client-authenticator.js';
-import { systemClock, type Clock } from './core/clock.js';
-import { InMemoryFailureLimiter, type AuthFailureLimiter, type FailureLimits } from './core/failure-limiter.js';
-import { SharedFailureLimiter } from './core/shared-failure-limiter.js';
-import { ListenError, type ListenerAddress } from './http/listeners.js';
-import { Metrics } from './http/metrics.js';
-import { SecretHasher } from './core/secret-hasher.js';
-import { TokenIssuer } from './core/token-issuer.js';
+import type { Clock } from './core/clock.js';
+import type { SecretHasher } from './core/secret-hasher.js';
+import type { UsageRecorder } from './account/usage-recorder.js';
 import { buildApp, type BuildAppOptions } from './http/app.js';
 import type { AppContext } from './http/context.js';
-import { jwksPlugin } from './jwt/jwks-endpoint.js';
-import { JwtAccessTokenVerifier, JwtTokenIssuer } from './jwt/jwt-access-tokens.js';
-import { KeyEncryption } from './jwt/key-encryption.js';
-import { SigningKeys } from './jwt/signing-keys.js';
-import { loadServerKey } from './server-key.js';
-import { createWebhookModule, type WebhookModule, type WebhookModuleOptions } from './webhooks/index.js';
-import type { OwnListeners } from './webhooks/target-policy.js';
-import { accountPlugin } from './account/plugin.js';
-import { DEFAULT_THROTTLE, LoginThrottle } from './account/throttle.js';
-import { UsageRecorder } from './account/usage-recorder.js';
-import { openStore, sqlitePathOf } from './storage/open-store.js';
+import { ListenError, type ListenerAddress } from './http/listeners.js';
+import type { Metrics } from './http/metrics.js';
+import { createServices, type ServiceOptions, type Services } from './services.js';
+import { openStore } from './storage/open-store.js';
 import { purgeExpiredRows } from './storage/purge.js';
 import { ENVIRONMENTS, type Environment, type Store } from './storage/types.js';
+import type { WebhookModule } from './webhooks/index.js';
 
 export interface RunningServer {
   store: Store;
@@ -47,150 +35,36 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export interface StartOptions {
-  logger?: Logger;
-  clock?: Clock;
+export interface StartOptions extends ServiceOptions {
   /** Use this store instead of opening config.db (tests). */
   store?: Store;
   plugins?: BuildAppOptions['plugins'];
   /** Build the apps without binding ports (fastify.inject tests). */
   listen?: boolean;
-  /** Webhook delivery wiring for tests: a manual scheduler, a fixed jitter, a short backoff. */
-  webhooks?: Pick<WebhookModuleOptions, 'scheduler' | 'deliver' | 'backoff' | 'random'>;
 }
 
-/** Wires the store, the key, the limiter and one app per environment, and binds both listeners. */
+/** Opens the store, builds the services once, one app per environment, and binds both listeners. */
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const store = options.store ?? (await openStore(config.db, { migrate: config.migrate }));
-  const serverKey = loadServerKey(config.serverKey, sqlitePathOf(config.db));
-  const hasher = new SecretHasher(serverKey);
-  const clock = options.clock ?? systemClock;
-  const limits: FailureLimits = { perClientPerMinute: config.clientFailuresPerMinute, perIpPerMinute: config.ipFailuresPerMinute };
-  // One process on SQLite counts in memory, exactly and for free. Several processes (PostgreSQL nodes, or
-  // workers) share the counters through the store, so spreading guesses over nodes buys nothing.
-  const limiter: AuthFailureLimiter =
-    store.dialect === 'postgres' || config.workers > 1
-      ? new SharedFailureLimiter(store.failures, limits, clock)
-      : new InMemoryFailureLimiter(limits);
-  const metrics = new Metrics(store);
-  // Usage counters for the Web Account: counted in memory on the hot path, written in bulk by a timer.
-  const usage = new UsageRecorder({ usage: store.usage, audit: store.audit, clients: store.clients, clock });
-  const authenticator = new ClientAuthenticator({
-    clients: store.clients,
-    hasher,
-    limiter,
-    clock,
-    onFailure: (clientId, ip, environment) => {
-      metrics.authFailures.inc({ environment });
-      usage.failed(clientId, ip);
-    },
-    onSecretUsed: (clientId, secretHash, at) => usage.secretUsed(clientId, secretHash, at),
-  });
-  const tokenIssuer = new TokenIssuer({
-    tokens: store.tokens,
-    hasher,
-    clock,
-    lifetimes: { accessTokenTtl: config.accessTokenTtl, refreshTokenTtl: config.refreshTokenTtl, refreshTokenIdleTtl: config.refreshTokenIdleTtl },
-  });
-  // Every socket this server listens on (both environments and the metrics listener), filled in as each is
-  // bound: webhooks may never target them.
-  const listeners: ListenerAddress[] = [];
-  const ownListeners: OwnListeners = { addresses: () => listeners, localAddresses: machineAddresses };
-  const webhooks = createWebhookModule({ store, clock, hasher, config, ownListeners, logger: options.logger, ...options.webhooks });
-  if (config.dangerouslyAllowAnyWebhookTarget) {
-    options.logger?.warn('dangerouslyAllowAnyWebhookTarget is ON: webhooks may target http, loopback and private addresses (SSRF)');
-  }
+  const services = createServices(config, store, options);
+  const { usage, webhooks, urls, listeners } = services;
   const lifecycle = { draining: false };
-  const urls = {} as Record<Environment, string>;
-  const apps = {} as Record<Environment, FastifyInstance>;
-  const issuerOf = (environment: Environment) =>
-    (environment === 'sandbox' ? config.sandboxIssuer : config.productionIssuer) ?? urls[environment];
-  const shared = store.dialect === 'postgres' || config.workers > 1;
-  const account = accountPlugin({
-    throttle: new LoginThrottle({ ...DEFAULT_THROTTLE, signupsPerIp: config.signupsPerIp }),
-    // Across processes, failed logins are counted in the database too (config.ts says why the defaults are 6/60).
-    sharedLoginLimiter: shared
-      ? new SharedFailureLimiter(
-          store.failures,
-          { perClientPerMinute: config.loginFailuresPerAccountPerMinute, perIpPerMinute: config.loginFailuresPerIpPerMinute },
-          clock,
-          { namespace: 'login ', subjectAcrossIps: true },
-        )
-      : undefined,
-  });
-
-  // RFC 9068 JWT access tokens, per environment (config.accessTokenFormat); opaque tokens keep their own issuer.
-  const signingKeys = new SigningKeys({
-    repo: store.signingKeys,
-    encryption: new KeyEncryption(serverKey),
-    clock,
-    schedule: {
-      rotationSeconds: config.signingKeyRotationSeconds,
-      publishAheadSeconds: config.signingKeyPublishAheadSeconds,
-      accessTokenTtl: config.accessTokenTtl,
-    },
-    signing: (environment) => config.accessTokenFormat[environment] === 'jwt',
-  });
-  const jwtIssuer = new JwtTokenIssuer({
-    tokens: store.tokens,
-    hasher,
-    clock,
-    lifetimes: { accessTokenTtl: config.accessTokenTtl, refreshTokenTtl: config.refreshTokenTtl, refreshTokenIdleTtl: config.refreshTokenIdleTtl },
-    keys: signingKeys,
-    issuerOf,
-  });
-  const jwtVerifier = new JwtAccessTokenVerifier({ hasher, keys: signingKeys, issuerOf });
-  const plugins = [account, webhooks.plugin, jwksPlugin(signingKeys), ...(options.plugins ?? [])];
-
-  for (const environment of ENVIRONMENTS) {
-    const ctx: AppContext = {
-      environment,
-      config,
-      store,
-      hasher,
-      clock,
-      authenticator,
-      tokenIssuer: config.accessTokenFormat[environment] === 'jwt' ? jwtIssuer : tokenIssuer,
-      jwt: jwtVerifier,
-      metrics,
-      usage,
-      issuer: () => issuerOf(environment),
-      issuers: () => ({ sandbox: issuerOf('sandbox'), production: issuerOf('production') }),
-      lifecycle,
-    };
-    apps[environment] = await buildApp(ctx, {
-      logger: options.logger?.child({ environment }),
-      plugins,
-    });
-  }
-
-  if (options.listen ?? true) {
-    for (const environment of ENVIRONMENTS) {
-      const port = environment === 'sandbox' ? config.sandboxPort : config.productionPort;
-      try {
-        // Fastify's own "Server listening at" would announce the first listener before the second is known to
-        // bind; the line saying the server listens is the caller's, once both do.
-        await apps[environment].listen({ host: config.host, port, listenTextResolver: (address) => `${environment} bound to ${address}` });
-      } catch (err) {
-        // Close what was opened (the other listener, the store) so a failed start leaves nothing behind.
-        await Promise.all(ENVIRONMENTS.map((e) => apps[e].close()));
-        if (!options.store) await store.close();
-        throw new ListenError({ name: environment, host: config.host, port }, err);
-      }
-      const addr = apps[environment].server.address();
-      const boundPort = typeof addr === 'object' && addr ? addr.port : port;
-      const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-      urls[environment] = `http://${host}:${boundPort}`;
-      listeners.push({ name: environment, host: config.host, port: boundPort });
+  const apps = await buildApps(config, services, lifecycle, options);
+  const listen = options.listen ?? true;
+  if (listen) {
+    try {
+      await bindListeners(config, apps, urls, listeners);
+    } catch (err) {
+      if (!options.store) await store.close();
+      throw err;
     }
-    if (config.metricsPort !== 0) listeners.push({ name: 'metrics', host: config.metricsHost, port: config.metricsPort });
   } else {
     urls.sandbox = 'http://sandbox.test';
     urls.production = 'http://production.test';
   }
 
   webhooks.worker.start();
-  const purge = setInterval(() => void purgeExpiredTokens(store, clock, options.logger), config.purgeIntervalSeconds * 1000);
+  const purge = setInterval(() => void purgeExpiredTokens(store, services.clock, options.logger), config.purgeIntervalSeconds * 1000);
   purge.unref();
   const flushUsage = setInterval(
     () => void usage.flush().catch((err) => options.logger?.warn({ err: { message: (err as Error).message } }, 'usage flush failed; will retry')),
@@ -201,10 +75,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   let closing: Promise<void> | undefined;
   return {
     store,
-    hasher,
+    hasher: services.hasher,
     usage,
     apps,
-    metrics,
+    metrics: services.metrics,
     webhooks,
     urls,
     listeners,
@@ -212,7 +86,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       closing ??= (async () => {
         lifecycle.draining = true;
         clearInterval(purge);
-        if (options.listen ?? true) await new Promise((r) => setTimeout(r, config.drainDelayMs));
+        if (listen) await new Promise((r) => setTimeout(r, config.drainDelayMs));
         clearInterval(flushUsage);
         const drain = Promise.all(ENVIRONMENTS.map((e) => apps[e].close()));
         const grace = new Promise<void>((r) => setTimeout(r, config.shutdownGraceMs).unref());
@@ -229,9 +103,64 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   };
 }
 
-/** This machine's interface addresses (a listener bound to 0.0.0.0 or :: answers on each). */
-function machineAddresses(): string[] {
-  return Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address));
+/** One app per environment over the shared services; they differ in their environment, issuer and token format. */
+async function buildApps(
+  config: Config,
+  services: Services,
+  lifecycle: AppContext['lifecycle'],
+  options: StartOptions,
+): Promise<Record<Environment, FastifyInstance>> {
+  const apps = {} as Record<Environment, FastifyInstance>;
+  const plugins = [...services.plugins, ...(options.plugins ?? [])];
+  for (const environment of ENVIRONMENTS) {
+    const ctx: AppContext = {
+      environment,
+      config,
+      store: services.store,
+      hasher: services.hasher,
+      clock: services.clock,
+      authenticator: services.authenticator,
+      tokenIssuer: services.tokenIssuers[environment],
+      jwt: services.jwtVerifier,
+      metrics: services.metrics,
+      usage: services.usage,
+      issuer: () => services.issuerOf(environment),
+      issuers: () => ({ sandbox: services.issuerOf('sandbox'), production: services.issuerOf('production') }),
+      lifecycle,
+    };
+    apps[environment] = await buildApp(ctx, { logger: options.logger?.child({ environment }), plugins });
+  }
+  return apps;
+}
+
+/**
+ * Binds each environment's listener and records its URL and address; on a failure closes both apps and throws
+ * ListenError. `listeners` is filled in place (a holder of the array sees the bound ports).
+ */
+async function bindListeners(
+  config: Config,
+  apps: Record<Environment, FastifyInstance>,
+  urls: Record<Environment, string>,
+  listeners: ListenerAddress[],
+): Promise<void> {
+  for (const environment of ENVIRONMENTS) {
+    const port = environment === 'sandbox' ? config.sandboxPort : config.productionPort;
+    try {
+      // Fastify's own "Server listening at" would announce the first listener before the second is known to
+      // bind; the line saying the server listens is the caller's, once both do.
+      await apps[environment].listen({ host: config.host, port, listenTextResolver: (address) => `${environment} bound to ${address}` });
+    } catch (err) {
+      // Close what was opened (the other listener; the caller closes the store) so a failed start leaves nothing behind.
+      await Promise.all(ENVIRONMENTS.map((e) => apps[e].close()));
+      throw new ListenError({ name: environment, host: config.host, port }, err);
+    }
+    const addr = apps[environment].server.address();
+    const boundPort = typeof addr === 'object' && addr ? addr.port : port;
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    urls[environment] = `http://${host}:${boundPort}`;
+    listeners.push({ name: environment, host: config.host, port: boundPort });
+  }
+  if (config.metricsPort !== 0) listeners.push({ name: 'metrics', host: config.metricsHost, port: config.metricsPort });
 }
 
 /** One purge pass over every table (storage/purge.ts); a failed pass is logged and retried at the next interval. */

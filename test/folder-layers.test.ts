@@ -12,6 +12,7 @@ const SRC = resolve(import.meta.dirname, '../src');
 const LAYERS: readonly (readonly string[])[] = [
   ['cli', 'index.ts'],
   ['server.ts'],
+  ['services.ts'],
   ['server-key.ts'],
   ['account', 'webhooks', 'jwt'],
   ['http'],

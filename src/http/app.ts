@@ -12,10 +12,13 @@ import { pathOnly } from './logger.js';
 import { requestIdOf } from './request-id.js';
 import { isEnabled } from './request-logger.js';
 
+/** A route group (Web Account, Webhook API, JWKS) registered on every environment's app. */
+export type AppPlugin = (app: FastifyInstance, ctx: AppContext) => void | Promise<void>;
+
 export interface BuildAppOptions {
   logger?: Logger;
-  /** Extra route groups (Web Account, Webhook API) registered on every environment's app. */
-  plugins?: ReadonlyArray<(app: FastifyInstance, ctx: AppContext) => void | Promise<void>>;
+  /** Extra route groups registered on every environment's app, after the OAuth endpoints. */
+  plugins?: readonly AppPlugin[];
 }
 
 /** The Fastify app of one environment. Both environments serve every route; they differ in their context. */
