@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import type { AppContext } from '../http/context.js';
 import { APP_CSS, APP_JS, FAVICON_ICO } from './assets.js';
 import { registerApiRoutes } from './routes/api.js';
 import { registerAppPages } from './routes/apps.js';
@@ -7,7 +6,7 @@ import { registerAuthPages } from './routes/auth-pages.js';
 import { registerAuthorizeEndpoint } from './routes/authorize.js';
 import { registerCredentialPages } from './routes/credential-pages.js';
 import { registerSecretPages } from './routes/secret-pages.js';
-import { registerWebSecurity } from './web-security.js';
+import { registerWebSecurity, type WebContext } from './web-security.js';
 import type { LoginThrottle } from './throttle.js';
 import type { AuthFailureLimiter } from '../core/failure-limiter.js';
 
@@ -18,15 +17,26 @@ export interface AccountShared {
   sharedLoginLimiter?: AuthFailureLimiter | undefined;
 }
 
-export type AccountContext = AppContext & AccountShared;
+/** What the Web Account's routes use: the browser pages' context and the state shared by both listeners. */
+export type AccountContext = WebContext & AccountShared;
 
 /** The Web Account under /account on every environment's listener: pages, the JSON API and static assets. */
 export function accountPlugin(shared: AccountShared) {
-  return async (app: FastifyInstance, appCtx: AppContext): Promise<void> => {
-    const ctx: AccountContext = Object.assign(Object.create(appCtx) as AppContext, shared);
+  return async (app: FastifyInstance, appCtx: WebContext): Promise<void> => {
+    const ctx: AccountContext = {
+      environment: appCtx.environment,
+      config: appCtx.config,
+      store: appCtx.store,
+      hasher: appCtx.hasher,
+      clock: appCtx.clock,
+      issuer: appCtx.issuer,
+      issuers: appCtx.issuers,
+      throttle: shared.throttle,
+      sharedLoginLimiter: shared.sharedLoginLimiter,
+    };
 
     // The consent pages of /oauth/authorize (RFC 6749 §4.1.1) are Web Account pages outside /account.
-    await registerAuthorizeEndpoint(app, appCtx);
+    await registerAuthorizeEndpoint(app, ctx);
 
     // Browsers ask every origin for it; without it each page view logs a 404.
     app.get('/favicon.ico', async (_request, reply) =>

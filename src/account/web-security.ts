@@ -10,6 +10,9 @@ import { csrfToken, sendPage } from './request.js';
 import { currentMerchant, isSecureRequest } from './session.js';
 import { errorPage } from './views/auth.js';
 
+/** What the browser pages' security layer uses: the environment's issuers, and the session look-up. */
+export type WebContext = Pick<AppContext, 'environment' | 'config' | 'store' | 'hasher' | 'clock' | 'issuer' | 'issuers'>;
+
 /**
  * The pages' Content-Security-Policy. `formTargets` widens form-action for a page whose form ends in a
  * redirect to another origin (the consent page: browsers apply form-action to the whole redirect chain).
@@ -34,7 +37,7 @@ const CSP = contentSecurityPolicy();
  * routes. The Web Account uses it for /account; the consent page of /oauth/authorize can call it in its own
  * scope, then use `scope.csrfProtection` as a preHandler on its POST and `csrfToken()` in its form.
  */
-export async function registerWebSecurity(scope: FastifyInstance, ctx: AppContext, options: { notFoundPages?: boolean } = {}): Promise<void> {
+export async function registerWebSecurity(scope: FastifyInstance, ctx: WebContext, options: { notFoundPages?: boolean } = {}): Promise<void> {
   const configuredIssuer = ctx.environment === 'sandbox' ? ctx.config.sandboxIssuer : ctx.config.productionIssuer;
   const secureByConfig = configuredIssuer?.startsWith('https:') ?? false;
   await scope.register(fastifyCookie);
@@ -60,7 +63,7 @@ export async function registerWebSecurity(scope: FastifyInstance, ctx: AppContex
   if (options.notFoundPages ?? true) scope.setNotFoundHandler((request, reply) => renderError(ctx, new NotFoundError('There is no such page.'), request, reply));
 }
 
-export function securityHeaders(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): void {
+export function securityHeaders(ctx: Pick<AppContext, 'issuer'>, request: FastifyRequest, reply: FastifyReply): void {
   reply.header('Content-Security-Policy', CSP);
   reply.header('X-Content-Type-Options', 'nosniff');
   reply.header('X-Frame-Options', 'DENY');
@@ -78,7 +81,7 @@ export function securityHeaders(ctx: AppContext, request: FastifyRequest, reply:
  * Sec-Fetch-Site and Origin on POSTs; a cross-site value is refused. (A client without these headers, like
  * curl with a session cookie, still needs the CSRF token.)
  */
-export function rejectCrossSite(ctx: AppContext, request: FastifyRequest): void {
+export function rejectCrossSite(ctx: Pick<AppContext, 'issuers'>, request: FastifyRequest): void {
   const site = request.headers['sec-fetch-site'];
   if (site !== undefined && site !== 'same-origin' && site !== 'none') throw new ForbiddenError('Cross-site requests are not allowed.');
   const origin = request.headers.origin;
@@ -95,7 +98,7 @@ export function rejectCrossSite(ctx: AppContext, request: FastifyRequest): void 
 }
 
 
-async function renderError(ctx: AppContext, err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+async function renderError(ctx: WebContext, err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   let status = 500;
   let code = 'server_error';
   let message = 'Something went wrong on our side. Please try again.';

@@ -8,7 +8,7 @@ import type { AppContext } from './context.js';
 
 /** Authenticates the calling client from the Authorization header or the body (RFC 6749 §2.3.1). */
 export function authenticateClient(
-  ctx: AppContext,
+  ctx: Pick<AppContext, 'authenticator' | 'environment'>,
   request: FastifyRequest,
   params: RequestParams,
   options: { allowPublic?: boolean } = {},

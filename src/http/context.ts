@@ -7,7 +7,10 @@ import type { JwtAccessTokenResolver } from '../core/token-lookup.js';
 import type { Environment, Store } from '../storage/types.js';
 import type { Metrics } from './metrics.js';
 
-/** Everything an endpoint may use, passed in; one per environment listener. */
+/**
+ * The context of one environment's app, built from the shared services. Each endpoint and route group takes only
+ * the fields it uses (a `Pick` of this), so its dependencies are visible in its signature.
+ */
 export interface AppContext {
   environment: Environment;
   config: Config;

@@ -11,7 +11,7 @@ export const JWKS_MAX_AGE_SECONDS = 300;
  * the next key is published ahead even when no token is being issued.
  */
 export function jwksPlugin(keys: SigningKeys) {
-  return async (app: FastifyInstance, ctx: AppContext): Promise<void> => {
+  return async (app: FastifyInstance, ctx: Pick<AppContext, 'environment' | 'config'>): Promise<void> => {
     const environment = ctx.environment;
     if (ctx.config.accessTokenFormat[environment] === 'jwt') {
       await keys.ensure(environment);

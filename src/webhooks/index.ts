@@ -40,7 +40,7 @@ export interface WebhookModuleOptions {
 
 export interface WebhookModule {
   /** Registers `/v1/…` on an environment's app (startServer always includes it). */
-  plugin(app: FastifyInstance, ctx: AppContext): Promise<void>;
+  plugin(app: FastifyInstance, ctx: Pick<AppContext, 'environment' | 'hasher' | 'jwt'>): Promise<void>;
   worker: DeliveryWorker;
   /**
    * Queues `event` for every subscription of this merchant and environment whose filter matches `tid`; the
@@ -71,7 +71,7 @@ export function createWebhookModule(options: WebhookModuleOptions): WebhookModul
     logger: options.logger?.child({ component: 'webhook-worker' }),
   });
 
-  async function plugin(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  async function plugin(app: FastifyInstance, ctx: Pick<AppContext, 'environment' | 'hasher' | 'jwt'>): Promise<void> {
     const api: WebhookApiContext = {
       environment: ctx.environment,
       repo: store.webhooks,

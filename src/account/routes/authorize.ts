@@ -4,13 +4,12 @@ import { sendPage, csrfToken } from '../request.js';
 import { currentMerchant } from '../session.js';
 import { consentPage } from '../views/consent.js';
 import { errorPage } from '../views/auth.js';
-import { contentSecurityPolicy, registerWebSecurity } from '../web-security.js';
+import { contentSecurityPolicy, registerWebSecurity, type WebContext } from '../web-security.js';
 import { authorizationResponseUrl, checkAuthorizationRequest, type AuthorizationRequest } from '../../core/authorization-request.js';
 import { newOpaqueToken } from '../../core/random.js';
 import type { RequestParams } from '../../core/params.js';
 import type { MerchantRecord } from '../../storage/types.js';
 import { parseForm } from '../../http/body-parsers.js';
-import type { AppContext } from '../../http/context.js';
 
 const PARAMS = ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'code_challenge', 'code_challenge_method'] as const;
 
@@ -19,7 +18,7 @@ const PARAMS = ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 
  * sees who asks for what, and consents; the browser returns to the client with `code`, `state` and `iss`
  * (RFC 9207). Consent is remembered per merchant and client. POST carries the decision, CSRF-protected.
  */
-export async function registerAuthorizeEndpoint(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function registerAuthorizeEndpoint(app: FastifyInstance, ctx: WebContext): Promise<void> {
   await app.register(async (scope) => {
     // Cookies, CSRF, CSP with frame-ancestors 'none' (RFC 9700 §4.16) and the cross-site check.
     await registerWebSecurity(scope, ctx, { notFoundPages: false });
@@ -74,7 +73,7 @@ export async function registerAuthorizeEndpoint(app: FastifyInstance, ctx: AppCo
   });
 }
 
-async function checkRequest(ctx: AppContext, params: RequestParams) {
+async function checkRequest(ctx: Pick<WebContext, 'store' | 'environment'>, params: RequestParams) {
   const fields: Record<string, string | undefined> = {};
   for (const name of PARAMS) {
     const v = params.fields[name];
@@ -85,7 +84,7 @@ async function checkRequest(ctx: AppContext, params: RequestParams) {
 }
 
 function refuse(
-  ctx: AppContext,
+  ctx: Pick<WebContext, 'issuer'>,
   request: FastifyRequest,
   reply: FastifyReply,
   check: Exclude<ReturnType<typeof checkAuthorizationRequest>, { ok: true }>,
@@ -98,7 +97,7 @@ function refuse(
   return reply.redirect(authorizationResponseUrl(check.redirectUri, { error: check.error, error_description: check.description, state: check.state, iss: ctx.issuer() }), 303);
 }
 
-async function issueCode(ctx: AppContext, reply: FastifyReply, req: AuthorizationRequest, merchant: MerchantRecord): Promise<FastifyReply> {
+async function issueCode(ctx: Pick<WebContext, 'store' | 'hasher' | 'clock' | 'environment' | 'config' | 'issuer'>, reply: FastifyReply, req: AuthorizationRequest, merchant: MerchantRecord): Promise<FastifyReply> {
   const code = newOpaqueToken();
   const now = ctx.clock.now();
   await ctx.store.codes.create({

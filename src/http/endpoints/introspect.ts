@@ -14,7 +14,10 @@ import { TurnBarrier } from '../turn-barrier.js';
  * POST /oauth/introspect (RFC 7662). The caller authenticates as a client (§2.1: protected against token
  * scanning); a resource-server client may inspect any token of its environment, others only their own.
  */
-export function registerIntrospectEndpoint(app: FastifyInstance, ctx: AppContext): void {
+export function registerIntrospectEndpoint(
+  app: FastifyInstance,
+  ctx: Pick<AppContext, 'environment' | 'authenticator' | 'config' | 'store' | 'hasher' | 'clock' | 'jwt' | 'issuer'>,
+): void {
   const perCaller = new RequestRateLimiter(ctx.config.introspectionPerSecond, ctx.config.introspectionPerSecond * 2);
   // The requests of a turn are handled together (turn-barrier.ts).
   app.post('/oauth/introspect', { onRequest: new TurnBarrier().hook }, async (request, reply) => {

@@ -6,7 +6,7 @@ import type { AppContext } from '../context.js';
 const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post'];
 
 /** GET /.well-known/oauth-authorization-server (RFC 8414 §3): what this environment serves, at its own issuer. */
-export function registerMetadataEndpoint(app: FastifyInstance, ctx: AppContext): void {
+export function registerMetadataEndpoint(app: FastifyInstance, ctx: Pick<AppContext, 'issuer'>): void {
   app.get('/.well-known/oauth-authorization-server', async (_request, reply) => {
     const issuer = ctx.issuer();
     reply.header('Cache-Control', 'public, max-age=300');

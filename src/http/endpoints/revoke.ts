@@ -13,7 +13,10 @@ import { TurnBarrier } from '../turn-barrier.js';
  * `Content-Type: application/json`. `token_type_hint` is optional and only a hint (§2.1): lookup is by digest
  * whatever the type, so an unknown hint is ignored.
  */
-export function registerRevokeEndpoint(app: FastifyInstance, ctx: AppContext): void {
+export function registerRevokeEndpoint(
+  app: FastifyInstance,
+  ctx: Pick<AppContext, 'environment' | 'authenticator' | 'store' | 'hasher' | 'clock' | 'jwt' | 'metrics'>,
+): void {
   // The requests of a turn are handled together (turn-barrier.ts).
   app.post('/oauth/revoke', { onRequest: new TurnBarrier().hook }, async (request, reply) => {
     setNoStore(reply);

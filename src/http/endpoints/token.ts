@@ -8,8 +8,13 @@ import { refuseOtherMethods } from '../post-only.js';
 import { setNoStore } from '../oauth-headers.js';
 import { bodyParams, rejectQueryString } from '../request-params.js';
 
+type TokenEndpointContext = Pick<
+  AppContext,
+  'environment' | 'authenticator' | 'tokenIssuer' | 'store' | 'hasher' | 'clock' | 'config' | 'metrics' | 'usage'
+>;
+
 /** POST /oauth/token (RFC 6749 §3.2): authenticate the client, read the grant, check, issue, reply. */
-export function registerTokenEndpoint(app: FastifyInstance, ctx: AppContext): void {
+export function registerTokenEndpoint(app: FastifyInstance, ctx: TokenEndpointContext): void {
   app.post('/oauth/token', async (request, reply) => {
     setNoStore(reply);
     rejectQueryString(request);
