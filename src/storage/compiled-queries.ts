@@ -4,7 +4,7 @@ import type { Database } from './schema.js';
 /**
  * Kysely queries compiled once per shape and run again with fresh values. `GET /v1/webhooks` built and
  * compiled its three-condition select on every request (Kysely's immutable builders freeze a node per
- * step); compiling it once took the request from 85 to 65 µs of CPU on SQLite.
+ * step); building it once saves that work (figures in bench/README.md, decisions).
  *
  * `build` receives placeholder strings for the values and must put them where values go (a `where` operand,
  * an `insert` value), never into SQL text or a shape decision: the compiled statement's parameters that

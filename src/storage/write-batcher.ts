@@ -21,8 +21,7 @@ export class WriteBatcher<T> {
       if (!this.#scheduled) {
         this.#scheduled = true;
         // After this turn's I/O callbacks and the next poll's (event-loop.ts), so requests parsed together
-        // commit together. Measured on SQLite at 50 connections against one setImmediate: token p99 3.0–3.1×
-        // → 2.2× p50, CPU per token 38.5 and 44.2 µs against 39.0 and 40.7 in two A/B pairs (noise).
+        // commit together (a lower token p99: bench/README.md, decisions).
         afterNextPoll(() => void this.#flush());
       }
     });

@@ -20,8 +20,8 @@ import type { ConnectionLock } from './connection-lock.js';
 const STATEMENT_CACHE_SIZE = 128;
 /**
  * Longer SQL is prepared per use and not kept: multi-row inserts (usage counters, audit events) have a
- * text per row count, each prepared statement holds native memory, and keeping them grew the process by
- * ≈3 MiB a minute in the soak while the JS heap stayed flat.
+ * text per row count, and each prepared statement holds native memory: keeping them all made the process
+ * grow in the soak while the JS heap stayed flat.
  */
 const CACHEABLE_SQL_LENGTH = 2000;
 

@@ -32,7 +32,7 @@ export class SqliteHotPath implements HotPath {
     this.#findToken = sqlite.prepare(`select ${TOKEN_COLUMNS.join(', ')} from tokens where hash = ?`);
     // The Webhook API's owner check: two columns instead of the 13-column row and its parsing.
     this.#findClientOwner = sqlite.prepare('select environment, merchant_id from clients where id = ? and deleted_at is null');
-    // Positional parameters: binding an object by name costs better-sqlite3 about 2 µs more per row.
+    // Positional parameters: better-sqlite3 binds them cheaper than an object by name.
     const insert = sqlite.prepare(
       `insert into tokens (hash, kind, client_id, environment, scope, issued_at, expires_at, revoked_at, grant_id, subject, rotated_at, family_expires_at)
        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
