@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 /**
- * The security review pass (issue 9): every row of SECURITY-CASES.md is covered by a test whose name cites
+ * The security review: every row of SECURITY-CASES.md is covered by a test whose name cites
  * it (`'A9: wrong secret → 401'`, `row: 'A9'`, …). The catalogue lives beside the repository
  * (../shared/SECURITY-CASES.md); a checkout without it skips with a visible message.
  */

@@ -100,7 +100,7 @@ export function checkGrace(value: number): number {
 }
 
 /** Generates a credential of `environment` for the merchant; the secret is returned this once. */
-/** The optional code-flow settings of a new credential (issue 4): redirect URIs, grants, public client. */
+/** The optional code-flow settings of a new credential: redirect URIs, grants, public client. */
 export interface CodeFlowInput {
   /** Also allow authorization_code (+ refresh_token when `refresh`). */
   authorizationCode?: boolean;

@@ -8,7 +8,7 @@ import { ADMIN_PG_URL, adminQuery, POSTGRES_AVAILABLE } from '../helpers/backend
 import { cli, startServe, type ServeProcess } from '../helpers/cli.js';
 
 /**
- * Crash safety (issue 9): SIGKILL the server at a random moment while tokens are issued and revoked and a
+ * Crash safety: SIGKILL the server at a random moment while tokens are issued and revoked and a
  * secret is rotated, restart it, and check what every client was told still holds. CRASH_ROUNDS raises
  * the number of kills for a long run on demand.
  */

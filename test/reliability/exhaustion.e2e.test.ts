@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { cli, startServe } from '../helpers/cli.js';
 
 /**
- * Resource exhaustion (issue 9): slowloris sockets, thousands of idle keep-alive connections and a flood of
+ * Resource exhaustion: slowloris sockets, thousands of idle keep-alive connections and a flood of
  * wrong secrets over many client ids and source addresses, all at once, while a healthy client keeps
  * asking for tokens. The healthy client must keep getting 200s and the server's memory must stay bounded.
  * Latency figures are printed, not asserted (EXHAUSTION_IDLE raises the idle connection count; 10000 on demand).

@@ -173,7 +173,7 @@ describe.each(BACKENDS)('webhook delivery against a real local receiver on $name
     expect((await notifications(s.auth)).map((n: { status: string }) => n.status)).toEqual(['delivered', 'delivered']);
   });
 
-  it('receivers that hang, reset the connection or answer slowly never hold up token issuance (issue 9)', async () => {
+  it('receivers that hang, reset the connection or answer slowly never hold up token issuance', async () => {
     const hang = await receiver(() => new Promise<number>(() => {}));
     let release!: () => void;
     const slow = await receiver(() => new Promise<number>((resolve) => (release = () => resolve(200))));
