@@ -1,4 +1,4 @@
-import type { FastifyInstance, LightMyRequest } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { resolveConfig, type Config } from '../../src/config.js';
 import { createClient, type NewClient } from '../../src/core/client-management.js';
 import type { Clock } from '../../src/core/clock.js';
@@ -72,6 +72,6 @@ export function postForm(
   url: string,
   body: string,
   headers: Record<string, string> = {},
-): Promise<LightMyRequest.Response> {
+): Promise<LightMyRequestResponse> {
   return app.inject({ method: 'POST', url, payload: body, headers: { ...FORM, ...headers } });
 }

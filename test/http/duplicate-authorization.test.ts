@@ -4,7 +4,11 @@ import { resolveConfig } from '../../src/config.js';
 import { createClient } from '../../src/core/client-management.js';
 import { sqliteBackend } from '../helpers/backends.js';
 import { startServer } from '../helpers/start-server.js';
+import type { LightMyRequestResponse } from 'fastify';
 import { basic, createTestServer, FORM, type TestServer } from '../helpers/test-server.js';
+
+/** light-my-request sends an array value as that header repeated; its types only name single values. */
+const repeated = (headers: Record<string, string | string[]>) => headers as unknown as Record<string, string>;
 
 /**
  * RFC 9110 §5.3 / RFC 6749 §2.3: a request with more than one Authorization header is refused with 400
@@ -26,7 +30,7 @@ describe('more than one Authorization header → 400 invalid_request', () => {
   });
   afterAll(() => t.close());
 
-  const post = (url: string, payload: string, authorization: string[]) => t.app().inject({ method: 'POST', url, payload, headers: { ...FORM, authorization } });
+  const post = (url: string, payload: string, authorization: string[]): Promise<LightMyRequestResponse> => t.app().inject({ method: 'POST', url, payload, headers: repeated({ ...FORM, authorization }) });
 
   it.each([
     ['/oauth/token', 'grant_type=client_credentials'],
@@ -47,7 +51,7 @@ describe('more than one Authorization header → 400 invalid_request', () => {
 
   it('Webhook API (RFC 6750 §3.1): two bearer headers → 400 with error="invalid_request" in the challenge, in either order', async () => {
     for (const pair of [[`Bearer ${token}`, 'Bearer nope'], ['Bearer nope', `Bearer ${token}`], [`Bearer ${token}`, right]]) {
-      const res = await t.app().inject({ method: 'GET', url: '/v1/webhooks', headers: { authorization: pair } });
+      const res = await t.app().inject({ method: 'GET', url: '/v1/webhooks', headers: repeated({ authorization: pair }) });
       expect(res.statusCode).toBe(400);
       expect(res.headers['www-authenticate']).toBe('Bearer realm="api", error="invalid_request"');
       expect(res.json()).toMatchObject({ error: 'invalid_request' });

@@ -10,7 +10,7 @@ import { call, createWebhookTestServer, type WebhookTestServer } from '../webhoo
 describe('RFC 9110 §8.6 › an empty body is no body, whatever Content-Type says', () => {
   let t: WebhookTestServer;
   let auth: string;
-  let client: { id: string; secret: string; token: string };
+  let client: { id: string; secret: string; token: string; auth: string };
   beforeAll(async () => {
     t = await createWebhookTestServer();
     client = await t.credential({ merchantId: 'empty-body' });

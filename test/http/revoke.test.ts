@@ -86,7 +86,7 @@ for (const backend of BACKENDS) {
 
     it('E6: missing or bad client authentication → 401 with Basic challenge', async () => {
       const tok = await token(a);
-      for (const headers of [{}, { authorization: basic(a.id, 'wrong') }]) {
+      for (const headers of [{}, { authorization: basic(a.id, 'wrong') }] as Record<string, string>[]) {
         const res = await postForm(t.app(), '/oauth/revoke', `token=${tok}`, headers);
         expect(res.statusCode).toBe(401);
         expect(res.json().error).toBe('invalid_client');

@@ -1,4 +1,4 @@
-import type { LightMyRequest } from 'fastify';
+import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../helpers/backends.js';
 import { basic, createTestServer, FORM, type TestServer } from '../helpers/test-server.js';
@@ -16,7 +16,7 @@ interface Creds {
 interface Case {
   row: string;
   rule: string;
-  request: (c: Creds) => LightMyRequest.InjectOptions;
+  request: (c: Creds) => InjectOptions;
   status: number;
   error?: string;
   /** Expect `WWW-Authenticate: Basic realm="oauth"`. */
@@ -25,7 +25,7 @@ interface Case {
 }
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
-const post = (body: string | Buffer, headers: Record<string, string> = {}, url = '/oauth/token'): LightMyRequest.InjectOptions => ({
+const post = (body: string | Buffer, headers: Record<string, string> = {}, url = '/oauth/token'): InjectOptions => ({
   method: 'POST',
   url,
   payload: body,
@@ -98,7 +98,7 @@ for (const backend of BACKENDS) {
     afterAll(() => t.close());
 
     it.each(CASES)('$row: $rule', async (c) => {
-      const { env, ...request } = c.request(creds) as LightMyRequest.InjectOptions & { env?: 'production' };
+      const { env, ...request } = c.request(creds) as InjectOptions & { env?: 'production' };
       const res = await t.app(env ?? 'sandbox').inject(request);
       expect(res.statusCode).toBe(c.status);
       // RFC 6749 §5.1: every response of the token endpoint, errors included, is uncacheable JSON.

@@ -75,7 +75,7 @@ const SANDBOX_ORIGINS = ['https://sandbox-auth-api.mypos.com', 'https://sandbox-
 export function loadSdk(root: string, target: string) {
   const sdkRequire = createRequire(join(root, 'package.json'));
   const requestPath = sdkRequire.resolve('request');
-  const request = sdkRequire('request') as (options: { url: string; method: string }, cb: (...args: unknown[]) => void) => unknown;
+  const request = sdkRequire('request') as (options: { url: string; method: string }, cb: (err: unknown, res: { statusCode?: number } | undefined, body: unknown) => void) => unknown;
   const requests: SdkRequest[] = [];
   const wrapped = Object.assign((options: { url: string; method: string; headers?: Record<string, string> }, cb: (err: unknown, res: { statusCode?: number } | undefined, body: unknown) => void) => {
     const origin = SANDBOX_ORIGINS.find((o) => options.url.startsWith(`${o}/`));
