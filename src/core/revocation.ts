@@ -16,6 +16,6 @@ export async function revokeToken(
   if (!record) return false;
   if (record.clientId !== client.id) throw new UnauthorizedClientError('The token was not issued to this client');
   if (record.revokedAt !== null) return false;
-  await deps.tokens.revoke(record.hash, deps.clock.now());
+  await deps.tokens.revoke(record.key, deps.clock.now());
   return true;
 }

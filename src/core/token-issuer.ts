@@ -55,7 +55,7 @@ export class TokenIssuer {
       expiresAt = Math.min(familyExpiresAt, now + lifetimes.refreshTokenIdleTtl);
     }
     const record: TokenRecord = {
-      hash: tokenKey(hasher, value),
+      key: tokenKey(hasher, value),
       kind,
       clientId: client.id,
       environment,

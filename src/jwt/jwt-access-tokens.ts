@@ -58,7 +58,7 @@ export class JwtTokenIssuer extends TokenIssuer {
       .setJti(jti)
       .sign(key);
     const stored = {
-      hash: jtiDigest(hasher, jti),
+      key: jtiDigest(hasher, jti),
       kind: 'access' as const,
       clientId: client.id,
       environment,

@@ -36,7 +36,7 @@ export function clientFromRow(r: Selectable<ClientsTable>): ClientRecord {
 
 export function tokenFromRow(r: Selectable<TokensTable>): TokenRecord {
   return {
-    hash: r.hash,
+    key: r.hash,
     kind: r.kind as TokenKind,
     clientId: r.client_id,
     environment: r.environment as Environment,

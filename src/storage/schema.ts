@@ -23,6 +23,7 @@ export interface ClientsTable {
 }
 
 export interface TokensTable {
+  /** The token key (TokenRecord.key: issue-time prefix + keyed digest); the column kept its first name. */
   hash: string;
   kind: string;
   client_id: string;

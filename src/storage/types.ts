@@ -27,8 +27,8 @@ export interface ClientRecord {
 export type TokenKind = 'access' | 'refresh';
 
 export interface TokenRecord {
-  /** Digest of the token value; the primary key. */
-  hash: string;
+  /** The token's storage key (core/token-key.ts: issue-time prefix + keyed digest); the primary key. */
+  key: string;
   kind: TokenKind;
   clientId: string;
   environment: Environment;
@@ -149,9 +149,9 @@ export interface ClientRepository {
 
 export interface TokenRepository {
   insert(token: TokenRecord): Promise<void>;
-  find(hash: string): Promise<TokenRecord | undefined>;
+  find(key: string): Promise<TokenRecord | undefined>;
   /** Revokes one token; revoking a refresh token revokes its whole grant (RFC 7009 §2.1). Idempotent. */
-  revoke(hash: string, now: number): Promise<void>;
+  revoke(key: string, now: number): Promise<void>;
   revokeByClient(clientId: string, now: number): Promise<number>;
   /** Revokes every token a merchant granted a client (consent withdrawn); returns how many were live. */
   revokeBySubject(clientId: string, subject: string, now: number): Promise<number>;
@@ -161,7 +161,7 @@ export interface TokenRepository {
    * Refresh-token rotation: marks the token rotated and stores its successors in one transaction with one
    * conditional update, so of concurrent rotations exactly one gets 'rotated'.
    */
-  rotateRefresh(hash: string, now: number, successors: TokenRecord[]): Promise<'rotated' | 'lost'>;
+  rotateRefresh(key: string, now: number, successors: TokenRecord[]): Promise<'rotated' | 'lost'>;
   /** Stores several tokens atomically (the grace-window reissue of a just-rotated refresh token). */
   insertMany(tokens: TokenRecord[]): Promise<void>;
   countActiveByClient(clientId: string, now: number): Promise<number>;

@@ -53,7 +53,7 @@ describe.each(BACKENDS)('a token value without a time prefix is found by its bar
     const value = 'ABCDEFGHI' + randomAlphanumeric(33);
     const now = t.clock.now();
     await t.store.tokens.insert({
-      hash: t.server.hasher.hash('token', value),
+      key: t.server.hasher.hash('token', value),
       kind: 'access',
       clientId: creds.id,
       environment: 'sandbox',

@@ -19,7 +19,7 @@ const client = (over: Partial<ClientRecord> = {}): ClientRecord => ({
   ...over,
 });
 const token = (clientId: string, over: Partial<TokenRecord> = {}): TokenRecord => ({
-  hash: `h${String(++seq).padStart(63, '0')}`,
+  key: `h${String(++seq).padStart(63, '0')}`,
   kind: 'access',
   clientId,
   environment: 'sandbox',
@@ -174,15 +174,15 @@ for (const backend of BACKENDS) {
       expect(await store.tokens.countActiveByClient(c.id, NOW)).toBe(2);
       expect(await store.clients.delete(c.id, NOW)).toBe(true);
       expect(await store.clients.delete(c.id, NOW)).toBe(false);
-      expect((await store.tokens.find(t1.hash))?.revokedAt).toBe(NOW);
-      expect((await store.tokens.find(t2.hash))?.revokedAt).toBe(NOW);
+      expect((await store.tokens.find(t1.key))?.revokedAt).toBe(NOW);
+      expect((await store.tokens.find(t2.key))?.revokedAt).toBe(NOW);
       expect(await store.tokens.countActiveByClient(c.id, NOW)).toBe(0);
     });
 
     it('a token round-trips; a duplicate digest is refused', async () => {
       const t = token('x', { grantId: 'g', subject: 's', kind: 'refresh' });
       await store.tokens.insert(t);
-      expect(await store.tokens.find(t.hash)).toEqual(t);
+      expect(await store.tokens.find(t.key)).toEqual(t);
       await expect(store.tokens.insert(t)).rejects.toThrow();
       expect(await store.tokens.find('nope')).toBeUndefined();
     });
@@ -193,10 +193,10 @@ for (const backend of BACKENDS) {
       const at = token('c', { grantId: g });
       const other = token('c', { grantId: 'other' });
       for (const t of [rt, at, other]) await store.tokens.insert(t);
-      await store.tokens.revoke(rt.hash, NOW);
-      expect((await store.tokens.find(rt.hash))?.revokedAt).toBe(NOW);
-      expect((await store.tokens.find(at.hash))?.revokedAt).toBe(NOW);
-      expect((await store.tokens.find(other.hash))?.revokedAt).toBeNull();
+      await store.tokens.revoke(rt.key, NOW);
+      expect((await store.tokens.find(rt.key))?.revokedAt).toBe(NOW);
+      expect((await store.tokens.find(at.key))?.revokedAt).toBe(NOW);
+      expect((await store.tokens.find(other.key))?.revokedAt).toBeNull();
     });
 
     it('revoking an access token leaves its grant\'s refresh token alone; a second revoke keeps the first time', async () => {
@@ -205,10 +205,10 @@ for (const backend of BACKENDS) {
       const at = token('c', { grantId: g });
       await store.tokens.insert(rt);
       await store.tokens.insert(at);
-      await store.tokens.revoke(at.hash, NOW);
-      await store.tokens.revoke(at.hash, NOW + 50);
-      expect((await store.tokens.find(at.hash))?.revokedAt).toBe(NOW);
-      expect((await store.tokens.find(rt.hash))?.revokedAt).toBeNull();
+      await store.tokens.revoke(at.key, NOW);
+      await store.tokens.revoke(at.key, NOW + 50);
+      expect((await store.tokens.find(at.key))?.revokedAt).toBe(NOW);
+      expect((await store.tokens.find(rt.key))?.revokedAt).toBeNull();
     });
 
     it('RFC 7009 §2.1 holds for revocations made together: each takes its own grant or only itself, an unknown one nothing', async () => {
@@ -221,12 +221,12 @@ for (const backend of BACKENDS) {
       const bystander = token('c');
       for (const t of [r1, a1, r2, a2, plain, bystander]) await store.tokens.insert(t);
       await Promise.all([
-        store.tokens.revoke(r1.hash, NOW),
-        store.tokens.revoke(a2.hash, NOW + 1),
-        store.tokens.revoke(plain.hash, NOW),
+        store.tokens.revoke(r1.key, NOW),
+        store.tokens.revoke(a2.key, NOW + 1),
+        store.tokens.revoke(plain.key, NOW),
         store.tokens.revoke('no-such-token', NOW),
       ]);
-      const revokedAt = async (t: TokenRecord) => (await store.tokens.find(t.hash))?.revokedAt;
+      const revokedAt = async (t: TokenRecord) => (await store.tokens.find(t.key))?.revokedAt;
       expect(await Promise.all([r1, a1, r2, a2, plain, bystander].map(revokedAt))).toEqual([NOW, NOW, null, NOW + 1, NOW, null]);
     });
 
@@ -249,7 +249,7 @@ for (const backend of BACKENDS) {
       expect(await store.tokens.purgeExpired(5000, 10)).toBe(10);
       expect(await store.tokens.purgeExpired(5000, 10)).toBe(5);
       expect(await store.tokens.purgeExpired(5000, 10)).toBe(0);
-      expect(await store.tokens.find(live.hash)).toEqual(live);
+      expect(await store.tokens.find(live.key)).toEqual(live);
     });
 
     it('50 concurrent inserts all land', async () => {
@@ -270,8 +270,8 @@ for (const backend of BACKENDS) {
       const found = await Promise.all(ids.map((id) => store.clients.find(id)));
       expect(found.slice(0, 30)).toEqual(clients);
       expect(found.slice(30)).toEqual([clients[0], undefined, undefined]);
-      const hashes = [...tokens.map((t) => t.hash), tokens[3]!.hash, 'no-such-token'];
-      expect(await Promise.all(hashes.map((h) => store.tokens.find(h)))).toEqual([...tokens, tokens[3], undefined]);
+      const keys = [...tokens.map((t) => t.key), tokens[3]!.key, 'no-such-token'];
+      expect(await Promise.all(keys.map((k) => store.tokens.find(k)))).toEqual([...tokens, tokens[3], undefined]);
 
       const [fresh, stale] = [`kf-${seq}`, `ks-${seq}`];
       await store.failures.increment([fresh], NOW, 60);
@@ -289,10 +289,10 @@ for (const backend of BACKENDS) {
     it('codes: 20 concurrent redemptions of one code → exactly one redeemed, and only its tokens stored', async () => {
       const hash = `code${String(++seq).padStart(60, '0')}`;
       await store.codes.create({ hash, clientId: 'c', environment: 'sandbox', redirectUri: 'https://x/cb', scope: 'webhooks', codeChallenge: 'x'.repeat(43), subject: 'm', grantId: `g-${seq}`, createdAt: NOW, expiresAt: NOW + 60, consumedAt: null });
-      const attempts = Array.from({ length: 20 }, (_, i) => token('c', { grantId: `g-${seq}`, hash: `race${i}${hash}`.slice(0, 64) }));
+      const attempts = Array.from({ length: 20 }, (_, i) => token('c', { grantId: `g-${seq}`, key: `race${i}${hash}`.slice(0, 64) }));
       const outcomes = await Promise.all(attempts.map((t) => store.codes.redeem(hash, NOW, [t])));
       expect(outcomes.filter((o) => o === 'redeemed')).toHaveLength(1);
-      const stored = await Promise.all(attempts.map((t) => store.tokens.find(t.hash)));
+      const stored = await Promise.all(attempts.map((t) => store.tokens.find(t.key)));
       expect(stored.filter(Boolean)).toHaveLength(1);
       expect((await store.codes.find(hash))?.consumedAt).toBe(NOW);
     });
@@ -301,17 +301,17 @@ for (const backend of BACKENDS) {
       const rt = token('c', { kind: 'refresh', grantId: `rg-${seq}`, expiresAt: 2_000_000_000 });
       await store.tokens.insert(rt);
       const successors = Array.from({ length: 20 }, () => token('c', { grantId: rt.grantId }));
-      const outcomes = await Promise.all(successors.map((s) => store.tokens.rotateRefresh(rt.hash, NOW, [s])));
+      const outcomes = await Promise.all(successors.map((s) => store.tokens.rotateRefresh(rt.key, NOW, [s])));
       expect(outcomes.filter((o) => o === 'rotated')).toHaveLength(1);
-      expect((await Promise.all(successors.map((s) => store.tokens.find(s.hash)))).filter(Boolean)).toHaveLength(1);
-      expect((await store.tokens.find(rt.hash))?.rotatedAt).toBe(NOW);
+      expect((await Promise.all(successors.map((s) => store.tokens.find(s.key)))).filter(Boolean)).toHaveLength(1);
+      expect((await store.tokens.find(rt.key))?.rotatedAt).toBe(NOW);
       expect(await store.tokens.revokeGrant(rt.grantId!, NOW)).toBe(2);
     });
 
     it('a revoked refresh token cannot be rotated', async () => {
       const rt = token('c', { kind: 'refresh', grantId: `rv-${seq}`, revokedAt: NOW });
       await store.tokens.insert(rt);
-      expect(await store.tokens.rotateRefresh(rt.hash, NOW, [token('c')])).toBe('lost');
+      expect(await store.tokens.rotateRefresh(rt.key, NOW, [token('c')])).toBe('lost');
     });
 
     it('brute-force counters: concurrent increments all count, windows reset after a minute', async () => {

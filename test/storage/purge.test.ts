@@ -7,7 +7,7 @@ const NOW = 1_800_000_000;
 const DAY = 86_400;
 let seq = 0;
 const token = (expiresAt: number): TokenRecord => ({
-  hash: `p${String(++seq).padStart(63, '0')}`,
+  key: `p${String(++seq).padStart(63, '0')}`,
   kind: 'access',
   clientId: 'c',
   environment: 'sandbox',
@@ -40,9 +40,9 @@ for (const backend of BACKENDS) {
 
       expect(await purgeExpiredRows(store, NOW, 2)).toBe(8);
 
-      for (const t of expired) expect(await store.tokens.find(t.hash)).toBeUndefined();
-      expect(await store.tokens.find(recent.hash)).toBeDefined();
-      expect(await store.tokens.find(live.hash)).toBeDefined();
+      for (const t of expired) expect(await store.tokens.find(t.key)).toBeUndefined();
+      expect(await store.tokens.find(recent.key)).toBeDefined();
+      expect(await store.tokens.find(live.key)).toBeDefined();
       expect([...(await store.failures.read(['old-window', 'current-window'], 0)).keys()]).toEqual(['current-window']);
     });
   });

@@ -14,7 +14,7 @@ describe.each(BACKENDS)('a store that cannot answer is unavailable (503), not br
 
   it('a constraint violation is the request’s problem, not the store’s', async () => {
     const { store, cleanup } = await backend.create();
-    const record = { hash: 'k'.repeat(73), kind: 'access' as const, clientId: 'c', environment: 'sandbox' as const, scope: 'webhooks', issuedAt: 1, expiresAt: 2, revokedAt: null, grantId: null, subject: null, rotatedAt: null, familyExpiresAt: null };
+    const record = { key: 'k'.repeat(73), kind: 'access' as const, clientId: 'c', environment: 'sandbox' as const, scope: 'webhooks', issuedAt: 1, expiresAt: 2, revokedAt: null, grantId: null, subject: null, rotatedAt: null, familyExpiresAt: null };
     await store.tokens.insert(record);
     const err = await store.tokens.insert(record).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);

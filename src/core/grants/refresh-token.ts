@@ -37,7 +37,7 @@ export async function refreshTokenGrant(ctx: GrantContext): Promise<TokenRespons
 
   if (inGrace) {
     await ctx.tokens.insertMany([access.record, refresh.record]);
-  } else if ((await ctx.tokens.rotateRefresh(record.hash, now, [access.record, refresh.record])) === 'lost') {
+  } else if ((await ctx.tokens.rotateRefresh(record.key, now, [access.record, refresh.record])) === 'lost') {
     // Strict mode: a concurrent second use counts as reuse, so the family dies (SECURITY-CASES fault table).
     await ctx.tokens.revokeGrant(record.grantId, now);
     throw invalid();

@@ -51,7 +51,7 @@ export class PostgresHotPath implements HotPath {
   constructor(private readonly pool: pg.Pool) {
     this.#inserts = new WriteBatcher((records) => this.#insert(records));
     this.#revocations = new WriteBatcher((items) => this.#revoke(items));
-    this.#tokens = new ReadBatcher((hashes) => this.#readTokens(hashes));
+    this.#tokens = new ReadBatcher((keys) => this.#readTokens(keys));
     this.#auth = new ReadBatcher((keys) => this.#readAuth(keys));
   }
 
@@ -66,8 +66,8 @@ export class PostgresHotPath implements HotPath {
     return client && { environment: client.environment, merchantId: client.merchantId };
   }
 
-  async findToken(hash: string): Promise<TokenRecord | undefined> {
-    const row = await this.#tokens.read(hash);
+  async findToken(key: string): Promise<TokenRecord | undefined> {
+    const row = await this.#tokens.read(key);
     return row && tokenFromRow(row);
   }
 
@@ -100,8 +100,8 @@ export class PostgresHotPath implements HotPath {
     for (const [now, keys] of byTime) await this.pool.query({ name: 'mypos_revoke_token_only', text: REVOKE_MANY, values: [keys, now] });
   }
 
-  async #readTokens(hashes: string[]): Promise<Map<string, Selectable<TokensTable>>> {
-    const res = await this.pool.query<Selectable<TokensTable>>({ name: 'mypos_find_tokens', text: FIND_TOKENS, values: [hashes] });
+  async #readTokens(keys: string[]): Promise<Map<string, Selectable<TokensTable>>> {
+    const res = await this.pool.query<Selectable<TokensTable>>({ name: 'mypos_find_tokens', text: FIND_TOKENS, values: [keys] });
     return new Map(res.rows.map((row) => [row.hash, row]));
   }
 

@@ -34,13 +34,13 @@ export class KyselyTokenRepository implements Omit<TokenRepository, 'find' | 'in
     return Number(res.numUpdatedRows);
   }
 
-  async rotateRefresh(hash: string, now: number, successors: TokenRecord[]): Promise<'rotated' | 'lost'> {
+  async rotateRefresh(key: string, now: number, successors: TokenRecord[]): Promise<'rotated' | 'lost'> {
     return this.db.transaction().execute(async (trx) => {
       // The one conditional statement that decides a race: only the first rotation finds rotated_at null.
       const res = await trx
         .updateTable('tokens')
         .set({ rotated_at: now })
-        .where('hash', '=', hash)
+        .where('hash', '=', key)
         .where('kind', '=', 'refresh')
         .where('rotated_at', 'is', null)
         .where('revoked_at', 'is', null)
@@ -86,7 +86,7 @@ export class KyselyTokenRepository implements Omit<TokenRepository, 'find' | 'in
 
 export function toRow(t: TokenRecord): TokensTable {
   return {
-    hash: t.hash,
+    hash: t.key,
     kind: t.kind,
     client_id: t.clientId,
     environment: t.environment,

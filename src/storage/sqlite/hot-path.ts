@@ -42,7 +42,7 @@ export class SqliteHotPath implements HotPath {
     // SQLITE_BUSY_SNAPSHOT when it tries to write after the other's commit; IMMEDIATE waits for the lock.
     this.#insertTokens = sqlite.transaction((tokens: TokenRecord[]) => {
       for (const t of tokens) {
-        insert.run(t.hash, t.kind, t.clientId, t.environment, t.scope, t.issuedAt, t.expiresAt, t.revokedAt, t.grantId, t.subject, t.rotatedAt ?? null, t.familyExpiresAt ?? null);
+        insert.run(t.key, t.kind, t.clientId, t.environment, t.scope, t.issuedAt, t.expiresAt, t.revokedAt, t.grantId, t.subject, t.rotatedAt ?? null, t.familyExpiresAt ?? null);
       }
     });
     this.#inserts = new WriteBatcher((records) => this.locked(() => this.#insertTokens.immediate(records)));
@@ -73,9 +73,9 @@ export class SqliteHotPath implements HotPath {
     });
   }
 
-  findToken(hash: string): Promise<TokenRecord | undefined> {
+  findToken(key: string): Promise<TokenRecord | undefined> {
     return this.locked(() => {
-      const row = this.#findToken.get(hash) as Selectable<TokensTable> | undefined;
+      const row = this.#findToken.get(key) as Selectable<TokensTable> | undefined;
       return row && tokenFromRow(row);
     });
   }
