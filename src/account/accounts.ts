@@ -7,7 +7,7 @@ import { recentlyAuthenticated } from './session.js';
 import type { LoginThrottle } from './throttle.js';
 import type { AuthFailureLimiter } from '../core/failure-limiter.js';
 
-export type AccountDeps = Pick<AppContext, 'store' | 'clock'>;
+type AccountDeps = Pick<AppContext, 'store' | 'clock'>;
 
 /** Who did something, for the audit trail. */
 export interface Actor {
@@ -21,7 +21,7 @@ export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
-export function emailProblem(email: string): string | undefined {
+function emailProblem(email: string): string | undefined {
   return EMAIL.test(email) && email.length <= 254 ? undefined : 'Enter a valid email address';
 }
 

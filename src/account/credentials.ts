@@ -5,7 +5,7 @@ import type { ClientRecord, Environment } from '../storage/types.js';
 import { audit, type Actor } from './accounts.js';
 import { InputError, NotFoundError } from './errors.js';
 
-export type CredentialDeps = Pick<AppContext, 'store' | 'hasher' | 'clock'>;
+type CredentialDeps = Pick<AppContext, 'store' | 'hasher' | 'clock'>;
 
 /** What the Web Account shows of a credential: never a secret, nor a digest of one. */
 export interface CredentialView {
@@ -37,7 +37,7 @@ export const GRACE_CHOICES: ReadonlyArray<[number, string]> = [
   [7 * 86_400, '7 days'],
   [30 * 86_400, '30 days'],
 ];
-export const MAX_GRACE = 30 * 86_400;
+const MAX_GRACE = 30 * 86_400;
 
 const CLIENT_ID = /^[A-Za-z0-9]{24}$/;
 
@@ -81,27 +81,27 @@ async function describe(deps: CredentialDeps, clients: ClientRecord[]): Promise<
   }));
 }
 
-export function checkName(name: string): string {
+function checkName(name: string): string {
   const n = name.trim();
   if (n === '' || n.length > 100) throw new InputError('A name needs 1 to 100 characters');
   if (/[\u0000-\u001f\u007f]/.test(n)) throw new InputError('A name cannot hold control characters');
   return n;
 }
 
-export function checkScopes(scopes: string[]): string[] {
+function checkScopes(scopes: string[]): string[] {
   if (scopes.length === 0) throw new InputError('Choose at least one scope');
   for (const s of scopes) if (!(KNOWN_SCOPES as readonly string[]).includes(s)) throw new InputError(`Unknown scope "${s.slice(0, 40)}"`);
   return [...new Set(scopes)];
 }
 
-export function checkGrace(value: number): number {
+function checkGrace(value: number): number {
   if (!Number.isInteger(value) || value < 0 || value > MAX_GRACE) throw new InputError('The grace period must be 0 to 30 days, in whole seconds');
   return value;
 }
 
 /** Generates a credential of `environment` for the merchant; the secret is returned this once. */
 /** The optional code-flow settings of a new credential: redirect URIs, grants, public client. */
-export interface CodeFlowInput {
+interface CodeFlowInput {
   /** Also allow authorization_code (+ refresh_token when `refresh`). */
   authorizationCode?: boolean;
   refresh?: boolean;

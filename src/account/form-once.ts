@@ -7,7 +7,7 @@ import { fieldsOf, text } from './request.js';
 type FormDeps = Pick<AppContext, 'store' | 'hasher' | 'clock'>;
 
 /** What a form's action did: a place to redirect to (POST → 303 → GET), or a page it rendered (bad input). */
-export type FormOutcome = string | FastifyReply;
+type FormOutcome = string | FastifyReply;
 
 const NONCE = /^[A-Za-z0-9_-]{22}$/;
 /** How long a repeat waits for the first submission of its form to finish. */

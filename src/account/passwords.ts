@@ -8,7 +8,7 @@ const OPTIONS = { algorithm: Algorithm.Argon2id, memoryCost: 19_456, timeCost: 2
 
 /** ASVS 6.2.1/6.2.9: at least 12 characters, up to 256 (long passphrases allowed), any characters. */
 export const PASSWORD_MIN = 12;
-export const PASSWORD_MAX = 256;
+const PASSWORD_MAX = 256;
 
 export function passwordProblem(password: string): string | undefined {
   const length = [...password].length;

@@ -7,7 +7,7 @@ import { sessionIdOf } from './session.js';
 type RevealDeps = Pick<AppContext, 'store' | 'hasher' | 'clock' | 'issuer'>;
 
 /** How long a new secret waits server-side to be shown, seconds: the redirect that follows needs a moment. */
-export const REVEAL_TTL = 5 * 60;
+const REVEAL_TTL = 5 * 60;
 // Hex, not base64url: a 43-character base64url reference often holds a 42-alphanumeric run, which is what a
 // token looks like to anyone reading the access log (the path is logged).
 const REF = /^[0-9a-f]{64}$/;
@@ -40,7 +40,7 @@ export async function stashSecret(
   return `/account/secrets/${ref}`;
 }
 
-export type TakenSecret =
+type TakenSecret =
   | { status: 'shown'; clientId: string; kind: 'created' | 'rotated'; secret: string }
   | { status: 'already_shown'; clientId: string }
   | { status: 'unknown' };

@@ -5,10 +5,10 @@ import type { AppContext } from '../http/context.js';
 import type { MerchantRecord, SessionRecord } from '../storage/types.js';
 
 /** Absolute session lifetime (ASVS 7.3.2) and idle timeout (7.3.1), seconds. */
-export const SESSION_LIFETIME = 12 * 3600;
-export const SESSION_IDLE = 2 * 3600;
+const SESSION_LIFETIME = 12 * 3600;
+const SESSION_IDLE = 2 * 3600;
 /** How recent the password must be for sensitive production actions (ASVS 7.5.1). */
-export const REAUTH_WINDOW = 5 * 60;
+const REAUTH_WINDOW = 5 * 60;
 const TOUCH_EVERY = 60;
 
 export interface MerchantSession {
@@ -23,7 +23,7 @@ export function isSecureRequest(ctx: Pick<AppContext, 'issuer'>, request: Fastif
   return request.protocol === 'https' || ctx.issuer().startsWith('https:');
 }
 
-export function sessionCookieName(secure: boolean): string {
+function sessionCookieName(secure: boolean): string {
   return secure ? '__Host-mypos_session' : 'mypos_session';
 }
 

@@ -4,7 +4,7 @@
  * permanent lockout. Keyed by the submitted email, an unknown address is throttled exactly like a real one.
  * Memory is bounded: the oldest keys are dropped first.
  */
-export interface ThrottleLimits {
+interface ThrottleLimits {
   /** Failures allowed per email before delays start. */
   perAccount: number;
   /** Failures allowed per IP before delays start. */

@@ -1,7 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import type { AuditRepository, ClientRepository, SecretUse, UsageIncrement, UsageRepository } from '../storage/types.js';
 
-export interface UsageRecorderDeps {
+interface UsageRecorderDeps {
   usage: Pick<UsageRepository, 'add' | 'owners'>;
   audit: Pick<AuditRepository, 'append'>;
   /** Where "last used" per secret is written; absent, secret uses are not recorded. */

@@ -63,7 +63,7 @@ export async function registerWebSecurity(scope: FastifyInstance, ctx: WebContex
   if (options.notFoundPages ?? true) scope.setNotFoundHandler((request, reply) => renderError(ctx, new NotFoundError('There is no such page.'), request, reply));
 }
 
-export function securityHeaders(ctx: Pick<AppContext, 'issuer'>, request: FastifyRequest, reply: FastifyReply): void {
+function securityHeaders(ctx: Pick<AppContext, 'issuer'>, request: FastifyRequest, reply: FastifyReply): void {
   reply.header('Content-Security-Policy', CSP);
   reply.header('X-Content-Type-Options', 'nosniff');
   reply.header('X-Frame-Options', 'DENY');
@@ -81,7 +81,7 @@ export function securityHeaders(ctx: Pick<AppContext, 'issuer'>, request: Fastif
  * Sec-Fetch-Site and Origin on POSTs; a cross-site value is refused. (A client without these headers, like
  * curl with a session cookie, still needs the CSRF token.)
  */
-export function rejectCrossSite(ctx: Pick<AppContext, 'issuers'>, request: FastifyRequest): void {
+function rejectCrossSite(ctx: Pick<AppContext, 'issuers'>, request: FastifyRequest): void {
   const site = request.headers['sec-fetch-site'];
   if (site !== undefined && site !== 'same-origin' && site !== 'none') throw new ForbiddenError('Cross-site requests are not allowed.');
   const origin = request.headers.origin;

@@ -13,7 +13,7 @@ export interface DbOptions extends KeyFlags {
   db?: string;
 }
 
-export interface CliContext {
+interface CliContext {
   store: Store;
   hasher: SecretHasher;
   clock: Clock;
@@ -29,7 +29,7 @@ export function addDbOptions(command: Command): Command {
  * Opens the database and key the same way `serve` does, so CLI changes are seen by a running server. Only `serve`
  * and `migrate` create a database: here a missing one fails, naming its path, before any file is written.
  */
-export async function openCliContext(options: DbOptions): Promise<CliContext> {
+async function openCliContext(options: DbOptions): Promise<CliContext> {
   const env = configFromEnv(process.env);
   const configuredKey = serverKeyFromFlags(options) ?? env.serverKey;
   const db = options.db ?? env.db ?? DEFAULT_CONFIG.db;

@@ -1,7 +1,7 @@
 /** What the primary does when a worker exits on its own. */
-export type RestartDecision = { action: 'restart'; delayMs: number } | { action: 'give-up'; quickFailures: number };
+type RestartDecision = { action: 'restart'; delayMs: number } | { action: 'give-up'; quickFailures: number };
 
-export interface RestartPolicyOptions {
+interface RestartPolicyOptions {
   /** A worker that exits sooner than this after it was started counts as a quick failure. */
   quickExitMs: number;
   /** Delay before the first restart; it doubles with each quick failure in a row. */
@@ -11,7 +11,7 @@ export interface RestartPolicyOptions {
   maxQuickFailures: number;
 }
 
-export const DEFAULT_RESTART_POLICY: Readonly<RestartPolicyOptions> = Object.freeze({
+const DEFAULT_RESTART_POLICY: Readonly<RestartPolicyOptions> = Object.freeze({
   quickExitMs: 10_000,
   firstDelayMs: 250,
   maxDelayMs: 8_000,

@@ -10,7 +10,7 @@ export interface KeyFlags {
   serverKey?: string;
 }
 
-export const SERVER_KEY_ON_COMMAND_LINE =
+const SERVER_KEY_ON_COMMAND_LINE =
   '--server-key no longer takes the key itself (a command line shows in ps and shell history): put the key in a file ' +
   'readable only by the server (mode 0600) and give --server-key-file PATH, or set MYPOS_AUTH_SERVER_KEY';
 

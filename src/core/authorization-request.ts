@@ -19,7 +19,7 @@ export interface AuthorizationRequest {
  *   redirected (RFC 6749 §4.1.2.1; RFC 9700 §4.11: no open redirector);
  * - `redirect`: a trustworthy redirect URI gets `error` and `state` (§4.1.2.1).
  */
-export type AuthorizationRequestCheck =
+type AuthorizationRequestCheck =
   | { ok: true; request: AuthorizationRequest }
   | { ok: false; kind: 'page'; message: string }
   | { ok: false; kind: 'redirect'; redirectUri: string; state: string | undefined; error: string; description: string };

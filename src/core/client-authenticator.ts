@@ -5,11 +5,11 @@ import { InvalidClientError, TooManyAttemptsError } from './errors.js';
 import type { AuthFailureLimiter } from './failure-limiter.js';
 import type { SecretHasher } from './secret-hasher.js';
 
-export interface ClientLookup {
+interface ClientLookup {
   find(id: string): Promise<ClientRecord | undefined>;
 }
 
-export interface ClientAuthenticatorDeps {
+interface ClientAuthenticatorDeps {
   clients: ClientLookup;
   hasher: SecretHasher;
   limiter: AuthFailureLimiter;

@@ -6,7 +6,7 @@ import { validateRedirectUri } from './redirect-uri.js';
 import { validateClientScopes } from './scope.js';
 import type { SecretHasher } from './secret-hasher.js';
 
-export interface ClientManagementDeps {
+interface ClientManagementDeps {
   clients: ClientRepository;
   hasher: SecretHasher;
   clock: Clock;
@@ -25,7 +25,7 @@ export interface NewClient {
 }
 
 /** A created client and its secret: the only moment the secret exists in plaintext on the server. */
-export interface CreatedClient {
+interface CreatedClient {
   client: ClientRecord;
   secret: string | undefined;
 }
@@ -80,6 +80,6 @@ export async function rotateClientSecret(deps: ClientManagementDeps, id: string,
 }
 
 /** The last four characters: enough for a merchant to tell secrets apart, far too few to guess the rest from. */
-export function secretHint(secret: string | undefined): string | null {
+function secretHint(secret: string | undefined): string | null {
   return secret === undefined ? null : secret.slice(-4);
 }

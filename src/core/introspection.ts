@@ -1,7 +1,7 @@
 import type { ClientRecord, Environment } from '../storage/types.js';
 import { findToken, isActive, type TokenLookupDeps } from './token-lookup.js';
 
-export type IntrospectionResponse =
+type IntrospectionResponse =
   | { active: false }
   | {
       active: true;

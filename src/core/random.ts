@@ -36,8 +36,8 @@ function nextRandomByte(): number {
 }
 
 /** myPOS formats: client ID 24 alphanumerics, secret 48, opaque token 42. */
-export const CLIENT_ID_LENGTH = 24;
-export const CLIENT_SECRET_LENGTH = 48;
+const CLIENT_ID_LENGTH = 24;
+const CLIENT_SECRET_LENGTH = 48;
 export const TOKEN_LENGTH = 42;
 
 export const newClientId = (): string => randomAlphanumeric(CLIENT_ID_LENGTH);

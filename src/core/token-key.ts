@@ -13,7 +13,7 @@ import type { SecretHasher } from './secret-hasher.js';
  * The prefix tells when the token was issued, which `issued_at` holds already; the 33 random characters
  * after it (≈196 bits, RFC 6749 §10.10 asks for 128) are stored only as part of the HMAC input.
  */
-export const TIME_PREFIX_LENGTH = 9;
+const TIME_PREFIX_LENGTH = 9;
 const TIME_PREFIX = /^[0-9a-z]{9}/;
 
 export function newTimeOrderedToken(nowMs: number): string {

@@ -6,8 +6,6 @@ import { ApiError, NotFoundError } from '../core/api-error.js';
 import { TemporarilyUnavailableError } from '../core/errors.js';
 import { authorizationField } from './authorization-field.js';
 
-export { StoreTokenValidator } from '../core/bearer.js';
-
 declare module 'fastify' {
   interface FastifyRequest {
     /** The caller behind the bearer token, set by the bearer-auth hook. */
@@ -55,7 +53,7 @@ function sendError(reply: FastifyReply, err: ApiError): FastifyReply {
   return reply.code(err.status).type('application/json').send(err.body());
 }
 
-export interface IntrospectionValidatorOptions {
+interface IntrospectionValidatorOptions {
   /** The authorization server's introspection endpoint, e.g. `https://sandbox-auth…/oauth/introspect`. */
   endpoint: string;
   /** Credentials of a client registered as a resource server (RFC 7662 §2.1). */

@@ -39,13 +39,13 @@ function isClientAbort(err: FastifyError, request: FastifyRequest): boolean {
   return err.code === 'ECONNRESET' && err.message === 'aborted' && !request.raw.complete;
 }
 
-export function sendApiError(request: FastifyRequest, reply: FastifyReply, err: ApiError): void {
+function sendApiError(request: FastifyRequest, reply: FastifyReply, err: ApiError): void {
   if (isOAuthPath(request.url)) setNoStore(reply);
   for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
   reply.code(err.status).type('application/json').send(err.body());
 }
 
-export function toApiError(err: FastifyError | Error): ApiError {
+function toApiError(err: FastifyError | Error): ApiError {
   if (err instanceof ApiError) return err;
   if (isStorageUnavailable(err)) return new TemporarilyUnavailableError(5);
   const f = err as FastifyError;

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 
 /** How long a connection goes on being read (and discarded) after its 413, at most. */
-export const LINGER_MS = 2000;
+const LINGER_MS = 2000;
 
 /**
  * A staged close for a connection whose request body was refused part-way (413): RFC 9112 §9.6.

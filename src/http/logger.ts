@@ -5,7 +5,7 @@ import pino, { type Logger } from 'pino';
  * only, any field that could hold a credential is censored wherever it appears, and so is credential-shaped
  * text inside a logged error.
  */
-export const REDACT_PATHS = [
+const REDACT_PATHS = [
   'authorization',
   'req.headers.authorization',
   'headers.authorization',
@@ -38,7 +38,7 @@ const CREDENTIAL_TEXT: Array<[RegExp, string]> = [
   [/(?<![A-Za-z0-9])(?:[A-Za-z0-9]{48}|[A-Za-z0-9]{42})(?![A-Za-z0-9])/g, CENSOR],
 ];
 
-export function censorCredentialText(text: string): string {
+function censorCredentialText(text: string): string {
   return CREDENTIAL_TEXT.reduce((out, [re, replacement]) => out.replace(re, replacement), text);
 }
 

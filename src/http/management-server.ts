@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { ListenError, type ListenerAddress } from './listeners.js';
 
-export interface ManagementServerOptions {
+interface ManagementServerOptions {
   host: string;
   port: number;
   /** The Prometheus exposition of this process, or of every worker of a cluster. */

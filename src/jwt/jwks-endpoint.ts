@@ -3,7 +3,7 @@ import type { AppContext } from '../http/context.js';
 import type { SigningKeys } from './signing-keys.js';
 
 /** Resource servers may cache the JWKS this long; the publish-ahead period must be longer (config check). */
-export const JWKS_MAX_AGE_SECONDS = 300;
+const JWKS_MAX_AGE_SECONDS = 300;
 
 /**
  * GET /.well-known/jwks.json (RFC 7517 §5): the public keys that verify this environment's JWT access tokens, the

@@ -76,7 +76,7 @@ export class JwtTokenIssuer extends TokenIssuer {
 }
 
 /** The stored digest of a JWT's `jti`: its own hash purpose, so a `jti` presented as an opaque token finds nothing. */
-export function jtiDigest(hasher: SecretHasher, jti: string): string {
+function jtiDigest(hasher: SecretHasher, jti: string): string {
   return hasher.hash('jwt_id', jti);
 }
 

@@ -3,9 +3,9 @@ import type { Clock } from '../core/clock.js';
 import type { Environment, SigningKeyRecord, SigningKeyRepository } from '../storage/types.js';
 import type { KeyEncryption } from './key-encryption.js';
 
-export type SigningKey = CryptoKey | KeyObject | Uint8Array;
+type SigningKey = CryptoKey | KeyObject | Uint8Array;
 
-export interface KeySchedule {
+interface KeySchedule {
   /** How long one key signs, seconds. */
   rotationSeconds: number;
   /** How long before it signs a key is published, seconds. */

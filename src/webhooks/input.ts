@@ -26,7 +26,7 @@ export function stringField(params: RequestParams, name: string, options: { requ
 }
 
 /** A boolean: JSON true/false, or in a form `true`/`false`/`1`/`0`. */
-export function booleanField(params: RequestParams, name: string): boolean | undefined {
+function booleanField(params: RequestParams, name: string): boolean | undefined {
   const v = params.fields[name];
   if (v === undefined || v === null || v === '') return undefined;
   if (typeof v === 'boolean') return v;
@@ -70,7 +70,7 @@ export function secretField(params: RequestParams): string | undefined {
 }
 
 /** Longest overlap of a rolled webhook secret: enough to redeploy a receiver, short enough that an old secret dies. */
-export const MAX_SECRET_GRACE_SECONDS = 7 * 24 * 3600;
+const MAX_SECRET_GRACE_SECONDS = 7 * 24 * 3600;
 
 /**
  * `secret_grace_seconds`: how long the secret being replaced keeps signing next to the new one, 0 to 7 days in

@@ -6,7 +6,7 @@ import type { ClientRecord, Environment, WebhookOwner } from '../storage/types.j
  * built-in operator account (what the CLI creates), which has one fixed owner key. The prefixes keep a
  * merchant id from ever equalling the operator's key.
  */
-export const OPERATOR_OWNER = 'operator';
+const OPERATOR_OWNER = 'operator';
 
 export function ownerOf(client: Pick<ClientRecord, 'merchantId'>, environment: Environment): WebhookOwner {
   return { owner: client.merchantId === null ? OPERATOR_OWNER : `merchant:${client.merchantId}`, environment };

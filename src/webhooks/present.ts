@@ -54,13 +54,13 @@ export function presentNotification(n: NotificationRecord) {
   };
 }
 
-export interface Pagination {
+interface Pagination {
   page: number;
   size: number;
 }
 
-export const DEFAULT_PAGE_SIZE = 20;
-export const MAX_PAGE_SIZE = 100;
+const DEFAULT_PAGE_SIZE = 20;
+const MAX_PAGE_SIZE = 100;
 
 /** `?page=&size=`: page from 1, size 1..100 (default 20). Anything else is a 400. */
 export function readPagination(request: FastifyRequest): Pagination & PageRequest {

@@ -38,7 +38,7 @@ export function targetPolicy(environment: Environment, dangerouslyAllowAnyTarget
   return { allowHttp: sandbox || dangerouslyAllowAnyTarget, allowLoopback: sandbox, allowAny: dangerouslyAllowAnyTarget, ownListeners };
 }
 
-export type AddressClass = 'public' | 'loopback' | 'forbidden';
+type AddressClass = 'public' | 'loopback' | 'forbidden';
 
 type IP = ipaddr.IPv4 | ipaddr.IPv6;
 
@@ -120,7 +120,7 @@ function parseIp(address: string): IP | undefined {
   }
 }
 
-export function addressAllowed(address: string, port: number, policy: TargetPolicy): boolean {
+function addressAllowed(address: string, port: number, policy: TargetPolicy): boolean {
   if (policy.allowAny) return true;
   if (isOwnListener(address, port, policy.ownListeners)) return false;
   const c = classifyAddress(address);
@@ -132,7 +132,7 @@ export function addressAllowed(address: string, port: number, policy: TargetPoli
  * unspecified address (which connects to this host) reach a listener bound to loopback or to every
  * interface; so do this machine's own interface addresses, and the very address a listener is bound to.
  */
-export function isOwnListener(address: string, port: number, own: OwnListeners): boolean {
+function isOwnListener(address: string, port: number, own: OwnListeners): boolean {
   const listeners = own.addresses().filter((l) => l.port === port);
   if (listeners.length === 0) return false;
   const target = parseIp(address);
@@ -193,7 +193,7 @@ export function checkPayloadUrl(raw: string, policy: TargetPolicy): { url: URL }
 }
 
 /** The URL's host without IPv6 brackets. */
-export function hostOf(url: URL): string {
+function hostOf(url: URL): string {
   return url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
 }
 

@@ -48,7 +48,7 @@ export function retryDelay(failures: number, backoff: Backoff, random: () => num
   return Math.max(1, Math.ceil(full * (0.75 + 0.25 * random())));
 }
 
-export interface WorkerDeps {
+interface WorkerDeps {
   repo: WebhookRepository;
   clock: Clock;
   secrets: SecretBox;

@@ -67,7 +67,7 @@ export function failedSignIns(count: number, ips: Array<{ ip: string; count: num
   return `${total}: ${ips.map((i) => `${i.count} from ${i.ip}`).join(', ')}`;
 }
 
-export function auditTable(events: AuditEvent[], options: { showCredential: boolean }): SafeHtml {
+function auditTable(events: AuditEvent[], options: { showCredential: boolean }): SafeHtml {
   if (events.length === 0) return html`<p class="empty">No events yet.</p>`;
   return html`<div class="table-wrap"><table class="stack-on-mobile">
   <thead><tr><th scope="col">Time</th><th scope="col">Event</th>${options.showCredential ? html`<th scope="col">Credential</th>` : ''}<th scope="col">Details</th><th scope="col">Actor</th><th scope="col">Source IP</th></tr></thead>

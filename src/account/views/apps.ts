@@ -3,7 +3,7 @@ import type { MerchantRecord } from '../../storage/types.js';
 import { csrfField, page } from './layout.js';
 import { utc } from './format.js';
 
-export interface ConnectedApp {
+interface ConnectedApp {
   clientId: string;
   name: string;
   environment: string;

@@ -1,6 +1,6 @@
 import { html, type SafeHtml } from '../html.js';
 
-export interface Bar {
+interface Bar {
   label: string;
   /** Shown under the bar every few bars. */
   tick?: string;

@@ -8,7 +8,7 @@ const SCOPE_TEXT: Record<string, string> = {
   devices: 'Read your devices and their transactions',
 };
 
-export interface ConsentView {
+interface ConsentView {
   csrf: string;
   merchant: MerchantRecord;
   clientName: string;

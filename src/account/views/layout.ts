@@ -2,7 +2,7 @@ import { newFormNonce } from '../form-once.js';
 import { html, type SafeHtml } from '../html.js';
 import type { MerchantRecord } from '../../storage/types.js';
 
-export interface PageOptions {
+interface PageOptions {
   title: string;
   /** Signed-in merchant: shows the navigation and the log-out button. */
   merchant?: MerchantRecord;

@@ -5,7 +5,7 @@ import { refreshTokenGrant } from './refresh-token.js';
 import type { GrantHandler } from './grant.js';
 
 /** grant_type → handler. Values are case-sensitive (RFC 6749 §3.2); `password` and `implicit` are not here (RFC 9700 §2.4). */
-export const GRANTS: Readonly<Record<string, GrantHandler>> = Object.freeze(
+const GRANTS: Readonly<Record<string, GrantHandler>> = Object.freeze(
   Object.assign(Object.create(null) as Record<string, GrantHandler>, {
     client_credentials: clientCredentialsGrant,
     authorization_code: authorizationCodeGrant,
