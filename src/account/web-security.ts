@@ -3,9 +3,9 @@ import fastifyCsrf from '@fastify/csrf-protection';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RequestParams } from '../core/params.js';
 import type { AppContext } from '../http/context.js';
-import { OAuthError } from '../core/errors.js';
-import { isStorageUnavailable } from '../storage/unavailable.js';
-import { AccountError, ForbiddenError, NotFoundError } from './errors.js';
+import { ServerError } from '../core/errors.js';
+import { toApiError } from '../http/error-handler.js';
+import { ForbiddenError, NotFoundError } from './errors.js';
 import { csrfToken, sendPage } from './request.js';
 import { currentMerchant, isSecureRequest } from './session.js';
 import { errorPage } from './views/auth.js';
@@ -97,37 +97,14 @@ function rejectCrossSite(ctx: Pick<AppContext, 'issuers'>, request: FastifyReque
   if (!own.has(origin)) throw new ForbiddenError('Cross-site requests are not allowed.');
 }
 
-
 async function renderError(ctx: WebContext, err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-  let status = 500;
-  let code = 'server_error';
-  let message = 'Something went wrong on our side. Please try again.';
-  const fe = err as FastifyError;
-  if (err instanceof AccountError) {
-    status = err.status;
-    code = err.code;
-    message = err.message;
-    for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
-  } else if (fe.code === 'FST_CSRF_INVALID_TOKEN' || fe.code === 'FST_CSRF_MISSING_SECRET') {
-    status = 403;
-    code = 'forbidden';
-    message = 'The form expired or did not come from this site. Reload the page and try again.';
-  } else if (err instanceof OAuthError && err.status < 500) {
-    status = err.status;
-    code = err.code;
-    message = err.description ?? 'Bad request';
-  } else if (isStorageUnavailable(err)) {
-    status = 503;
-    code = 'temporarily_unavailable';
-    message = 'The service is temporarily unavailable. Please try again in a moment.';
-    reply.header('Retry-After', '5');
-  } else if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
-    status = fe.statusCode;
-    code = 'invalid_request';
-    message = 'Bad request';
-  } else {
-    request.log.error({ err }, 'unexpected error in the web account');
-  }
+  const apiError = isCsrfFailure(err as FastifyError)
+    ? new ForbiddenError('The form expired or did not come from this site. Reload the page and try again.')
+    : toApiError(err);
+  if (apiError instanceof ServerError) request.log.error({ err }, 'unexpected error in the web account');
+  for (const [k, v] of Object.entries(apiError.headers)) reply.header(k, v);
+  const { status, code } = apiError;
+  const message = apiError.description ?? 'Something went wrong on our side. Please try again.';
   reply.code(status);
   if (request.url.includes('/api/') || !acceptsHtml(request)) {
     return reply.type('application/json').send({ error: code, error_description: message });
@@ -144,4 +121,9 @@ async function renderError(ctx: WebContext, err: FastifyError | Error, request: 
 function acceptsHtml(request: FastifyRequest): boolean {
   const accept = request.headers.accept;
   return accept === undefined || accept.includes('text/html') || accept.includes('*/*');
+}
+
+/** @fastify/csrf-protection's failures: a missing or wrong token, or no secret cookie (ASVS 3.5.x). */
+function isCsrfFailure(err: FastifyError): boolean {
+  return err.code === 'FST_CSRF_INVALID_TOKEN' || err.code === 'FST_CSRF_MISSING_SECRET';
 }

@@ -45,7 +45,8 @@ function sendApiError(request: FastifyRequest, reply: FastifyReply, err: ApiErro
   reply.code(err.status).type('application/json').send(err.body());
 }
 
-function toApiError(err: FastifyError | Error): ApiError {
+/** Any thrown error as the ApiError it answers with: framework and storage failures mapped, the unexpected as server_error. */
+export function toApiError(err: FastifyError | Error): ApiError {
   if (err instanceof ApiError) return err;
   if (isStorageUnavailable(err)) return new TemporarilyUnavailableError(5);
   const f = err as FastifyError;
