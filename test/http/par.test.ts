@@ -231,6 +231,17 @@ for (const backend of BACKENDS) {
       expect((await exchange(code, parOnly)).statusCode).toBe(200);
     });
 
+    it('Web Account: the credential form\'s "Require pushed authorization requests" is stored and shown with the credential', async () => {
+      const merchant = await newMerchant();
+      const { id } = await merchant.generate('sandbox', 'PAR shop', { grant_authorization_code: '1', redirect_uris: CB, require_pushed_authorization_requests: '1' });
+      expect((await t.store.clients.find(id))?.requirePushedAuthorizationRequests).toBe(true);
+      expect((await merchant.get(`/account/credentials/${id}`)).body).toContain('Pushed only');
+      expect((await merchant.api('GET', `/account/api/credentials/${id}`)).json()).toMatchObject({ require_pushed_authorization_requests: true });
+      const plain = await merchant.generate('sandbox', 'Plain shop', { grant_authorization_code: '1', redirect_uris: CB });
+      expect((await t.store.clients.find(plain.id))?.requirePushedAuthorizationRequests).toBe(false);
+      expect((await merchant.get(`/account/credentials/${plain.id}`)).body).not.toContain('Pushed only');
+    });
+
     it('expired pushed requests are purged with the other expired rows', async () => {
       const requestUri = await push();
       const hash = t.server.hasher.hash('request_uri', requestUri.slice(REQUEST_URI_PREFIX.length));
