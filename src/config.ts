@@ -36,6 +36,26 @@ export interface Config {
   refreshGraceSeconds: number;
   /** Authorization code lifetime, seconds (60; at most 600, RFC 6749 §4.1.2). */
   authorizationCodeTtl: number;
+  /**
+   * Lifetime of a pushed authorization request's request_uri, seconds (300; 1–600, RFC 9126 §2.2). It is used when
+   * the merchant answers the consent page, so it covers logging in and reading the page.
+   */
+  pushedAuthorizationRequestTtl: number;
+  /**
+   * The Webhook API's resource indicator in the sandbox (RFC 8707 §2), the `resource` value that restricts a token
+   * to it; default the sandbox issuer URL (the Webhook API is served on the same host). Flag: --sandbox-webhook-resource.
+   */
+  sandboxWebhookResource: string | undefined;
+  /** The same for production; default the production issuer URL. Flag: --production-webhook-resource. */
+  productionWebhookResource: string | undefined;
+  /**
+   * Resource indicators of further sandbox resource servers (running apart, checking tokens by introspection) that
+   * a client may name in `resource`; a token restricted to them is refused at the Webhook API. Flag:
+   * --sandbox-resource-server (repeatable).
+   */
+  sandboxResourceServers: string[];
+  /** The same for production. Flag: --production-resource-server (repeatable). */
+  productionResourceServers: string[];
   /** Failed client authentications allowed per (client_id, IP) per minute before 429. */
   clientFailuresPerMinute: number;
   /** Failed client authentications allowed per IP per minute before 429. */
@@ -138,6 +158,11 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   refreshTokenIdleTtl: 14 * 24 * 3600,
   refreshGraceSeconds: 0,
   authorizationCodeTtl: 60,
+  pushedAuthorizationRequestTtl: 300,
+  sandboxWebhookResource: undefined,
+  productionWebhookResource: undefined,
+  sandboxResourceServers: Object.freeze([]) as unknown as string[],
+  productionResourceServers: Object.freeze([]) as unknown as string[],
   clientFailuresPerMinute: 30,
   ipFailuresPerMinute: 300,
   loginFailuresPerAccountPerMinute: 6,
@@ -199,6 +224,17 @@ export function resolveConfig(partial: Record<string, unknown>): Config {
   if (!Number.isInteger(c.drainDelayMs) || c.drainDelayMs < 0) problems.push('drainDelayMs must be a whole number ≥ 0');
   if (!Number.isInteger(c.refreshGraceSeconds) || c.refreshGraceSeconds < 0) problems.push('refreshGraceSeconds must be a whole number ≥ 0');
   if (!Number.isInteger(c.authorizationCodeTtl) || c.authorizationCodeTtl < 1 || c.authorizationCodeTtl > 600) problems.push('authorizationCodeTtl must be 1-600 seconds (RFC 6749 §4.1.2)');
+  if (!Number.isInteger(c.pushedAuthorizationRequestTtl) || c.pushedAuthorizationRequestTtl < 1 || c.pushedAuthorizationRequestTtl > 600) {
+    problems.push('pushedAuthorizationRequestTtl must be 1-600 seconds (RFC 9126 §2.2)');
+  }
+  for (const k of ['sandboxWebhookResource', 'productionWebhookResource'] as const) {
+    const v = c[k];
+    if (v !== undefined && !isResourceUrl(v)) problems.push(`${k} must be an http(s) URL without a fragment (RFC 8707 §2)`);
+  }
+  for (const k of ['sandboxResourceServers', 'productionResourceServers'] as const) {
+    const v = c[k] as unknown;
+    if (!Array.isArray(v) || !v.every(isResourceUrl)) problems.push(`${k} must be a list of http(s) URLs without a fragment (RFC 8707 §2)`);
+  }
   if (typeof c.refreshTokenIdleTtl !== 'number' || c.refreshTokenIdleTtl <= 0) problems.push('refreshTokenIdleTtl must be positive');
   if (typeof c.dangerouslyAllowAnyWebhookTarget !== 'boolean') problems.push('dangerouslyAllowAnyWebhookTarget must be true or false');
   const format = c.accessTokenFormat as unknown;
@@ -239,6 +275,9 @@ export function resolveConfig(partial: Record<string, unknown>): Config {
   if (problems.length) throw new ConfigError(problems);
   return c;
 }
+
+/** A resource indicator this server can be configured with: an http(s) URL, no fragment, no whitespace. */
+const isResourceUrl = (v: unknown): boolean => typeof v === 'string' && /^https?:\/\/[^/?#\s]+([/?][^#\s]*)?$/.test(v);
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

@@ -126,6 +126,7 @@ async function buildApps(
       usage: services.usage,
       issuer: () => services.issuerOf(environment),
       issuers: () => ({ sandbox: services.issuerOf('sandbox'), production: services.issuerOf('production') }),
+      resources: () => services.resourcesOf(environment),
       lifecycle,
     };
     apps[environment] = await buildApp(ctx, { logger: options.logger?.child({ environment }), plugins });

@@ -10,6 +10,7 @@ import { InMemoryFailureLimiter, type AuthFailureLimiter } from './core/failure-
 import { SecretHasher } from './core/secret-hasher.js';
 import { SharedFailureLimiter } from './core/shared-failure-limiter.js';
 import { TokenIssuer } from './core/token-issuer.js';
+import type { ResourceServers } from './core/resource.js';
 import type { AppPlugin } from './http/app.js';
 import type { ListenerAddress } from './http/listeners.js';
 import { Metrics } from './http/metrics.js';
@@ -49,6 +50,8 @@ export interface Services {
   listeners: ListenerAddress[];
   /** The issuer identifier of an environment (RFC 8414 §2): as configured, else its listener's URL. */
   issuerOf(environment: Environment): string;
+  /** The resource servers (RFC 8707) of an environment: the Webhook API's identifier, and every one a client may name. */
+  resourcesOf(environment: Environment): ResourceServers;
 }
 
 export interface ServiceOptions {
@@ -85,6 +88,12 @@ export function createServices(config: Config, store: Store, options: ServiceOpt
   const urls = {} as Record<Environment, string>;
   const issuerOf = (environment: Environment) =>
     (environment === 'sandbox' ? config.sandboxIssuer : config.productionIssuer) ?? urls[environment];
+  const resourcesOf = (environment: Environment): ResourceServers => {
+    const sandbox = environment === 'sandbox';
+    const webhookApi = (sandbox ? config.sandboxWebhookResource : config.productionWebhookResource) ?? issuerOf(environment);
+    const others = sandbox ? config.sandboxResourceServers : config.productionResourceServers;
+    return { webhookApi, known: [webhookApi, ...others.filter((r) => r !== webhookApi)] };
+  };
   const lifetimes = { accessTokenTtl: config.accessTokenTtl, refreshTokenTtl: config.refreshTokenTtl, refreshTokenIdleTtl: config.refreshTokenIdleTtl };
   const opaqueIssuer = new TokenIssuer({ tokens: store.tokens, hasher, clock, lifetimes });
   const signingKeys = new SigningKeys({
@@ -103,7 +112,7 @@ export function createServices(config: Config, store: Store, options: ServiceOpt
 
   const listeners: ListenerAddress[] = [];
   const ownListeners: OwnListeners = { addresses: () => listeners, localAddresses: machineAddresses };
-  const webhooks = createWebhookModule({ store, clock, hasher, config, ownListeners, logger: options.logger, ...options.webhooks });
+  const webhooks = createWebhookModule({ store, clock, hasher, config, ownListeners, resourcesOf, logger: options.logger, ...options.webhooks });
   if (config.dangerouslyAllowAnyWebhookTarget) {
     options.logger?.warn('dangerouslyAllowAnyWebhookTarget is ON: webhooks may target http, loopback and private addresses (SSRF)');
   }
@@ -134,6 +143,7 @@ export function createServices(config: Config, store: Store, options: ServiceOpt
     urls,
     listeners,
     issuerOf,
+    resourcesOf,
   };
 }
 

@@ -21,6 +21,12 @@ describe('config', () => {
     [{ sandboxPort: 9000, productionPort: 9000 }, /must differ/],
     [{ loginFailuresPerAccountPerMinute: 0 }, /loginFailuresPerAccountPerMinute must be a positive whole number/],
     [{ loginFailuresPerIpPerMinute: 1.5 }, /loginFailuresPerIpPerMinute must be a positive whole number/],
+    [{ pushedAuthorizationRequestTtl: 0 }, /pushedAuthorizationRequestTtl must be 1-600 seconds/],
+    [{ pushedAuthorizationRequestTtl: 601 }, /pushedAuthorizationRequestTtl must be 1-600 seconds/],
+    [{ sandboxWebhookResource: 'https://api.example/#frag' }, /sandboxWebhookResource must be an http\(s\) URL without a fragment/],
+    [{ productionWebhookResource: 'api.example' }, /productionWebhookResource must be an http\(s\) URL/],
+    [{ sandboxResourceServers: 'https://a.example' }, /sandboxResourceServers must be a list/],
+    [{ productionResourceServers: ['https://a.example', 'urn:x'] }, /productionResourceServers must be a list/],
   ])('rejects %j', (partial, message) => {
     expect(() => resolveConfig(partial)).toThrow(ConfigError);
     expect(() => resolveConfig(partial)).toThrow(message);

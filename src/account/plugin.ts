@@ -31,6 +31,7 @@ export function accountPlugin(shared: AccountShared) {
       clock: appCtx.clock,
       issuer: appCtx.issuer,
       issuers: appCtx.issuers,
+      resources: appCtx.resources,
       throttle: shared.throttle,
       sharedLoginLimiter: shared.sharedLoginLimiter,
     };

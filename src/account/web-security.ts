@@ -11,7 +11,7 @@ import { currentMerchant, isSecureRequest } from './session.js';
 import { errorPage } from './views/auth.js';
 
 /** What the browser pages' security layer uses: the environment's issuers, and the session look-up. */
-export type WebContext = Pick<AppContext, 'environment' | 'config' | 'store' | 'hasher' | 'clock' | 'issuer' | 'issuers'>;
+export type WebContext = Pick<AppContext, 'environment' | 'config' | 'store' | 'hasher' | 'clock' | 'issuer' | 'issuers' | 'resources'>;
 
 /**
  * The pages' Content-Security-Policy. `formTargets` widens form-action for a page whose form ends in a

@@ -33,7 +33,13 @@ interface ServeFlags extends KeyFlags {
   loginFailuresPerIpPerMinute?: string;
   introspectionPerSecond?: string;
   dangerouslyAllowAnyWebhookTarget?: boolean;
+  sandboxWebhookResource?: string;
+  productionWebhookResource?: string;
+  sandboxResourceServer?: string[];
+  productionResourceServer?: string[];
 }
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 const D = DEFAULT_CONFIG;
 
@@ -53,6 +59,10 @@ export function registerServe(program: Command): void {
     .option('--metrics-host <addr>', `interface of the management listener (default ${D.metricsHost})`)
     .option('--sandbox-issuer <url>', 'public URL of the sandbox, when behind a proxy (default http://HOST:PORT of its listener)')
     .option('--production-issuer <url>', 'public URL of production, when behind a proxy (default http://HOST:PORT of its listener)')
+    .option('--sandbox-webhook-resource <url>', "the Webhook API's resource indicator in the sandbox (RFC 8707; default the sandbox issuer URL)")
+    .option('--production-webhook-resource <url>', "the Webhook API's resource indicator in production (RFC 8707; default the production issuer URL)")
+    .option('--sandbox-resource-server <url>', 'another sandbox resource server a token may be restricted to (RFC 8707; repeatable)', collect)
+    .option('--production-resource-server <url>', 'another production resource server a token may be restricted to (RFC 8707; repeatable)', collect)
     .option('--access-token-ttl <seconds>', `access token lifetime (default ${D.accessTokenTtl})`)
     .option('--log-level <level>', `fatal|error|warn|info|debug|trace|silent (env LOG_LEVEL; default ${D.logLevel})`)
     .option('--trust-proxy', 'trust X-Forwarded-For from the proxy in front (default off)')
@@ -196,6 +206,10 @@ function flagsToConfig(f: ServeFlags): Partial<Config> {
     loginFailuresPerIpPerMinute: num(f.loginFailuresPerIpPerMinute),
     introspectionPerSecond: num(f.introspectionPerSecond),
     dangerouslyAllowAnyWebhookTarget: f.dangerouslyAllowAnyWebhookTarget,
+    sandboxWebhookResource: f.sandboxWebhookResource,
+    productionWebhookResource: f.productionWebhookResource,
+    sandboxResourceServers: f.sandboxResourceServer,
+    productionResourceServers: f.productionResourceServer,
   };
   for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
   return out as Partial<Config>;

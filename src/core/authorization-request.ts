@@ -1,7 +1,16 @@
 import type { ClientRecord, Environment } from '../storage/types.js';
-import { OAuthError } from './errors.js';
+import {
+  InvalidRequestError,
+  InvalidScopeError,
+  InvalidTargetError,
+  OAuthError,
+  UnauthorizedClientError,
+  UnsupportedResponseTypeError,
+} from './errors.js';
+import type { RequestParams } from './params.js';
 import { isS256Challenge } from './pkce.js';
 import { redirectUriRegistered } from './redirect-uri.js';
+import { requestedAudience } from './resource.js';
 import { grantedScope } from './scope.js';
 
 /** A checked authorization request (RFC 6749 §4.1.1 + RFC 7636 §4.3), ready for consent. */
@@ -11,6 +20,17 @@ export interface AuthorizationRequest {
   scope: string;
   state: string | undefined;
   codeChallenge: string;
+  /** The resource servers (RFC 8707) the grant is restricted to; null: none named. */
+  resources: string[] | null;
+}
+
+interface AuthorizationRequestOptions {
+  /** Every `resource` value of the request (RFC 8707 §2: it may repeat). */
+  resources?: readonly string[];
+  /** The resource indicators a client may name in this environment. */
+  knownResources?: readonly string[];
+  /** The request was pushed (RFC 9126), so a client that must push passes. */
+  pushed?: boolean;
 }
 
 /**
@@ -19,19 +39,36 @@ export interface AuthorizationRequest {
  *   redirected (RFC 6749 §4.1.2.1; RFC 9700 §4.11: no open redirector);
  * - `redirect`: a trustworthy redirect URI gets `error` and `state` (§4.1.2.1).
  */
-type AuthorizationRequestCheck =
+export type AuthorizationRequestCheck =
   | { ok: true; request: AuthorizationRequest }
   | { ok: false; kind: 'page'; message: string }
   | { ok: false; kind: 'redirect'; redirectUri: string; state: string | undefined; error: string; description: string };
 
 type Params = Record<string, string | undefined>;
 
+/** The authorization request parameters this server reads (RFC 6749 §4.1.1, RFC 7636 §4.3); `resource` apart. */
+const AUTHORIZATION_PARAMS = ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'code_challenge', 'code_challenge_method'] as const;
+
+/** The authorization request in a parsed query or body: its string parameters (empty ones omitted) and every `resource`. */
+export function authorizationRequestFields(params: RequestParams): { fields: Params; resources: string[] } {
+  const fields: Params = {};
+  for (const name of AUTHORIZATION_PARAMS) {
+    const v = params.fields[name];
+    fields[name] = typeof v === 'string' && v !== '' ? v : undefined;
+  }
+  const all = params.repeated?.resource ?? (typeof params.fields.resource === 'string' ? [params.fields.resource] : []);
+  return { fields, resources: all.filter((r) => r !== '') };
+}
+
 export function checkAuthorizationRequest(
   params: Params,
   duplicates: readonly string[],
   client: ClientRecord | undefined,
   environment: Environment,
+  options: AuthorizationRequestOptions = {},
 ): AuthorizationRequestCheck {
+  // RFC 8707 §2: `resource` may be given more than once; every other parameter only once (RFC 6749 §3.1).
+  duplicates = duplicates.filter((name) => name !== 'resource');
   if (duplicates.includes('client_id') || duplicates.includes('redirect_uri')) {
     return { ok: false, kind: 'page', message: 'The request repeats client_id or redirect_uri.' };
   }
@@ -47,6 +84,10 @@ export function checkAuthorizationRequest(
   const fail = (error: string, description: string): AuthorizationRequestCheck => ({ ok: false, kind: 'redirect', redirectUri, state, error, description });
 
   if (duplicates.length > 0) return fail('invalid_request', 'A parameter was sent more than once');
+  // RFC 9126 §4: a client registered to push its requests gets invalid_request for any other kind.
+  if (client.requirePushedAuthorizationRequests && !options.pushed) {
+    return fail('invalid_request', 'This application must use pushed authorization requests (RFC 9126)');
+  }
   if (params.response_type === undefined) return fail('invalid_request', 'response_type is required');
   if (params.response_type !== 'code') return fail('unsupported_response_type', 'Only response_type=code is supported');
   if (!client.grantTypes.includes('authorization_code')) return fail('unauthorized_client', 'This application may not use the authorization code flow');
@@ -61,7 +102,32 @@ export function checkAuthorizationRequest(
     if (err instanceof OAuthError) return fail(err.code, 'The requested scope is not allowed for this application');
     throw err;
   }
-  return { ok: true, request: { client, redirectUri, scope, state, codeChallenge: params.code_challenge } };
+  let resources: string[] | null;
+  try {
+    resources = requestedAudience(options.resources ?? [], options.knownResources ?? []);
+  } catch (err) {
+    if (err instanceof OAuthError) return fail(err.code, err.description ?? 'The requested resource is not valid');
+    throw err;
+  }
+  return { ok: true, request: { client, redirectUri, scope, state, codeChallenge: params.code_challenge, resources } };
+}
+
+const REFUSALS: Record<string, new (description: string) => OAuthError> = {
+  invalid_request: InvalidRequestError,
+  unsupported_response_type: UnsupportedResponseTypeError,
+  unauthorized_client: UnauthorizedClientError,
+  invalid_scope: InvalidScopeError,
+  invalid_target: InvalidTargetError,
+};
+
+/**
+ * A refused request as the error a direct (JSON) answer throws, at the PAR endpoint. RFC 9126 §2.3: where RFC 6749
+ * §4.1.2.1 redirects nobody (client or redirect URI not to be trusted) the code is invalid_request.
+ */
+export function authorizationRequestError(check: Exclude<AuthorizationRequestCheck, { ok: true }>): OAuthError {
+  if (check.kind === 'page') return new InvalidRequestError(check.message);
+  const Refusal = REFUSALS[check.error] ?? InvalidRequestError;
+  return new Refusal(check.description);
 }
 
 /** The redirect back to the client with the response parameters and `iss` (RFC 9207 §2). */

@@ -2,6 +2,7 @@ import type { Environment } from '../storage/types.js';
 import type { Clock } from './clock.js';
 import { ApiError } from './api-error.js';
 import { InsufficientScopeError, InvalidRequestError, InvalidTokenError } from './errors.js';
+import { audienceAllows } from './resource.js';
 import { findToken, isActive, type TokenLookupDeps } from './token-lookup.js';
 
 /**
@@ -17,8 +18,11 @@ export interface BearerPrincipal {
   expiresAt: number;
 }
 
-/** The verdict on a presented token: active with its grant, or inactive and why (expiry is reported apart, §3.1). */
-export type TokenCheck = ({ active: true } & BearerPrincipal) | { active: false; reason: 'expired' | 'invalid' };
+/**
+ * The verdict on a presented token: active with its grant, or inactive and why (expiry is reported apart, §3.1;
+ * `audience`: a live token restricted to other resource servers, RFC 8707 §2).
+ */
+export type TokenCheck = ({ active: true } & BearerPrincipal) | { active: false; reason: 'expired' | 'invalid' | 'audience' };
 
 /** Where a token is checked: the store in process, or an introspection endpoint for a server running apart. */
 export interface TokenValidator {
@@ -75,8 +79,7 @@ export async function authenticateBearer(header: string | readonly string[] | un
   if (token === undefined) throw new MissingTokenError(realm);
   const check = await options.validator.validate(token);
   if (!check.active) {
-    const err =
-      check.reason === 'expired' ? new InvalidTokenError('The access token expired') : new InvalidTokenError('The access token is not valid');
+    const err = new InvalidTokenError(INACTIVE[check.reason]);
     err.headers['WWW-Authenticate'] = bearerChallenge(
       realm,
       check.reason === 'expired' ? { error: 'invalid_token', error_description: 'The access token expired' } : { error: 'invalid_token' },
@@ -91,6 +94,12 @@ export async function authenticateBearer(header: string | readonly string[] | un
   }
   return { clientId: check.clientId, scopes: check.scopes, expiresAt: check.expiresAt };
 }
+
+const INACTIVE: Record<'expired' | 'invalid' | 'audience', string> = {
+  expired: 'The access token expired',
+  invalid: 'The access token is not valid',
+  audience: 'The access token is for another resource server',
+};
 
 /** RFC 6750 §3.1: no credentials at all. 401 with a bare challenge; the body names no error code either. */
 export class MissingTokenError extends ApiError {
@@ -117,15 +126,21 @@ function malformed(realm: string, description = 'Malformed Authorization header;
  * is seen by the very next request. Only access tokens pass; a token of the other environment is unknown.
  */
 export class StoreTokenValidator implements TokenValidator {
+  /**
+   * `audience`: this resource server's identifier (RFC 8707); a token restricted to others is refused. A function,
+   * since the default identifier is a listener's URL, known once it is bound.
+   */
   constructor(
     private readonly deps: TokenLookupDeps & { clock: Clock },
     private readonly environment: Environment,
+    private readonly audience?: () => string,
   ) {}
 
   async validate(token: string): Promise<TokenCheck> {
     const record = await findToken(this.deps, this.environment, token);
     if (!record || record.kind !== 'access' || record.revokedAt !== null) return { active: false, reason: 'invalid' };
     if (!isActive(record, this.deps.clock.now())) return { active: false, reason: 'expired' };
+    if (this.audience && !audienceAllows(record.audience, this.audience())) return { active: false, reason: 'audience' };
     return { active: true, clientId: record.clientId, scopes: splitScope(record.scope), expiresAt: record.expiresAt };
   }
 }

@@ -22,6 +22,8 @@ export interface NewClient {
   merchantId?: string | null;
   /** A public client has no secret and must use PKCE (RFC 6749 §2.1). */
   isPublic?: boolean;
+  /** Its authorization requests must be pushed to /oauth/par (RFC 9126 §4). */
+  requirePushedAuthorizationRequests?: boolean;
 }
 
 /** A created client and its secret: the only moment the secret exists in plaintext on the server. */
@@ -45,6 +47,9 @@ export async function createClient(deps: ClientManagementDeps, input: NewClient)
   if (grantTypes.includes('authorization_code') && redirectUris.length === 0) {
     throw new Error('The authorization_code grant needs at least one redirect URI');
   }
+  if (input.requirePushedAuthorizationRequests && !grantTypes.includes('authorization_code')) {
+    throw new Error('Requiring pushed authorization requests needs the authorization_code grant');
+  }
   if (input.isPublic && grantTypes.includes('client_credentials')) {
     throw new Error('A public client has no secret, so it cannot use client_credentials');
   }
@@ -62,6 +67,7 @@ export async function createClient(deps: ClientManagementDeps, input: NewClient)
     isResourceServer: input.isResourceServer ?? false,
     merchantId: input.merchantId ?? null,
     createdAt: deps.clock.now(),
+    requirePushedAuthorizationRequests: input.requirePushedAuthorizationRequests ?? false,
   };
   await deps.clients.create(client, secretHint(secret));
   return { client, secret };

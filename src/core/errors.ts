@@ -1,6 +1,9 @@
 import { ApiError } from './api-error.js';
 
-/** The errors of RFC 6749, RFC 7009 and RFC 6750, and only those: one class per code, grouped by RFC section. */
+/**
+ * The errors of RFC 6749, RFC 7009, RFC 6750 and the extensions served (RFC 8707, RFC 9101 via RFC 9126), and only
+ * those: one class per code, grouped by RFC section.
+ */
 export abstract class OAuthError extends ApiError {}
 
 // ---- RFC 6749 §5.2: token endpoint errors ----
@@ -94,6 +97,28 @@ export class TooManyAttemptsError extends TemporarilyUnavailableError {
   constructor(retryAfterSeconds: number) {
     super(retryAfterSeconds, 'Too many requests; retry later');
   }
+}
+
+// ---- RFC 6749 §4.1.2.1: authorization request errors, answered in JSON by the PAR endpoint (RFC 9126 §2.3) ----
+
+/** RFC 6749 §4.1.2.1: a response_type other than `code`. At /oauth/authorize it travels in the redirect. */
+export class UnsupportedResponseTypeError extends OAuthError {
+  static override readonly code = 'unsupported_response_type';
+  static override readonly status = 400;
+}
+
+// ---- RFC 8707 §2 and RFC 9101 §7: extension errors ----
+
+/** RFC 8707 §2: a `resource` that is malformed (not an absolute URI, or with a fragment) or unknown here. */
+export class InvalidTargetError extends OAuthError {
+  static override readonly code = 'invalid_target';
+  static override readonly status = 400;
+}
+
+/** RFC 9101 §7: a `request` (a JAR request object) pushed to the PAR endpoint; request objects are not supported. */
+export class RequestNotSupportedError extends OAuthError {
+  static override readonly code = 'request_not_supported';
+  static override readonly status = 400;
 }
 
 // ---- RFC 6750 §3.1: resource server errors ----

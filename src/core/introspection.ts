@@ -12,6 +12,8 @@ type IntrospectionResponse =
       iat: number;
       iss: string;
       sub?: string;
+      /** RFC 7662 §2.2: the resource servers (RFC 8707) the token is restricted to; absent when unrestricted. */
+      aud?: string | string[];
     };
 
 /**
@@ -38,5 +40,6 @@ export async function introspect(
     iat: record.issuedAt,
     iss: issuer,
     ...(record.subject ? { sub: record.subject } : {}),
+    ...(record.audience ? { aud: record.audience.length === 1 ? record.audience[0]! : record.audience } : {}),
   };
 }

@@ -6,15 +6,27 @@ export interface RequestParams {
   readonly fields: Record<string, unknown>;
   /** Names that appeared more than once (form bodies only). */
   readonly duplicates: readonly string[];
+  /** Every value of each name that appeared more than once, in order (form bodies only). */
+  readonly repeated?: Readonly<Record<string, readonly string[]>>;
 }
 
 export const EMPTY_PARAMS: RequestParams = { kind: 'none', fields: Object.create(null), duplicates: [] };
 
-/** RFC 6749 §3.1/§3.2: request parameters MUST NOT be included more than once. */
-export function rejectDuplicates(params: RequestParams): void {
-  if (params.duplicates.length > 0) {
-    throw new InvalidRequestError(`Parameter sent more than once: ${safeName(params.duplicates[0]!)}`);
-  }
+/**
+ * RFC 6749 §3.1/§3.2: request parameters MUST NOT be included more than once, except those an extension lets
+ * repeat (`resource`, RFC 8707 §2).
+ */
+export function rejectDuplicates(params: RequestParams, repeatable: readonly string[] = []): void {
+  const repeated = params.duplicates.find((name) => !repeatable.includes(name));
+  if (repeated !== undefined) throw new InvalidRequestError(`Parameter sent more than once: ${safeName(repeated)}`);
+}
+
+/** Every value of a repeatable parameter, in order; empty values count as omitted (RFC 6749 §3.2). */
+export function repeatedParam(params: RequestParams, name: string): string[] {
+  const all = params.repeated?.[name];
+  if (all !== undefined) return all.filter((v) => v !== '');
+  const one = optionalParam(params, name);
+  return one === undefined ? [] : [one];
 }
 
 /** A string parameter; a parameter sent without a value counts as omitted (RFC 6749 §3.2). */

@@ -23,6 +23,8 @@ export interface GrantBinding {
   subject: string | null;
   /** Refresh tokens: the grant's absolute end (defaults to now + refreshTokenTtl for a new grant). */
   familyExpiresAt?: number;
+  /** The resource servers (RFC 8707) the token may be used at; null or absent: unrestricted. */
+  audience?: string[] | null;
 }
 
 /** Mints opaque tokens and records their digests; the plaintext leaves only in the response. */
@@ -67,6 +69,7 @@ export class TokenIssuer {
       subject: grant.subject,
       rotatedAt: null,
       familyExpiresAt,
+      audience: grant.audience ?? null,
     };
     return { value, record, expiresIn: expiresAt - now };
   }

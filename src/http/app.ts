@@ -6,6 +6,7 @@ import { registerErrorHandler } from './error-handler.js';
 import { registerHealthEndpoints } from './endpoints/health.js';
 import { registerIntrospectEndpoint } from './endpoints/introspect.js';
 import { registerMetadataEndpoint } from './endpoints/metadata.js';
+import { registerParEndpoint } from './endpoints/par.js';
 import { registerRevokeEndpoint } from './endpoints/revoke.js';
 import { registerTokenEndpoint } from './endpoints/token.js';
 import { pathOnly } from './logger.js';
@@ -70,6 +71,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   registerTokenEndpoint(app, ctx);
   registerRevokeEndpoint(app, ctx);
   registerIntrospectEndpoint(app, ctx);
+  registerParEndpoint(app, ctx);
   registerMetadataEndpoint(app, ctx);
   registerHealthEndpoints(app, ctx);
   for (const plugin of options.plugins ?? []) await plugin(app, ctx);

@@ -4,6 +4,7 @@ import { authenticateBearer, splitScope, type BearerOptions, type BearerPrincipa
 import { systemClock, type Clock } from '../core/clock.js';
 import { ApiError, NotFoundError } from '../core/api-error.js';
 import { TemporarilyUnavailableError } from '../core/errors.js';
+import { audienceAllows } from '../core/resource.js';
 import { authorizationField } from './authorization-field.js';
 
 declare module 'fastify' {
@@ -68,6 +69,11 @@ interface IntrospectionValidatorOptions {
   cacheMaxEntries?: number;
   /** Time allowed for one introspection call, ms. */
   timeoutMs?: number;
+  /**
+   * This resource server's resource indicator (RFC 8707): a token whose `aud` does not name it is refused. A token
+   * without `aud` is unrestricted and passes.
+   */
+  audience?: string;
   clock?: Clock;
   fetch?: typeof fetch;
 }
@@ -141,6 +147,7 @@ export class IntrospectionTokenValidator implements TokenValidator {
     if (typeof body.token_type !== 'string' || body.token_type.toLowerCase() !== 'bearer') return { active: false, reason: 'invalid' };
     if (typeof body.client_id !== 'string' || exp === undefined) return { active: false, reason: 'invalid' };
     if (exp <= now) return { active: false, reason: 'expired' };
+    if (this.options.audience !== undefined && !audienceAllows(audienceOf(body.aud), this.options.audience)) return { active: false, reason: 'audience' };
     const scope = typeof body.scope === 'string' ? body.scope : '';
     return { active: true, clientId: body.client_id, scopes: splitScope(scope), expiresAt: exp };
   }
@@ -150,4 +157,11 @@ export class IntrospectionTokenValidator implements TokenValidator {
     // Map order is insertion order: past the cap, the oldest answers go.
     while (this.#cache.size > this.#maxEntries) this.#cache.delete(this.#cache.keys().next().value as string);
   }
+}
+
+/** RFC 7662 §2.2 `aud`: a string or a list of strings; absent is unrestricted; anything else names nobody. */
+function audienceOf(aud: unknown): string[] | null {
+  if (aud === undefined) return null;
+  if (typeof aud === 'string') return [aud];
+  return Array.isArray(aud) ? aud.filter((a): a is string => typeof a === 'string') : [];
 }

@@ -34,14 +34,19 @@ export function registerBodyParsers(app: FastifyInstance): void {
 export function parseForm(body: string): RequestParams {
   const fields: Record<string, unknown> = Object.create(null);
   const duplicates: string[] = [];
+  const repeated: Record<string, string[]> = Object.create(null);
   for (const [name, value] of new URLSearchParams(body)) {
     if (name in fields) {
-      if (!duplicates.includes(name)) duplicates.push(name);
+      if (!duplicates.includes(name)) {
+        duplicates.push(name);
+        repeated[name] = [fields[name] as string];
+      }
+      repeated[name]!.push(value);
       continue;
     }
     fields[name] = value;
   }
-  return { kind: 'form', fields, duplicates };
+  return { kind: 'form', fields, duplicates, repeated };
 }
 
 export function parseJsonObject(body: string): RequestParams {

@@ -3,6 +3,7 @@ import type { ClientAuthenticator } from '../core/client-authenticator.js';
 import type { Clock } from '../core/clock.js';
 import type { SecretHasher } from '../core/secret-hasher.js';
 import type { TokenIssuer } from '../core/token-issuer.js';
+import type { ResourceServers } from '../core/resource.js';
 import type { JwtAccessTokenResolver } from '../core/token-lookup.js';
 import type { Environment, Store } from '../storage/types.js';
 import type { Metrics } from './metrics.js';
@@ -31,6 +32,8 @@ export interface AppContext {
   issuer: () => string;
   /** The issuer of every environment (the Web Account shows each credential with its own environment's URL). */
   issuers: () => Record<Environment, string>;
+  /** The resource servers (RFC 8707) of this environment, known once the listener is bound (the default uses its URL). */
+  resources: () => ResourceServers;
   /** Shared across listeners: true once SIGTERM arrived, so readiness turns off at once. */
   lifecycle: { draining: boolean };
 }

@@ -25,8 +25,8 @@ interface Deps {
  * introspection, revocation and the bearer layer treat it like an opaque token (a revoked JWT is inactive until it
  * expires). Refresh tokens stay opaque.
  *
- * `aud` is the environment's issuer URL: the Webhook API is served on the same host (RFC 9068 §3: with no `resource`
- * parameter the server uses a default resource indicator). `sub` is the merchant for the code flow and the client
+ * `aud` is the `resource` values the token was asked for (RFC 8707 §2, RFC 9068 §3); with none, the environment's
+ * issuer URL, the default resource indicator (the Webhook API is served on the same host). `sub` is the merchant for the code flow and the client
  * itself for client_credentials (§2.2).
  *
  * @see https://www.rfc-editor.org/rfc/rfc9068
@@ -48,10 +48,11 @@ export class JwtTokenIssuer extends TokenIssuer {
     const expiresAt = Math.min(now + lifetimes.accessTokenTtl, record.expiresAt - RETENTION_LEEWAY_SECONDS);
     const jti = randomBytes(24).toString('base64url');
     const iss = issuerOf(environment);
+    const audience = grant.audience ?? null;
     const value = await new SignJWT({ client_id: client.id, scope })
       .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: record.kid })
       .setIssuer(iss)
-      .setAudience(iss)
+      .setAudience(audience === null ? iss : audience.length === 1 ? audience[0]! : audience)
       .setSubject(grant.subject ?? client.id)
       .setIssuedAt(now)
       .setExpirationTime(expiresAt)
@@ -70,6 +71,7 @@ export class JwtTokenIssuer extends TokenIssuer {
       subject: grant.subject,
       rotatedAt: null,
       familyExpiresAt: null,
+      audience,
     };
     return { value, record: stored, expiresIn: expiresAt - now };
   }

@@ -10,6 +10,8 @@ const PURGES: ReadonlyArray<{ table: string; batch: PurgeBatch }> = [
   // A day of slack after expiry keeps "expired" (not "unknown") answers available for a while.
   { table: 'tokens', batch: (s, now, n) => s.tokens.purgeExpired(now - DAY, n) },
   { table: 'authorization_codes', batch: (s, now, n) => s.codes.purgeExpired(now - DAY, n) },
+  // RFC 9126 §4: an expired request_uri is refused whether or not its row is still there.
+  { table: 'pushed_authorization_requests', batch: (s, now, n) => s.pushedRequests.purgeExpired(now, n) },
   // Failure windows last a minute (shared-failure-limiter.ts): one that began two minutes ago is over.
   { table: 'auth_failures', batch: (s, now, n) => s.failures.purge(now - 120, n) },
   { table: 'sessions', batch: (s, now, n) => s.sessions.purgeExpired(now, n) },

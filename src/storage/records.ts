@@ -11,10 +11,11 @@ import type { ClientRecord, Environment, TokenKind, TokenRecord } from './types.
 export const CLIENT_COLUMNS = [
   'id', 'environment', 'name', 'secret_hash', 'previous_secret_hash', 'previous_secret_expires_at', 'scopes',
   'grant_types', 'redirect_uris', 'is_resource_server', 'merchant_id', 'created_at', 'deleted_at',
+  'require_pushed_authorization_requests',
 ] as const satisfies ReadonlyArray<keyof ClientsTable>;
 export const TOKEN_COLUMNS = [
   'hash', 'kind', 'client_id', 'environment', 'scope', 'issued_at', 'expires_at', 'revoked_at', 'grant_id',
-  'subject', 'rotated_at', 'family_expires_at',
+  'subject', 'rotated_at', 'family_expires_at', 'audience',
 ] as const satisfies ReadonlyArray<keyof TokensTable>;
 
 export function clientFromRow(r: Selectable<ClientsTable>): ClientRecord {
@@ -31,6 +32,7 @@ export function clientFromRow(r: Selectable<ClientsTable>): ClientRecord {
     isResourceServer: Number(r.is_resource_server) === 1,
     merchantId: r.merchant_id,
     createdAt: Number(r.created_at),
+    requirePushedAuthorizationRequests: Number(r.require_pushed_authorization_requests) === 1,
   };
 }
 
@@ -48,9 +50,13 @@ export function tokenFromRow(r: Selectable<TokensTable>): TokenRecord {
     subject: r.subject,
     rotatedAt: numberOrNull(r.rotated_at),
     familyExpiresAt: numberOrNull(r.family_expires_at),
+    audience: wordsOrNull(r.audience),
   };
 }
 
 // Integer columns arrive as numbers from SQLite and as strings (bigint) from PostgreSQL.
 const numberOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+/** A space-separated list column (resource indicators never contain a space, RFC 3986); null stays null. */
+export const wordsOrNull = (s: string | null | undefined): string[] | null => (s === null || s === undefined ? null : splitWords(s));
+export const joinedOrNull = (list: readonly string[] | null | undefined): string | null => (list === null || list === undefined ? null : list.join(' '));
 const splitWords = (s: string): string[] => (s === '' ? [] : s.split(' '));

@@ -20,6 +20,8 @@ export interface ClientsTable {
   secret_last_used_at: number | null;
   previous_secret_hint: string | null;
   previous_secret_last_used_at: number | null;
+  /** 0015: 0/1, the client must push its authorization requests (RFC 9126 §4). */
+  require_pushed_authorization_requests: number;
 }
 
 export interface TokensTable {
@@ -36,6 +38,8 @@ export interface TokensTable {
   subject: string | null;
   rotated_at: number | null;
   family_expires_at: number | null;
+  /** 0015: space-separated resource indicators (RFC 8707) the token is restricted to; null: unrestricted. */
+  audience: string | null;
 }
 
 export interface AuthorizationCodesTable {
@@ -47,6 +51,21 @@ export interface AuthorizationCodesTable {
   code_challenge: string;
   subject: string;
   grant_id: string;
+  created_at: number;
+  expires_at: number;
+  consumed_at: number | null;
+  /** 0015: space-separated resources (RFC 8707) the code was granted for; null: none named. */
+  resources: string | null;
+}
+
+/** 0015: an authorization request pushed to /oauth/par (RFC 9126), used once. */
+export interface PushedAuthorizationRequestsTable {
+  /** Keyed hash of the request_uri's random part. */
+  hash: string;
+  client_id: string;
+  environment: string;
+  /** The checked authorization request parameters, as a JSON object. */
+  params: string;
   created_at: number;
   expires_at: number;
   consumed_at: number | null;
@@ -132,6 +151,7 @@ export interface Database {
   signing_keys: SigningKeysTable;
   form_submissions: FormSubmissionsTable;
   secret_reveals: SecretRevealsTable;
+  pushed_authorization_requests: PushedAuthorizationRequestsTable;
 }
 
 // ---- 0002_accounts: the Web Account ----

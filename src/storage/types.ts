@@ -22,6 +22,8 @@ export interface ClientRecord {
   isResourceServer: boolean;
   merchantId: string | null;
   createdAt: number;
+  /** Its authorization requests must be pushed (RFC 9126 §4); a plain one is refused with invalid_request. */
+  requirePushedAuthorizationRequests?: boolean;
 }
 
 export type TokenKind = 'access' | 'refresh';
@@ -45,6 +47,8 @@ export interface TokenRecord {
   rotatedAt?: number | null;
   /** Refresh tokens: the absolute end of the grant, which rotation never extends. */
   familyExpiresAt?: number | null;
+  /** The resource indicators (RFC 8707) the token may be used at; null or absent: unrestricted. */
+  audience?: string[] | null;
 }
 
 export interface AuthorizationCodeRecord {
@@ -63,6 +67,34 @@ export interface AuthorizationCodeRecord {
   createdAt: number;
   expiresAt: number;
   consumedAt: number | null;
+  /** The resources (RFC 8707) named in the authorization request; null or absent: none, so unrestricted. */
+  resources?: string[] | null;
+}
+
+/** An authorization request pushed to /oauth/par (RFC 9126 §2), waiting for its one use at /oauth/authorize. */
+export interface PushedAuthorizationRequestRecord {
+  /** Keyed digest of the request_uri's random part. */
+  hash: string;
+  clientId: string;
+  environment: Environment;
+  /** The authorization request parameters, checked when pushed and checked again when used. */
+  params: Record<string, string>;
+  createdAt: number;
+  expiresAt: number;
+  consumedAt: number | null;
+}
+
+export interface PushedAuthorizationRequestRepository {
+  create(request: PushedAuthorizationRequestRecord): Promise<void>;
+  /** The request, used or not, expired or not; undefined when unknown. */
+  find(hash: string): Promise<PushedAuthorizationRequestRecord | undefined>;
+  /**
+   * Uses the request: one conditional update that succeeds only while it is unused and unexpired, so of any number
+   * of concurrent uses exactly one gets true (RFC 9126 §4: one-time use; an expired request_uri is invalid).
+   */
+  consume(hash: string, now: number): Promise<boolean>;
+  /** Deletes at most `limit` requests that expired before `before`; returns how many went. */
+  purgeExpired(before: number, limit: number): Promise<number>;
 }
 
 /** A merchant's remembered consent for a client (RFC 6749 §4.1.1: the resource owner's authorization). */
@@ -328,6 +360,7 @@ export interface Store {
   readonly consents: ConsentRepository;
   readonly formSubmissions: FormSubmissionRepository;
   readonly secretReveals: SecretRevealRepository;
+  readonly pushedRequests: PushedAuthorizationRequestRepository;
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { bearerChallenge, StoreTokenValidator } from '../core/bearer.js';
 import type { Clock } from '../core/clock.js';
+import type { ResourceServers } from '../core/resource.js';
 import { InvalidTokenError } from '../core/errors.js';
 import type { SecretHasher } from '../core/secret-hasher.js';
 import { bearerAuthPlugin } from '../http/bearer-auth.js';
@@ -30,6 +31,8 @@ export interface WebhookModuleOptions {
   config: Config;
   /** This server's listening sockets: webhooks may not target them. */
   ownListeners: OwnListeners;
+  /** The Webhook API's resource indicator (RFC 8707) per environment: tokens restricted to others are refused. */
+  resourcesOf: (environment: Environment) => Pick<ResourceServers, 'webhookApi'>;
   logger?: Logger;
   /** How the worker wakes up (tests pass `manualScheduler` and drive `worker.runDue()`). */
   scheduler?: Scheduler;
@@ -80,7 +83,9 @@ export function createWebhookModule(options: WebhookModuleOptions): WebhookModul
       policy: policyFor(ctx.environment),
       kick: () => worker.kick(),
     };
-    const validator = new StoreTokenValidator({ tokens: store.tokens, hasher: ctx.hasher, clock, jwt: ctx.jwt }, ctx.environment);
+    // RFC 8707: a token restricted to other resource servers is not for this one.
+    const audience = () => options.resourcesOf(ctx.environment).webhookApi;
+    const validator = new StoreTokenValidator({ tokens: store.tokens, hasher: ctx.hasher, clock, jwt: ctx.jwt }, ctx.environment, audience);
     // The requests of a turn are handled together (turn-barrier.ts): a parent scope's hook runs before the
     // bearer check, which is the work to be grouped.
     const turns = new TurnBarrier();

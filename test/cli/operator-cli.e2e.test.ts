@@ -111,6 +111,25 @@ describe('operator CLI › --db takes the documented forms only, and only serve 
     expect(await run(['clients', 'list', '--db', db], { cwd })).toMatchObject({ code: 0, stdout: 'No clients.\n' });
   });
 
+  it('clients create --require-pushed-authorization-requests (RFC 9126 §4): stored, printed and listed; refused without the code flow', async () => {
+    const cwd = join(dir, 'par');
+    mkdirSync(cwd);
+    const db = `sqlite:${join(cwd, 'par.db')}`;
+    expect((await run(['migrate', '--db', db], { cwd })).code).toBe(0);
+    const flow = ['--grant', 'authorization_code', '--redirect-uri', 'https://app.example/cb'];
+    const created = await run(['clients', 'create', '--db', db, '--environment', 'sandbox', ...flow, '--require-pushed-authorization-requests', '--json'], { cwd });
+    expect(created.code).toBe(0);
+    const client = JSON.parse(created.stdout) as { client_id: string; require_pushed_authorization_requests: boolean };
+    expect(client.require_pushed_authorization_requests).toBe(true);
+    const listed = JSON.parse((await run(['clients', 'list', '--db', db, '--json'], { cwd })).stdout) as Array<{ client_id: string; require_pushed_authorization_requests: boolean }>;
+    expect(listed.find((c) => c.client_id === client.client_id)?.require_pushed_authorization_requests).toBe(true);
+    expect((await run(['clients', 'list', '--db', db], { cwd })).stdout).toContain('PAR only');
+    const refused = await run(['clients', 'create', '--db', db, '--environment', 'sandbox', '--require-pushed-authorization-requests'], { cwd });
+    expect(refused.code).toBe(1);
+    oneLine(refused);
+    expect(refused.stderr).toContain('authorization_code');
+  });
+
   it('an unreachable PostgreSQL server: one line naming the host, no stack trace, exit 1', async () => {
     const r = await run(['clients', 'list', '--db', 'postgres://postgres:pw-not-shown@127.0.0.1:1/x'], { cwd: dir, env: { MYPOS_AUTH_SERVER_KEY: KEY } });
     expect(r.code).toBe(1);

@@ -26,7 +26,7 @@ describe('core/authorization-request › checking /authorize', () => {
   it('a good request → the checked request, scope in the client\'s order', () => {
     expect(checkAuthorizationRequest({ ...good, scope: 'devices webhooks' }, [], client, 'sandbox')).toEqual({
       ok: true,
-      request: { client, redirectUri: CB, scope: 'webhooks devices', state: 'st', codeChallenge: CHALLENGE },
+      request: { client, redirectUri: CB, scope: 'webhooks devices', state: 'st', codeChallenge: CHALLENGE, resources: null },
     });
     // No scope asked: everything the client may have (RFC 6749 §3.3).
     expect(checkAuthorizationRequest({ ...good, scope: undefined, state: undefined }, [], client, 'sandbox')).toMatchObject({ ok: true, request: { scope: 'webhooks devices', state: undefined } });

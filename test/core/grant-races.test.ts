@@ -39,6 +39,7 @@ for (const backend of BACKENDS) {
       hasher: t.server.hasher,
       clock: t.clock,
       refreshGraceSeconds: 0,
+      knownResources: [],
       ...over,
     });
     const active = async (tok: string) => (await postForm(t.app(), '/oauth/introspect', `token=${tok}`, { authorization: basic(c.id, c.secret) })).json().active;

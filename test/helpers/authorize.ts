@@ -12,7 +12,7 @@ export const VERIFIER = 'v'.repeat(20) + '-._~' + 'W'.repeat(30);
 export async function grantCode(
   t: TestServer,
   clientId: string,
-  options: { redirectUri?: string; scope?: string; verifier?: string; subject?: string; environment?: 'sandbox' | 'production' } = {},
+  options: { redirectUri?: string; scope?: string; verifier?: string; subject?: string; environment?: 'sandbox' | 'production'; resources?: string[] | null } = {},
 ): Promise<string> {
   const code = newOpaqueToken();
   const now = t.clock.now();
@@ -28,6 +28,7 @@ export async function grantCode(
     createdAt: now,
     expiresAt: now + 60,
     consumedAt: null,
+    resources: options.resources ?? null,
   });
   return code;
 }

@@ -107,4 +107,45 @@ describe.skipIf(!haveChromium)('authorization code › in a real browser', () =>
     const after = await fetch(`${base}/v1/webhooks`, { headers: { authorization: `Bearer ${refreshed.access_token}` } });
     expect(after.status).toBe(401);
   }, 90_000);
+
+  it('pushed authorization request (RFC 9126) with a resource (RFC 8707): push, consent in the browser, code, token, Webhook API', async () => {
+    const { client, secret } = await createClient(
+      { clients: server.store.clients, hasher: server.hasher, clock: systemClock },
+      { environment: 'sandbox', name: 'Pushing app', scopes: ['webhooks'], grantTypes: ['authorization_code', 'refresh_token'], redirectUris: [callbackUrl], requirePushedAuthorizationRequests: true },
+    );
+    const base = server.urls.sandbox;
+    const auth = 'Basic ' + Buffer.from(`${client.id}:${secret}`).toString('base64');
+    const post = (path: string, body: URLSearchParams) => fetch(`${base}${path}`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' }, body: body.toString() });
+
+    // The Webhook API's resource indicator defaults to the environment's issuer URL.
+    const pushed = await post('/oauth/par', new URLSearchParams({ response_type: 'code', redirect_uri: callbackUrl, scope: 'webhooks', state: 'pushed', code_challenge: s256(VERIFIER), code_challenge_method: 'S256', resource: base }));
+    expect(pushed.status).toBe(201);
+    const { request_uri: requestUri } = (await pushed.json()) as { request_uri: string };
+
+    const page = await context.newPage();
+    await page.goto(`${base}/oauth/authorize?client_id=${client.id}&request_uri=${encodeURIComponent(requestUri)}`);
+    if (page.url().includes('/account/login')) {
+      await page.getByLabel('Email').fill('merchant@example.com');
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.waitForURL(/\/oauth\/authorize/);
+    }
+    await expect.poll(() => page.content()).toContain('Pushing app');
+    expect(await page.content()).toContain(base);
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.waitForURL(/\/cb\?/);
+
+    const back = received.filter((u) => u.pathname === '/cb').at(-1)!;
+    expect(back.searchParams.get('state')).toBe('pushed');
+    const code = back.searchParams.get('code')!;
+    const tokens = (await (await post('/oauth/token', new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: callbackUrl, code_verifier: VERIFIER }))).json()) as Record<string, string>;
+    expect(tokens).toMatchObject({ token_type: 'Bearer', scope: 'webhooks' });
+    const hooks = await fetch(`${base}/v1/webhooks`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    expect(hooks.status).toBe(200);
+
+    // The request_uri was used by that answer: opening it again shows an error, and nobody is redirected.
+    const again = await page.goto(`${base}/oauth/authorize?client_id=${client.id}&request_uri=${encodeURIComponent(requestUri)}`);
+    expect(again?.status()).toBe(400);
+    expect(page.url()).toContain('/oauth/authorize');
+  }, 90_000);
 });

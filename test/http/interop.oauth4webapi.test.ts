@@ -72,4 +72,57 @@ describe('interop › oauth4webapi against the server', () => {
     const introspection = await oauth.processIntrospectionResponse(as, client, await oauth.introspectionRequest(as, client, clientAuth, refreshed.access_token, insecure));
     expect(introspection.active).toBe(false);
   });
+
+  it('pushed authorization request (RFC 9126) with a resource indicator (RFC 8707): push, consent, code, token, Webhook API', async () => {
+    const base = server.urls.sandbox;
+    const redirectUri = 'http://127.0.0.1:7777/par-callback';
+    const { client: record, secret } = await createClient(
+      { clients: server.store.clients, hasher: server.hasher, clock: systemClock },
+      { environment: 'sandbox', name: 'PAR interop', scopes: ['webhooks'], grantTypes: ['authorization_code', 'refresh_token'], redirectUris: [redirectUri], requirePushedAuthorizationRequests: true },
+    );
+    const insecure = { [oauth.allowInsecureRequests]: true };
+    const issuer = new URL(base);
+    const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { ...insecure, algorithm: 'oauth2' }));
+    expect(as.pushed_authorization_request_endpoint).toBe(`${base}/oauth/par`);
+    const client: oauth.Client = { client_id: record.id };
+    const clientAuth = oauth.ClientSecretBasic(secret!);
+    // The Webhook API's resource indicator is, by default, the environment's issuer URL.
+    const resource = base;
+
+    const verifier = oauth.generateRandomCodeVerifier();
+    const state = oauth.generateRandomState();
+    const pushed = await oauth.processPushedAuthorizationResponse(as, client, await oauth.pushedAuthorizationRequest(as, client, clientAuth, {
+      redirect_uri: redirectUri,
+      response_type: 'code',
+      scope: 'webhooks',
+      state,
+      code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      resource,
+    }, insecure));
+    expect(pushed.expires_in).toBeGreaterThan(0);
+    const url = new URL(as.authorization_endpoint!);
+    url.searchParams.set('client_id', record.id);
+    url.searchParams.set('request_uri', pushed.request_uri);
+
+    const agent = new AccountAgent(server.apps.sandbox, base);
+    await agent.signup('par-interop@example.com');
+    const consent = await agent.get(url.pathname + url.search);
+    expect(consent.statusCode).toBe(200);
+    const fields = Object.fromEntries([...consent.body.matchAll(/<input type="hidden" name="([a-z][a-z_]*)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!.replace(/&amp;/g, '&')]));
+    const approved = await agent.post('/oauth/authorize', { ...fields, decision: 'approve' });
+    expect(approved.statusCode).toBe(303);
+
+    const params = oauth.validateAuthResponse(as, client, new URL(String(approved.headers.location)), state);
+    const codeResponse = await oauth.authorizationCodeGrantRequest(as, client, clientAuth, params, redirectUri, verifier, { ...insecure, additionalParameters: { resource } });
+    const tokens = await oauth.processAuthorizationCodeResponse(as, client, codeResponse);
+    const hooks = await fetch(`${base}/v1/webhooks`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    expect(hooks.status).toBe(200);
+    const introspection = await oauth.processIntrospectionResponse(as, client, await oauth.introspectionRequest(as, client, clientAuth, tokens.access_token, insecure));
+    expect(introspection.aud).toBe(resource);
+
+    // A resource this server does not know is refused with invalid_target, which the library surfaces as such.
+    const widened = oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, clientAuth, tokens.refresh_token!, { ...insecure, additionalParameters: { resource: 'https://elsewhere.example' } }));
+    await expect(widened).rejects.toMatchObject({ error: 'invalid_target', status: 400 });
+  });
 });

@@ -25,6 +25,12 @@ describe('metadata › RFC 8414', () => {
     expect(m.scopes_supported).toEqual(['webhooks', 'transactions', 'devices']);
   });
 
+  it('RFC 9126 §5: the PAR endpoint under the issuer; pushing is not required server-wide (a client may be registered to)', async () => {
+    const m = (await t.app().inject({ method: 'GET', url: '/.well-known/oauth-authorization-server' })).json();
+    expect(m.pushed_authorization_request_endpoint).toBe(`${m.issuer}/oauth/par`);
+    expect(m.require_pushed_authorization_requests).toBe(false);
+  });
+
   it('§2: a configured issuer (deployment behind a proxy) is used as is', async () => {
     const m = (await t.app('production').inject({ method: 'GET', url: '/.well-known/oauth-authorization-server' })).json();
     expect(m.issuer).toBe('https://auth-api.example.com');

@@ -16,6 +16,7 @@ const client = (over: Partial<ClientRecord> = {}): ClientRecord => ({
   isResourceServer: false,
   merchantId: null,
   createdAt: 1_700_000_000,
+  requirePushedAuthorizationRequests: false,
   ...over,
 });
 const token = (clientId: string, over: Partial<TokenRecord> = {}): TokenRecord => ({
@@ -31,6 +32,7 @@ const token = (clientId: string, over: Partial<TokenRecord> = {}): TokenRecord =
   subject: null,
   rotatedAt: null,
   familyExpiresAt: null,
+  audience: null,
   ...over,
 });
 const NOW = 1_700_000_100;
@@ -45,7 +47,7 @@ for (const backend of BACKENDS) {
     afterAll(() => cleanup());
 
     it('a client round-trips every field', async () => {
-      const c = client({ merchantId: 'm1', isResourceServer: true, environment: 'production' });
+      const c = client({ merchantId: 'm1', isResourceServer: true, environment: 'production', requirePushedAuthorizationRequests: true });
       await store.clients.create(c);
       expect(await store.clients.find(c.id)).toEqual(c);
     });
@@ -295,6 +297,35 @@ for (const backend of BACKENDS) {
       const stored = await Promise.all(attempts.map((t) => store.tokens.find(t.key)));
       expect(stored.filter(Boolean)).toHaveLength(1);
       expect((await store.codes.find(hash))?.consumedAt).toBe(NOW);
+    });
+
+    it('pushed requests (RFC 9126 §4): 20 concurrent uses → exactly one; an expired one cannot be used; purge takes only expired ones', async () => {
+      const hash = `par${String(++seq).padStart(61, '0')}`;
+      const params = { response_type: 'code', client_id: 'c', redirect_uri: 'https://x/cb', resource: 'https://a.example/ https://b.example/' };
+      await store.pushedRequests.create({ hash, clientId: 'c', environment: 'sandbox', params, createdAt: NOW, expiresAt: NOW + 60, consumedAt: null });
+      expect(await store.pushedRequests.find(hash)).toEqual({ hash, clientId: 'c', environment: 'sandbox', params, createdAt: NOW, expiresAt: NOW + 60, consumedAt: null });
+      const outcomes = await Promise.all(Array.from({ length: 20 }, () => store.pushedRequests.consume(hash, NOW)));
+      expect(outcomes.filter(Boolean)).toHaveLength(1);
+      expect((await store.pushedRequests.find(hash))?.consumedAt).toBe(NOW);
+
+      const expired = `${hash.slice(0, 60)}xpir`;
+      await store.pushedRequests.create({ hash: expired, clientId: 'c', environment: 'sandbox', params, createdAt: NOW - 60, expiresAt: NOW, consumedAt: null });
+      expect(await store.pushedRequests.consume(expired, NOW)).toBe(false);
+      expect(await store.pushedRequests.purgeExpired(NOW + 1, 1000)).toBeGreaterThanOrEqual(1);
+      expect(await store.pushedRequests.find(expired)).toBeUndefined();
+      expect(await store.pushedRequests.find(hash)).toBeDefined();
+    });
+
+    it('resource indicators (RFC 8707): a token keeps its audience, a code its resources; none stays null', async () => {
+      const restricted = token('c', { audience: ['https://a.example/', 'https://b.example/'] });
+      const open = token('c');
+      await store.tokens.insert(restricted);
+      await store.tokens.insertMany([open, token('c', { audience: ['https://c.example/'] })]);
+      expect((await store.tokens.find(restricted.key))?.audience).toEqual(['https://a.example/', 'https://b.example/']);
+      expect((await store.tokens.find(open.key))?.audience).toBeNull();
+      const hash = `rescode${String(++seq).padStart(57, '0')}`;
+      await store.codes.create({ hash, clientId: 'c', environment: 'sandbox', redirectUri: 'https://x/cb', scope: 'webhooks', codeChallenge: 'x'.repeat(43), subject: 'm', grantId: `gr-${seq}`, createdAt: NOW, expiresAt: NOW + 60, consumedAt: null, resources: ['https://a.example/'] });
+      expect((await store.codes.find(hash))?.resources).toEqual(['https://a.example/']);
     });
 
     it('refresh rotation: 20 concurrent rotations of one refresh token → exactly one rotated', async () => {

@@ -206,6 +206,7 @@ function credentialJson(ctx: AccountContext, c: CredentialView) {
     grant_types: c.grantTypes,
     redirect_uris: c.redirectUris,
     public: c.isPublic,
+    require_pushed_authorization_requests: c.requirePushedAuthorizationRequests,
     token_url: tokenUrl(ctx, c.environment),
   };
 }

@@ -74,6 +74,7 @@ export function listPage(o: Base & { environment: Environment; credentials: Cred
       <label class="check"><input type="checkbox" name="grant_authorization_code" value="1"> authorization_code</label>
       <label class="check"><input type="checkbox" name="grant_refresh_token" value="1"> refresh_token</label>
       <label class="check"><input type="checkbox" name="public_client" value="1"> Public client (no secret, PKCE only)</label>
+      <label class="check"><input type="checkbox" name="require_pushed_authorization_requests" value="1"> Require pushed authorization requests (POST /oauth/par first, RFC 9126)</label>
       <label for="redirect_uris-${env}">Redirect URIs (one per line; https, or http to 127.0.0.1 / localhost)</label>
       <textarea id="redirect_uris-${env}" name="redirect_uris" rows="2" maxlength="4000"></textarea>
     </details>
@@ -156,6 +157,7 @@ export function detailPage(o: Base & { credential: CredentialView; tokenUrl: str
     <dt>Token URL</dt><dd><code>${o.tokenUrl}</code></dd>
     <dt>Scopes</dt><dd>${c.scopes.join(' ')}</dd>
     <dt>Grant types</dt><dd>${c.grantTypes.join(' ')}${c.isPublic ? ' (public client: no secret, PKCE only)' : ''}</dd>
+    ${c.grantTypes.includes('authorization_code') ? html`<dt>Authorization requests</dt><dd>${c.requirePushedAuthorizationRequests ? 'Pushed only (POST /oauth/par first, RFC 9126)' : 'Pushed (POST /oauth/par) or in the authorization URL'}</dd>` : ''}
     ${c.redirectUris.length > 0 ? html`<dt>Redirect URIs</dt><dd><ul class="plain">${c.redirectUris.map((u) => html`<li><code>${u}</code></li>`)}</ul></dd>` : ''}
     <dt>Created</dt><dd>${when(c.createdAt)}</dd>
     <dt>Last used</dt><dd>${when(c.lastUsedAt)}</dd>

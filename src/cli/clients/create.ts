@@ -12,6 +12,7 @@ interface CreateOptions extends DbOptions {
   redirectUri?: string[];
   grant?: string[];
   public?: boolean;
+  requirePushedAuthorizationRequests?: boolean;
   merchant?: string;
   json?: boolean;
 }
@@ -30,6 +31,7 @@ export function registerClientsCreate(clients: Command): void {
     .option('--redirect-uri <url>', 'a redirect URI for the code flow (repeatable; exact match)', collect)
     .option('--grant <type>', 'an allowed grant type (repeatable; default client_credentials)', collect)
     .option('--public', 'a public client: no secret, PKCE only (authorization_code, refresh_token)')
+    .option('--require-pushed-authorization-requests', 'authorization requests must be pushed to /oauth/par first (RFC 9126)')
     .option('--merchant <email>', "attach to this Web Account merchant (default: the built-in operator account)")
     .option('--json', 'print JSON')
     .action(async (o: CreateOptions) => {
@@ -50,6 +52,7 @@ export function registerClientsCreate(clients: Command): void {
             grantTypes: o.grant,
             redirectUris: o.redirectUri,
             isPublic: o.public ?? false,
+            requirePushedAuthorizationRequests: o.requirePushedAuthorizationRequests ?? false,
             merchantId: merchant?.id ?? null,
           });
         } catch (err) {
@@ -73,6 +76,7 @@ export function registerClientsCreate(clients: Command): void {
             grant_types: client.grantTypes,
             redirect_uris: client.redirectUris,
             public: client.secretHash === null,
+            require_pushed_authorization_requests: client.requirePushedAuthorizationRequests ?? false,
             resource_server: client.isResourceServer,
             merchant: merchant?.email ?? null,
           },
@@ -82,6 +86,7 @@ export function registerClientsCreate(clients: Command): void {
               `Client Secret: ${secret ?? '(none: public client, use PKCE)'}`,
               `Environment:   ${client.environment}`,
               `Scope:         ${client.scopes.join(' ')}`,
+              ...(client.requirePushedAuthorizationRequests ? ['Authorization requests: pushed only (POST /oauth/par, RFC 9126)'] : []),
               '',
               'The secret is shown only now. Store it safely.',
             ].join('\n'),

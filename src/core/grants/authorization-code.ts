@@ -1,5 +1,6 @@
 import { InvalidGrantError } from '../errors.js';
-import { optionalParam, requiredParam } from '../params.js';
+import { optionalParam, repeatedParam, requiredParam } from '../params.js';
+import { requestedAudience } from '../resource.js';
 import { assertVerifierSyntax, verifierMatches } from '../pkce.js';
 import type { TokenResponse } from '../token-response.js';
 import type { GrantContext } from './grant.js';
@@ -33,10 +34,14 @@ export async function authorizationCodeGrant(ctx: GrantContext): Promise<TokenRe
     throw invalid();
   }
 
+  // RFC 8707 §2.2: the access token is for the resources asked for now, within those the merchant granted; the
+  // refresh token keeps the whole grant.
+  const granted = record.resources ?? null;
+  const audience = requestedAudience(repeatedParam(ctx.params, 'resource'), ctx.knownResources, granted);
   const binding = { grantId: record.grantId, subject: record.subject };
-  const access = await ctx.issuer.mint('access', client, ctx.environment, record.scope, binding);
+  const access = await ctx.issuer.mint('access', client, ctx.environment, record.scope, { ...binding, audience });
   const refresh = client.grantTypes.includes('refresh_token')
-    ? await ctx.issuer.mint('refresh', client, ctx.environment, record.scope, binding)
+    ? await ctx.issuer.mint('refresh', client, ctx.environment, record.scope, { ...binding, audience: granted })
     : undefined;
   const outcome = await ctx.codes.redeem(record.hash, now, refresh ? [access.record, refresh.record] : [access.record]);
   if (outcome === 'already_used') {

@@ -1,4 +1,5 @@
-import { optionalParam } from '../params.js';
+import { optionalParam, repeatedParam } from '../params.js';
+import { requestedAudience } from '../resource.js';
 import { grantedScope } from '../scope.js';
 import type { GrantContext } from './grant.js';
 import type { TokenResponse } from '../token-response.js';
@@ -9,6 +10,8 @@ import type { TokenResponse } from '../token-response.js';
  */
 export async function clientCredentialsGrant(ctx: GrantContext): Promise<TokenResponse> {
   const scope = grantedScope(optionalParam(ctx.params, 'scope'), ctx.client.scopes).join(' ');
-  const token = await ctx.issuer.issue('access', ctx.client, ctx.environment, scope, { grantId: null, subject: null });
+  // RFC 8707 §2: `resource` restricts the token to those resource servers.
+  const audience = requestedAudience(repeatedParam(ctx.params, 'resource'), ctx.knownResources);
+  const token = await ctx.issuer.issue('access', ctx.client, ctx.environment, scope, { grantId: null, subject: null, audience });
   return { access_token: token.value, token_type: 'Bearer', expires_in: token.expiresIn, scope };
 }

@@ -17,6 +17,8 @@ export interface GrantContext {
   clock: Clock;
   /** Seconds a just-rotated refresh token may still be exchanged (clients that retry); 0 = strict. */
   refreshGraceSeconds: number;
+  /** The resource indicators (RFC 8707) a client may name in this environment. */
+  knownResources: readonly string[];
 }
 
 export type GrantHandler = (ctx: GrantContext) => Promise<TokenResponse>;

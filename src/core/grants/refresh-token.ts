@@ -1,5 +1,6 @@
 import { InvalidGrantError } from '../errors.js';
-import { optionalParam, requiredParam } from '../params.js';
+import { optionalParam, repeatedParam, requiredParam } from '../params.js';
+import { requestedAudience } from '../resource.js';
 import { grantedScope } from '../scope.js';
 import type { TokenResponse } from '../token-response.js';
 import { findByTokenValue } from '../token-key.js';
@@ -8,7 +9,8 @@ import type { GrantContext } from './grant.js';
 /**
  * RFC 6749 §6 with rotation (RFC 9700 §4.14.2): every use returns a new refresh token and retires the old
  * one. Presenting a retired one again means it leaked (or a race was lost): the whole grant is revoked.
- * A narrower scope narrows the access token only; the new refresh token keeps the original scope (§6).
+ * A narrower scope narrows the access token only; the new refresh token keeps the original scope (§6). The same
+ * for `resource` (RFC 8707 §2.2): it may narrow the access token's audience, never widen the grant's.
  */
 export async function refreshTokenGrant(ctx: GrantContext): Promise<TokenResponse> {
   const { client, clock, hasher } = ctx;
@@ -31,9 +33,11 @@ export async function refreshTokenGrant(ctx: GrantContext): Promise<TokenRespons
   }
 
   const accessScope = grantedScope(requestedScope, record.scope.split(' ')).join(' ');
+  const granted = record.audience ?? null;
+  const audience = requestedAudience(repeatedParam(ctx.params, 'resource'), ctx.knownResources, granted);
   const binding = { grantId: record.grantId, subject: record.subject, familyExpiresAt: record.familyExpiresAt ?? record.expiresAt };
-  const access = await ctx.issuer.mint('access', client, ctx.environment, accessScope, binding);
-  const refresh = await ctx.issuer.mint('refresh', client, ctx.environment, record.scope, binding);
+  const access = await ctx.issuer.mint('access', client, ctx.environment, accessScope, { ...binding, audience });
+  const refresh = await ctx.issuer.mint('refresh', client, ctx.environment, record.scope, { ...binding, audience: granted });
 
   if (inGrace) {
     await ctx.tokens.insertMany([access.record, refresh.record]);

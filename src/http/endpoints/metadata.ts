@@ -27,6 +27,9 @@ export function registerMetadataEndpoint(app: FastifyInstance, ctx: Pick<AppCont
       token_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS, 'none'],
       revocation_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
       introspection_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
+      // RFC 9126 §5: pushing is optional server-wide; a client registered to push must (its own setting).
+      pushed_authorization_request_endpoint: `${issuer}/oauth/par`,
+      require_pushed_authorization_requests: false,
     };
   });
 }

@@ -10,7 +10,7 @@ import { bodyParams, rejectQueryString } from '../request-params.js';
 
 type TokenEndpointContext = Pick<
   AppContext,
-  'environment' | 'authenticator' | 'tokenIssuer' | 'store' | 'hasher' | 'clock' | 'config' | 'metrics' | 'usage'
+  'environment' | 'authenticator' | 'tokenIssuer' | 'store' | 'hasher' | 'clock' | 'config' | 'metrics' | 'usage' | 'resources'
 >;
 
 /** POST /oauth/token (RFC 6749 §3.2): authenticate the client, read the grant, check, issue, reply. */
@@ -19,7 +19,8 @@ export function registerTokenEndpoint(app: FastifyInstance, ctx: TokenEndpointCo
     setNoStore(reply);
     rejectQueryString(request);
     const params = bodyParams(request, ['form']);
-    rejectDuplicates(params);
+    // RFC 8707 §2: `resource` may repeat, one per resource server.
+    rejectDuplicates(params, ['resource']);
     const allowPublic = PUBLIC_CLIENT_GRANTS.includes(optionalParam(params, 'grant_type') ?? '');
     const client = await authenticateClient(ctx, request, params, { allowPublic });
     const grantType = requiredParam(params, 'grant_type');
@@ -36,6 +37,7 @@ export function registerTokenEndpoint(app: FastifyInstance, ctx: TokenEndpointCo
       hasher: ctx.hasher,
       clock: ctx.clock,
       refreshGraceSeconds: ctx.config.refreshGraceSeconds,
+      knownResources: ctx.resources().known,
     });
     ctx.metrics.tokensIssued.inc({ grant_type: grantType, environment: ctx.environment });
     ctx.usage.issued(client.id, ctx.clock.now());

@@ -25,6 +25,7 @@ export class KyselyClientRepository implements Omit<ClientRepository, 'find' | '
         created_at: c.createdAt,
         deleted_at: null,
         secret_hint: secretHint,
+        require_pushed_authorization_requests: c.requirePushedAuthorizationRequests ? 1 : 0,
       })
       .execute();
   }

@@ -1,4 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
+import { joinedOrNull, wordsOrNull } from '../records.js';
 import type { AuthorizationCodesTable, Database } from '../schema.js';
 import type { AuthorizationCodeRecord, AuthorizationCodeRepository, Environment, TokenRecord } from '../types.js';
 import { toRow } from './tokens.js';
@@ -22,6 +23,7 @@ export class KyselyAuthorizationCodeRepository implements AuthorizationCodeRepos
         created_at: c.createdAt,
         expires_at: c.expiresAt,
         consumed_at: c.consumedAt,
+        resources: joinedOrNull(c.resources),
       })
       .execute();
   }
@@ -67,5 +69,6 @@ function toCode(r: Selectable<AuthorizationCodesTable>): AuthorizationCodeRecord
     createdAt: Number(r.created_at),
     expiresAt: Number(r.expires_at),
     consumedAt: r.consumed_at === null ? null : Number(r.consumed_at),
+    resources: wordsOrNull(r.resources),
   };
 }

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { joinedOrNull } from '../records.js';
 import type { Database, TokensTable } from '../schema.js';
 import type { TokenRecord, TokenRepository } from '../types.js';
 
@@ -98,5 +99,6 @@ export function toRow(t: TokenRecord): TokensTable {
     subject: t.subject,
     rotated_at: t.rotatedAt ?? null,
     family_expires_at: t.familyExpiresAt ?? null,
+    audience: joinedOrNull(t.audience),
   };
 }

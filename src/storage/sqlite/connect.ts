@@ -5,6 +5,7 @@ import { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 import { KyselyAuthorizationCodeRepository } from '../repositories/codes.js';
 import { KyselyConsentRepository } from '../repositories/consents.js';
+import { KyselyPushedAuthorizationRequestRepository } from '../repositories/pushed-requests.js';
 import { KyselyFormSubmissionRepository } from '../repositories/form-submissions.js';
 import { KyselySecretRevealRepository } from '../repositories/secret-reveals.js';
 import { KyselyWebhookRepository } from '../repositories/webhooks.js';
@@ -67,6 +68,7 @@ export async function openSqliteStore(options: SqliteOptions): Promise<Store> {
     consents: new KyselyConsentRepository(db),
     formSubmissions: new KyselyFormSubmissionRepository(db),
     secretReveals: new KyselySecretRevealRepository(db),
+    pushedRequests: new KyselyPushedAuthorizationRequestRepository(db),
     poolStats: () => undefined,
     webhooks: new KyselyWebhookRepository(db),
     merchants: new KyselyMerchantRepository(db),

@@ -2,7 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { ConnectionLock } from './connection-lock.js';
 import type { FailureRow, HotPath } from '../hot-path.js';
 import type { Selectable } from 'kysely';
-import { CLIENT_COLUMNS, TOKEN_COLUMNS, clientFromRow, tokenFromRow } from '../records.js';
+import { CLIENT_COLUMNS, TOKEN_COLUMNS, clientFromRow, joinedOrNull, tokenFromRow } from '../records.js';
 import type { ClientsTable, TokensTable } from '../schema.js';
 import type { ClientRecord, Environment, TokenRecord } from '../types.js';
 import { WriteBatcher } from '../write-batcher.js';
@@ -34,15 +34,15 @@ export class SqliteHotPath implements HotPath {
     this.#findClientOwner = sqlite.prepare('select environment, merchant_id from clients where id = ? and deleted_at is null');
     // Positional parameters: better-sqlite3 binds them cheaper than an object by name.
     const insert = sqlite.prepare(
-      `insert into tokens (hash, kind, client_id, environment, scope, issued_at, expires_at, revoked_at, grant_id, subject, rotated_at, family_expires_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `insert into tokens (hash, kind, client_id, environment, scope, issued_at, expires_at, revoked_at, grant_id, subject, rotated_at, family_expires_at, audience)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     // One transaction per batch: one commit, one fsync. Run with .immediate() (BEGIN IMMEDIATE): with another
     // process on the file (--workers, the CLI), a deferred transaction that read first fails with
     // SQLITE_BUSY_SNAPSHOT when it tries to write after the other's commit; IMMEDIATE waits for the lock.
     this.#insertTokens = sqlite.transaction((tokens: TokenRecord[]) => {
       for (const t of tokens) {
-        insert.run(t.key, t.kind, t.clientId, t.environment, t.scope, t.issuedAt, t.expiresAt, t.revokedAt, t.grantId, t.subject, t.rotatedAt ?? null, t.familyExpiresAt ?? null);
+        insert.run(t.key, t.kind, t.clientId, t.environment, t.scope, t.issuedAt, t.expiresAt, t.revokedAt, t.grantId, t.subject, t.rotatedAt ?? null, t.familyExpiresAt ?? null, joinedOrNull(t.audience));
       }
     });
     this.#inserts = new WriteBatcher((records) => this.locked(() => this.#insertTokens.immediate(records)));
