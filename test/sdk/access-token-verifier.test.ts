@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import jsonwebtoken from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AccessTokenVerifier, JwtVerificationError, TokenClient } from '../../src/sdk/index.js';
+import { AccessTokenVerifier, JwtVerificationError, TokenClient } from '../../packages/client/src/index.js';
 import { sqliteBackend } from '../helpers/backends.js';
 import { startPeer, startSocketServer, type SocketServer } from './socket-server.js';
 
