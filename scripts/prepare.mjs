@@ -17,7 +17,7 @@ if (haveTypeScript) {
   execFileSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', 'build'], { stdio: 'inherit' });
 } else if (!['../dist/cli/main.js', '../packages/client/dist/esm/index.js'].every((built) => existsSync(new URL(built, import.meta.url)))) {
   console.error(
-    'mypos-auth: this is a production install (no TypeScript) and dist/ is not built.\n' +
+    'mypos-auth: this is a production install (no TypeScript) and dist/ or packages/client/dist/ is not built.\n' +
       'Build first, then prune:  npm ci && npm prune --omit=dev   (docs/operations.md, "Production install")',
   );
   process.exit(1);
