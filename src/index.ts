@@ -1,6 +1,6 @@
 /**
  * The server as a library: embed mypos-auth in another Node process (the CLI's `serve` is a thin wrapper).
- * The client SDK is the separate entry point `mypos-auth/client`.
+ * The client SDK is the separate package `@mypos-auth/client` (re-exported as `mypos-auth/client`).
  */
 export { startServer, type RunningServer, type StartOptions } from './server.js';
 export { resolveConfig, DEFAULT_CONFIG, type Config } from './config.js';

@@ -4,13 +4,15 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 const SRC = resolve(import.meta.dirname, '../src');
+/** The client SDK, its own package (`@mypos-auth/client`), published without the server. */
+const CLIENT_SRC = resolve(import.meta.dirname, '../packages/client/src');
 
 /**
  * The layers of src/, top to bottom (DESIGN.md, "Folders depend downwards only"). A unit is a top-level folder
  * or a top-level file; a unit may import from a unit in a lower layer, never from its own layer or above.
  */
 const LAYERS: readonly (readonly string[])[] = [
-  ['cli', 'index.ts'],
+  ['cli', 'index.ts', 'client.ts'],
   ['server.ts'],
   ['services.ts'],
   ['server-key.ts'],
@@ -21,9 +23,6 @@ const LAYERS: readonly (readonly string[])[] = [
   ['event-loop.ts'],
 ];
 
-/** The client SDK ships alone (`mypos-auth/client`): it imports nothing from the rest of src/. */
-const ISLANDS = ['sdk'];
-
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
@@ -32,17 +31,21 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-/** Every relative module a file names: static and type-only imports, re-exports, dynamic import(). */
+/** Every module a file names: static and type-only imports, re-exports, dynamic import(). */
+function imports(file: string): string[] {
+  return ts.preProcessFile(readFileSync(file, 'utf8'), true, true).importedFiles.map((i) => i.fileName);
+}
+
+/** Every relative module a file names. */
 function relativeImports(file: string): string[] {
-  const { importedFiles } = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
-  return importedFiles.map((i) => i.fileName).filter((name) => name.startsWith('.'));
+  return imports(file).filter((name) => name.startsWith('.'));
 }
 
 const unitOf = (path: string) => relative(SRC, path).split(/[\\/]/)[0]!;
 
 function rankOf(unit: string): number {
   const rank = LAYERS.findIndex((layer) => layer.includes(unit));
-  if (rank === -1) throw new Error(`src/${unit} is in no layer: add it to LAYERS (or ISLANDS) in this test`);
+  if (rank === -1) throw new Error(`src/${unit} is in no layer: add it to LAYERS in this test`);
   return rank;
 }
 
@@ -63,14 +66,29 @@ describe('source layout', () => {
 
   it('folders depend downwards only: cli → server → account/webhooks/jwt → http → core → storage', () => {
     const upward = edges
-      .filter((e) => e.fromUnit !== e.toUnit && !ISLANDS.includes(e.toUnit) && !ISLANDS.includes(e.fromUnit))
+      .filter((e) => e.fromUnit !== e.toUnit)
       .filter((e) => rankOf(e.toUnit) <= rankOf(e.fromUnit))
       .map((e) => `src/${e.from} imports src/${e.to}`);
     expect(upward).toEqual([]);
   });
 
-  it('the client SDK imports nothing from the server', () => {
-    const leaks = edges.filter((e) => e.fromUnit === 'sdk' && e.toUnit !== 'sdk').map((e) => `src/${e.from} imports src/${e.to}`);
+  it('the client SDK imports nothing from the server: only its own files and node: built-ins', () => {
+    const files = sourceFiles(CLIENT_SRC);
+    expect(files.length).toBeGreaterThan(5);
+    const leaks = files.flatMap((file) =>
+      imports(file)
+        .filter((name) => (name.startsWith('.') ? relative(CLIENT_SRC, resolve(dirname(file), name)).startsWith('..') : !name.startsWith('node:')))
+        .map((name) => `packages/client/src/${relative(CLIENT_SRC, file)} imports ${name}`),
+    );
     expect(leaks).toEqual([]);
+  });
+
+  it('the server reaches the client SDK by its package name only, as it will once installed from a registry', () => {
+    const reachesIn = sourceFiles(SRC).flatMap((file) =>
+      relativeImports(file)
+        .filter((name) => relative(SRC, resolve(dirname(file), name)).startsWith('..'))
+        .map((name) => `src/${relative(SRC, file)} imports ${name}`),
+    );
+    expect(reachesIn).toEqual([]);
   });
 });

@@ -1,6 +1,12 @@
 import type { Command } from 'commander';
-import { OAuthRequestError, TokenClient, type CustomEnvironment, type EnvironmentOption } from '../sdk/index.js';
-import { resolveEndpoints, type Endpoints } from '../sdk/environments.js';
+import {
+  OAuthRequestError,
+  resolveEndpoints,
+  TokenClient,
+  type CustomEnvironment,
+  type Endpoints,
+  type EnvironmentOption,
+} from '@mypos-auth/client';
 import { CliError } from './context.js';
 
 /** The options `token`, `revoke` and `introspect` share: who the client is and where the server is. */

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { resolveConfig } from '../../src/config.js';
 import { createClient } from '../../src/core/client-management.js';
 import type { RunningServer } from '../../src/server.js';
-import { verifyWebhookSignature } from '../../src/sdk/index.js';
+import { verifyWebhookSignature } from '../../packages/client/src/index.js';
 import { EVENT_TYPES } from '../../src/webhooks/events.js';
 import { sqliteBackend } from '../helpers/backends.js';
 import { verifiesLikeTheMyposDocs } from '../helpers/mypos-docs-verifier.js';

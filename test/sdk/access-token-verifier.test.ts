@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import jsonwebtoken from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AccessTokenVerifier, JwtVerificationError, TokenClient } from '../../src/sdk/index.js';
+import { AccessTokenVerifier, JwtVerificationError, TokenClient } from '../../packages/client/src/index.js';
 import { sqliteBackend } from '../helpers/backends.js';
 import { startPeer, startSocketServer, type SocketServer } from './socket-server.js';
 
@@ -101,6 +101,22 @@ describe('AccessTokenVerifier (SDK): local validation of the server’s JWT acce
   it.each(forge)('%s → %s', async (_name, code, alter) => {
     const token = (await client.requestToken()).access_token;
     expect(await codeOf(verifier().verify(alter(token)))).toBe(code);
+  });
+
+  it('RFC 7515 §4.1.11: a token signed by a published key but with a crit header → ERR_JWT_HEADER', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const jwks = await startPeer((_req, _body, res) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'k1', use: 'sig' }] })),
+    );
+    try {
+      const { payload } = parts((await client.requestToken()).access_token);
+      const sign = (extra: object) => jsonwebtoken.sign(payload, privateKey, { algorithm: 'ES256', header: { alg: 'ES256', typ: 'at+jwt', kid: 'k1', ...extra } });
+      const v = verifier({ jwksUri: `${jwks.url}/jwks.json` });
+      expect(await codeOf(v.verify(sign({})))).toBe('ok');
+      expect(await codeOf(v.verify(sign({ crit: ['exp'] })))).toBe('ERR_JWT_HEADER');
+    } finally {
+      await jwks.close();
+    }
   });
 
   it('wrong issuer, wrong audience → ERR_JWT_CLAIM_VALIDATION_FAILED; expired → ERR_JWT_EXPIRED', async () => {

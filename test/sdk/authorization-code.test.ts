@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { codeChallengeS256, createCodeVerifier, OAuthRequestError, TokenClient } from '../../src/sdk/index.js';
+import { codeChallengeS256, createCodeVerifier, OAuthRequestError, TokenClient } from '../../packages/client/src/index.js';
 import { startPeer, startSocketServer, type Peer, type SocketServer } from './socket-server.js';
 
 const ID = 'A'.repeat(24);

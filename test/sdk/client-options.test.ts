@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MYPOS_AUTH_HOSTS, resolveEndpoints, TokenClient } from '../../src/sdk/index.js';
-import { parseTokenResponse } from '../../src/sdk/token-response.js';
+import { MYPOS_AUTH_HOSTS, resolveEndpoints, TokenClient } from '../../packages/client/src/index.js';
+import { parseTokenResponse } from '../../packages/client/src/token-response.js';
 
 describe('environments', () => {
   it.each([
@@ -95,10 +95,10 @@ describe('token response parsing (RFC 6749 §5.1, §5.2)', () => {
   });
 });
 
-describe('package boundary: mypos-auth/client', () => {
-  const sdkDir = join(import.meta.dirname, '../../src/sdk');
+describe('package boundary: @mypos-auth/client, and mypos-auth/client re-exporting it', () => {
+  const sdkDir = join(import.meta.dirname, '../../packages/client/src');
 
-  it('imports nothing outside src/sdk but node:crypto (zero runtime dependencies, no server code)', () => {
+  it('imports nothing outside packages/client/src but node:crypto (zero runtime dependencies, no server code)', () => {
     for (const file of readdirSync(sdkDir)) {
       const source = readFileSync(join(sdkDir, file), 'utf8');
       for (const [, spec] of source.matchAll(/(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g)) {
@@ -108,13 +108,21 @@ describe('package boundary: mypos-auth/client', () => {
     }
   });
 
-  it('resolves as the package subpath mypos-auth/client from the built output', () => {
+  it('the server package still resolves mypos-auth/client, to the very classes of @mypos-auth/client', () => {
     const out = execFileSync(
       process.execPath,
-      ['--input-type=module', '-e', "const m = await import('mypos-auth/client'); console.log(Object.keys(m).sort().join(','))"],
+      [
+        '--input-type=module',
+        '-e',
+        "const [a, b] = await Promise.all([import('mypos-auth/client'), import('@mypos-auth/client')]); " +
+          'console.log(JSON.stringify({ names: Object.keys(a).sort(), same: Object.keys(b).sort().every((k) => a[k] === b[k]) && Object.keys(a).length === Object.keys(b).length }))',
+      ],
       { cwd: join(import.meta.dirname, '../..'), encoding: 'utf8' },
     );
-    expect(out.trim().split(',')).toEqual(expect.arrayContaining(['TokenClient', 'OAuthRequestError', 'verifyWebhookSignature', 'createCodeVerifier']));
+    const { names, same } = JSON.parse(out) as { names: string[]; same: boolean };
+    expect(names).toEqual(expect.arrayContaining(['TokenClient', 'OAuthRequestError', 'verifyWebhookSignature', 'AccessTokenVerifier', 'createCodeVerifier']));
+    // One module behind both names: `err instanceof OAuthRequestError` holds whichever name the error came through.
+    expect(same).toBe(true);
   });
 
   it('the package root and mypos-auth/client export no name in common, so an imported OAuthError means one class', () => {

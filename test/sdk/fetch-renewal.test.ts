@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TokenClient } from '../../src/sdk/index.js';
+import { TokenClient } from '../../packages/client/src/index.js';
 import { startPeer, startSocketServer, type Peer, type SocketServer } from './socket-server.js';
 
 /**

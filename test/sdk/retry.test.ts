@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { OAuthRequestError, TokenClient, type TokenClientOptions } from '../../src/sdk/index.js';
-import { parseRetryAfter } from '../../src/sdk/http.js';
+import { OAuthRequestError, TokenClient, type TokenClientOptions } from '../../packages/client/src/index.js';
+import { parseRetryAfter } from '../../packages/client/src/http.js';
 import { proxy, startPeer, startSocketServer, type Peer, type SocketServer } from './socket-server.js';
 
 /**

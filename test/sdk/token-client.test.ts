@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspect } from 'node:util';
-import { OAuthRequestError, TokenClient, type TokenClientOptions } from '../../src/sdk/index.js';
+import { OAuthRequestError, TokenClient, type TokenClientOptions } from '../../packages/client/src/index.js';
 import { BACKENDS } from '../helpers/backends.js';
 import { startResourceServer, startSocketServer, type Peer, type SocketServer } from './socket-server.js';
 import { tokenKey } from '../../src/core/token-key.js';

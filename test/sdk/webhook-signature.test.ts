@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { verifyWebhookSignature, WebhookSignatureError } from '../../src/sdk/index.js';
+import { verifyWebhookSignature, WebhookSignatureError } from '../../packages/client/src/index.js';
 
 const SECRET = 'whsec-0123456789abcdef0123456789';
 const BODY = '{"event":"pos.payment.completed","payload":{"amount":"12.50","currency":"EUR"}}';

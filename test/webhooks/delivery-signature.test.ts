@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { verifyWebhookSignature } from '../../src/sdk/index.js';
+import { verifyWebhookSignature } from '../../packages/client/src/index.js';
 import { EVENT_TYPES } from '../../src/webhooks/events.js';
 import { BACKENDS } from '../helpers/backends.js';
 import { verifiesLikeTheMyposDocs } from '../helpers/mypos-docs-verifier.js';

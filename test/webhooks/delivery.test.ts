@@ -1,7 +1,7 @@
 import net, { type AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../../src/webhooks/events.js';
-import { verifyWebhookSignature } from '../../src/sdk/index.js';
+import { verifyWebhookSignature } from '../../packages/client/src/index.js';
 import { BACKENDS } from '../helpers/backends.js';
 import { verifiesLikeTheMyposDocs } from '../helpers/mypos-docs-verifier.js';
 import { basic, postForm } from '../helpers/test-server.js';

@@ -7,7 +7,7 @@ import { resolveConfig } from '../../src/config.js';
 import { createClient } from '../../src/core/client-management.js';
 import type { RunningServer } from '../../src/server.js';
 import { startServer } from '../helpers/start-server.js';
-import { verifyWebhookSignature } from '../../src/sdk/index.js';
+import { verifyWebhookSignature } from '../../packages/client/src/index.js';
 import { verifiesLikeTheMyposDocs } from '../helpers/mypos-docs-verifier.js';
 import { sqliteBackend } from '../helpers/backends.js';
 import { startReceiver } from './helpers.js';

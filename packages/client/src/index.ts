@@ -1,5 +1,5 @@
 /**
- * mypos-auth/client: a zero-dependency client for the myPOS auth API (and mypos-auth servers).
+ * @mypos-auth/client: a zero-dependency client for the myPOS auth API (and mypos-auth servers).
  * Imports nothing from the server; uses the global `fetch` and `node:crypto`.
  */
 export { TokenClient, basicAuthorization } from './token-client.js';

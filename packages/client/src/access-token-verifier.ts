@@ -5,7 +5,7 @@ import type { Clock } from './token-client.js';
 export type JwtVerificationErrorCode =
   /** Not a compact JWS with JSON header and payload. */
   | 'ERR_JWT_MALFORMED'
-  /** The header is not an RFC 9068 access token header: `typ` not `at+jwt`, `alg` not ES256, or no `kid`. */
+  /** The header is not an RFC 9068 access token header: `typ` not `at+jwt`, `alg` not ES256, no `kid`, or a `crit`. */
   | 'ERR_JWT_HEADER'
   /** No key with that `kid` in the JWKS, even after fetching it again. */
   | 'ERR_JWKS_NO_MATCHING_KEY'
@@ -104,7 +104,7 @@ export class AccessTokenVerifier {
       throw new JwtVerificationError('ERR_JWT_MALFORMED', 'Not a compact JWS');
     }
     const [h, p, s] = parts as [string, string, string];
-    const header = decodeJson(h) as { typ?: unknown; alg?: unknown; kid?: unknown };
+    const header = decodeJson(h) as { typ?: unknown; alg?: unknown; kid?: unknown; crit?: unknown };
     // RFC 9068 §4: typ must be at+jwt (so an ID token or other JWT cannot pass as an access token); RFC 8725 §3.1: one
     // expected algorithm, never "none".
     if (typeof header.typ !== 'string' || !['at+jwt', 'application/at+jwt'].includes(header.typ.toLowerCase())) {
@@ -112,6 +112,8 @@ export class AccessTokenVerifier {
     }
     if (header.alg !== 'ES256') throw new JwtVerificationError('ERR_JWT_HEADER', 'alg is not ES256');
     if (typeof header.kid !== 'string' || header.kid === '') throw new JwtVerificationError('ERR_JWT_HEADER', 'no kid');
+    // RFC 7515 §4.1.11: `crit` lists extensions the recipient must understand or reject; this verifier knows none.
+    if (header.crit !== undefined) throw new JwtVerificationError('ERR_JWT_HEADER', 'crit names an extension this verifier does not understand');
 
     const key = await this.#key(header.kid);
     const signature = Buffer.from(s, 'base64url');
