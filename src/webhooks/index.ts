@@ -18,6 +18,7 @@ import { registerEventRoutes } from './routes/events.js';
 import { registerNotificationRoutes } from './routes/notifications.js';
 import { newNotification, registerSubscriptionRoutes } from './routes/subscriptions.js';
 import { registerWebhookRoutes } from './routes/webhooks.js';
+import { resendNotification, type ResendDeps, type ResendResult } from './resend.js';
 import { SecretBox } from './secret-box.js';
 import { targetPolicy, type OwnListeners } from './target-policy.js';
 import { TurnBarrier } from '../http/turn-barrier.js';
@@ -47,6 +48,8 @@ export interface WebhookModule {
    * entry point for whatever produces real events. Returns how many notifications were queued.
    */
   publish(owner: WebhookOwner, eventName: string, data: Record<string, unknown>, options?: { tid?: string }): Promise<number>;
+  /** Sends one of the owner's notifications again now (resend.ts); the Web Account calls this too. */
+  resend(owner: WebhookOwner, notificationId: string): Promise<ResendResult>;
 }
 
 /** The Webhook API and its delivery worker, wired from the server's store, clock and key. */
@@ -55,11 +58,13 @@ export function createWebhookModule(options: WebhookModuleOptions): WebhookModul
   // Webhook secrets are sealed under a key derived from the server key, never under the key itself.
   const secrets = new SecretBox(options.hasher.deriveKey('webhook-secret-encryption v1'));
   const policyFor = (e: Environment) => targetPolicy(e, config.dangerouslyAllowAnyWebhookTarget, options.ownListeners);
+  const deliver = options.deliver ?? httpDeliverer({ timeoutMs: config.webhookDeliveryTimeoutMs });
+  const resendDeps: ResendDeps = { repo: store.webhooks, clock, secrets, deliver, policyFor, logger: options.logger?.child({ component: 'webhook-resend' }) };
   const worker = new DeliveryWorker({
     repo: store.webhooks,
     clock,
     secrets,
-    deliver: options.deliver ?? httpDeliverer({ timeoutMs: config.webhookDeliveryTimeoutMs }),
+    deliver,
     policyFor,
     maxConcurrency: config.webhookMaxConcurrency,
     timeoutMs: config.webhookDeliveryTimeoutMs,
@@ -104,7 +109,7 @@ export function createWebhookModule(options: WebhookModuleOptions): WebhookModul
           registerWebhookRoutes(v1, api);
           registerEventRoutes(v1);
           registerSubscriptionRoutes(v1, api);
-          registerNotificationRoutes(v1, api);
+          registerNotificationRoutes(v1, api, resendDeps);
         },
       });
     });
@@ -128,5 +133,5 @@ export function createWebhookModule(options: WebhookModuleOptions): WebhookModul
     return rows.length;
   }
 
-  return { plugin, worker, publish };
+  return { plugin, worker, publish, resend: (owner, id) => resendNotification(resendDeps, owner, id) };
 }
