@@ -9,14 +9,18 @@ import type { SecretHasher } from '../core/secret-hasher.js';
 import { bearerAuthPlugin } from '../http/bearer-auth.js';
 import type { AppContext } from '../http/context.js';
 import type { Environment, Store, WebhookOwner } from '../storage/types.js';
-import type { WebhookApiContext } from './context.js';
 import { httpDeliverer, type Deliverer } from './delivery.js';
 import { findEvent } from './events.js';
 import { ownerOf } from './owner.js';
 import { httpDate } from './present.js';
 import { registerEventRoutes } from './routes/events.js';
+import { registerListenSessionRoutes } from './routes/listen-sessions.js';
+import { Doorbell } from './doorbell.js';
+import { mailboxDeliverer, routedDeliverer } from './mailbox.js';
+import { LISTEN_RECHECK_MS, type WebhookApiContext } from './context.js';
 import { registerNotificationRoutes } from './routes/notifications.js';
-import { newNotification, registerSubscriptionRoutes } from './routes/subscriptions.js';
+import { registerSubscriptionRoutes } from './routes/subscriptions.js';
+import { publishEvent } from './publish.js';
 import { registerWebhookRoutes } from './routes/webhooks.js';
 import { resendNotification, type ResendDeps, type ResendResult } from './resend.js';
 import { SecretBox } from './secret-box.js';
@@ -58,7 +62,15 @@ export function createWebhookModule(options: WebhookModuleOptions): WebhookModul
   // Webhook secrets are sealed under a key derived from the server key, never under the key itself.
   const secrets = new SecretBox(options.hasher.deriveKey('webhook-secret-encryption v1'));
   const policyFor = (e: Environment) => targetPolicy(e, config.dangerouslyAllowAnyWebhookTarget, options.ownListeners);
-  const deliver = options.deliver ?? httpDeliverer({ timeoutMs: config.webhookDeliveryTimeoutMs });
+  const doorbell = new Doorbell();
+  const mailbox = mailboxDeliverer({
+    repo: store.listenSessions,
+    clock,
+    doorbell,
+    timeoutMs: config.webhookDeliveryTimeoutMs,
+    recheckMs: LISTEN_RECHECK_MS,
+  });
+  const deliver = routedDeliverer(options.deliver ?? httpDeliverer({ timeoutMs: config.webhookDeliveryTimeoutMs }), mailbox);
   const resendDeps: ResendDeps = { repo: store.webhooks, clock, secrets, deliver, policyFor, logger: options.logger?.child({ component: 'webhook-resend' }) };
   const worker = new DeliveryWorker({
     repo: store.webhooks,
@@ -77,6 +89,9 @@ export function createWebhookModule(options: WebhookModuleOptions): WebhookModul
   });
 
   async function plugin(app: FastifyInstance, ctx: Pick<AppContext, 'environment' | 'hasher' | 'jwt'>): Promise<void> {
+    const closing = new AbortController();
+    // Before the listener stops accepting: waiting long polls answer now rather than hold the shutdown.
+    app.addHook('preClose', async () => closing.abort());
     const api: WebhookApiContext = {
       environment: ctx.environment,
       repo: store.webhooks,
@@ -84,6 +99,9 @@ export function createWebhookModule(options: WebhookModuleOptions): WebhookModul
       secrets,
       policy: policyFor(ctx.environment),
       kick: () => worker.kick(),
+      listen: store.listenSessions,
+      doorbell,
+      closing: closing.signal,
     };
     const validator = new StoreTokenValidator({ tokens: store.tokens, hasher: ctx.hasher, clock, jwt: ctx.jwt }, ctx.environment);
     // The requests of a turn are handled together (turn-barrier.ts): a parent scope's hook runs before the
@@ -107,7 +125,8 @@ export function createWebhookModule(options: WebhookModuleOptions): WebhookModul
             request.webhookOwner = ownerOf(client, ctx.environment);
           });
           registerWebhookRoutes(v1, api);
-          registerEventRoutes(v1);
+          registerEventRoutes(v1, api);
+          registerListenSessionRoutes(v1, api);
           registerSubscriptionRoutes(v1, api);
           registerNotificationRoutes(v1, api, resendDeps);
         },
@@ -118,19 +137,8 @@ export function createWebhookModule(options: WebhookModuleOptions): WebhookModul
   async function publish(owner: WebhookOwner, eventName: string, data: Record<string, unknown>, opts: { tid?: string } = {}) {
     const event = findEvent(eventName);
     if (!event) throw new Error(`Unknown event ${eventName}`);
-    const subscribers = await store.webhooks.subscribersOf(owner, event.id);
-    const now = clock.now();
-    const matching = subscribers.filter(({ subscription }) => {
-      if (subscription.filter === null) return true;
-      const tids = (JSON.parse(subscription.filter) as { tids?: string[] }).tids;
-      return !tids || (opts.tid !== undefined && tids.includes(opts.tid));
-    });
-    const rows = matching.map(({ subscription, webhook }) =>
-      newNotification({ clock }, subscription, webhook, event, { id: randomUUID(), event: event.name, created_on: httpDate(now), data }),
-    );
-    await store.webhooks.enqueue(rows);
-    if (rows.length > 0) worker.kick();
-    return rows.length;
+    const envelope = () => ({ id: randomUUID(), event: event.name, created_on: httpDate(clock.now()), data });
+    return (await publishEvent({ repo: store.webhooks, clock, kick: () => worker.kick() }, owner, event, envelope, opts.tid)).length;
   }
 
   return { plugin, worker, publish, resend: (owner, id) => resendNotification(resendDeps, owner, id) };

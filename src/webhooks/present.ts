@@ -20,6 +20,8 @@ export function presentWebhook(w: WebhookRecord, now: number) {
     created_on: httpDate(w.createdAt),
     deleted_on: httpDate(w.deletedAt),
     previous_secret_expires_on: httpDate(overlapEnds),
+    // Only on a listen session's webhook (sandbox), whose payload_url is `listen:<id>`.
+    ...(w.listenExpiresAt !== null ? { listen_expires_on: httpDate(w.listenExpiresAt) } : {}),
   };
 }
 
