@@ -5,6 +5,9 @@ import { registerMerchants } from './merchants/index.js';
 import { isExpectedFailure } from './context-errors.js';
 import { registerMigrate } from './migrate.js';
 import { registerIntrospect } from './introspect.js';
+import { registerListen } from './listen.js';
+import { registerResend } from './resend.js';
+import { registerTrigger } from './trigger.js';
 import { registerRevoke } from './revoke.js';
 import { registerServe } from './serve.js';
 import { registerToken } from './token.js';
@@ -21,6 +24,9 @@ registerMerchants(program);
 registerToken(program);
 registerRevoke(program);
 registerIntrospect(program);
+registerListen(program);
+registerTrigger(program);
+registerResend(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -10,15 +10,20 @@ import type { SecretHasher } from '../core/secret-hasher.js';
 import { bearerAuthPlugin } from '../http/bearer-auth.js';
 import type { AppContext } from '../http/context.js';
 import type { Environment, Store, WebhookOwner } from '../storage/types.js';
-import type { WebhookApiContext } from './context.js';
 import { httpDeliverer, type Deliverer } from './delivery.js';
 import { findEvent } from './events.js';
 import { ownerOf } from './owner.js';
 import { httpDate } from './present.js';
 import { registerEventRoutes } from './routes/events.js';
+import { registerListenSessionRoutes } from './routes/listen-sessions.js';
+import { Doorbell } from './doorbell.js';
+import { mailboxDeliverer, routedDeliverer } from './mailbox.js';
+import { LISTEN_RECHECK_MS, type WebhookApiContext } from './context.js';
 import { registerNotificationRoutes } from './routes/notifications.js';
-import { newNotification, registerSubscriptionRoutes } from './routes/subscriptions.js';
+import { registerSubscriptionRoutes } from './routes/subscriptions.js';
+import { publishEvent } from './publish.js';
 import { registerWebhookRoutes } from './routes/webhooks.js';
+import { resendNotification, type ResendDeps, type ResendResult } from './resend.js';
 import { SecretBox } from './secret-box.js';
 import { targetPolicy, type OwnListeners } from './target-policy.js';
 import { TurnBarrier } from '../http/turn-barrier.js';
@@ -50,6 +55,8 @@ export interface WebhookModule {
    * entry point for whatever produces real events. Returns how many notifications were queued.
    */
   publish(owner: WebhookOwner, eventName: string, data: Record<string, unknown>, options?: { tid?: string }): Promise<number>;
+  /** Sends one of the owner's notifications again now (resend.ts); the Web Account calls this too. */
+  resend(owner: WebhookOwner, notificationId: string): Promise<ResendResult>;
 }
 
 /** The Webhook API and its delivery worker, wired from the server's store, clock and key. */
@@ -58,11 +65,21 @@ export function createWebhookModule(options: WebhookModuleOptions): WebhookModul
   // Webhook secrets are sealed under a key derived from the server key, never under the key itself.
   const secrets = new SecretBox(options.hasher.deriveKey('webhook-secret-encryption v1'));
   const policyFor = (e: Environment) => targetPolicy(e, config.dangerouslyAllowAnyWebhookTarget, options.ownListeners);
+  const doorbell = new Doorbell();
+  const mailbox = mailboxDeliverer({
+    repo: store.listenSessions,
+    clock,
+    doorbell,
+    timeoutMs: config.webhookDeliveryTimeoutMs,
+    recheckMs: LISTEN_RECHECK_MS,
+  });
+  const deliver = routedDeliverer(options.deliver ?? httpDeliverer({ timeoutMs: config.webhookDeliveryTimeoutMs }), mailbox);
+  const resendDeps: ResendDeps = { repo: store.webhooks, clock, secrets, deliver, policyFor, logger: options.logger?.child({ component: 'webhook-resend' }) };
   const worker = new DeliveryWorker({
     repo: store.webhooks,
     clock,
     secrets,
-    deliver: options.deliver ?? httpDeliverer({ timeoutMs: config.webhookDeliveryTimeoutMs }),
+    deliver,
     policyFor,
     maxConcurrency: config.webhookMaxConcurrency,
     timeoutMs: config.webhookDeliveryTimeoutMs,
@@ -75,6 +92,9 @@ export function createWebhookModule(options: WebhookModuleOptions): WebhookModul
   });
 
   async function plugin(app: FastifyInstance, ctx: Pick<AppContext, 'environment' | 'hasher' | 'jwt'>): Promise<void> {
+    const closing = new AbortController();
+    // Before the listener stops accepting: waiting long polls answer now rather than hold the shutdown.
+    app.addHook('preClose', async () => closing.abort());
     const api: WebhookApiContext = {
       environment: ctx.environment,
       repo: store.webhooks,
@@ -82,6 +102,9 @@ export function createWebhookModule(options: WebhookModuleOptions): WebhookModul
       secrets,
       policy: policyFor(ctx.environment),
       kick: () => worker.kick(),
+      listen: store.listenSessions,
+      doorbell,
+      closing: closing.signal,
     };
     // RFC 8707: a token restricted to other resource servers is not for this one.
     const audience = () => options.resourcesOf(ctx.environment).webhookApi;
@@ -107,9 +130,10 @@ export function createWebhookModule(options: WebhookModuleOptions): WebhookModul
             request.webhookOwner = ownerOf(client, ctx.environment);
           });
           registerWebhookRoutes(v1, api);
-          registerEventRoutes(v1);
+          registerEventRoutes(v1, api);
+          registerListenSessionRoutes(v1, api);
           registerSubscriptionRoutes(v1, api);
-          registerNotificationRoutes(v1, api);
+          registerNotificationRoutes(v1, api, resendDeps);
         },
       });
     });
@@ -118,20 +142,9 @@ export function createWebhookModule(options: WebhookModuleOptions): WebhookModul
   async function publish(owner: WebhookOwner, eventName: string, data: Record<string, unknown>, opts: { tid?: string } = {}) {
     const event = findEvent(eventName);
     if (!event) throw new Error(`Unknown event ${eventName}`);
-    const subscribers = await store.webhooks.subscribersOf(owner, event.id);
-    const now = clock.now();
-    const matching = subscribers.filter(({ subscription }) => {
-      if (subscription.filter === null) return true;
-      const tids = (JSON.parse(subscription.filter) as { tids?: string[] }).tids;
-      return !tids || (opts.tid !== undefined && tids.includes(opts.tid));
-    });
-    const rows = matching.map(({ subscription, webhook }) =>
-      newNotification({ clock }, subscription, webhook, event, { id: randomUUID(), event: event.name, created_on: httpDate(now), data }),
-    );
-    await store.webhooks.enqueue(rows);
-    if (rows.length > 0) worker.kick();
-    return rows.length;
+    const envelope = () => ({ id: randomUUID(), event: event.name, created_on: httpDate(clock.now()), data });
+    return (await publishEvent({ repo: store.webhooks, clock, kick: () => worker.kick() }, owner, event, envelope, opts.tid)).length;
   }
 
-  return { plugin, worker, publish };
+  return { plugin, worker, publish, resend: (owner, id) => resendNotification(resendDeps, owner, id) };
 }

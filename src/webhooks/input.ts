@@ -62,6 +62,13 @@ export function filterField(params: RequestParams): string | null {
   return JSON.stringify({ tids: [...new Set(tids as string[])] });
 }
 
+/** `tid`: one terminal id, the form a subscription filter's `tids` take. */
+export function tidField(params: RequestParams): string | undefined {
+  const tid = stringField(params, 'tid');
+  if (tid !== undefined && !/^[A-Za-z0-9]{1,32}$/.test(tid)) throw new ValidationError('tid', 'must be 1 to 32 letters or digits');
+  return tid;
+}
+
 /** A secret the merchant chooses: 1 to 32 printable characters (myPOS: secret ≤ 32 characters). */
 export function secretField(params: RequestParams): string | undefined {
   const secret = stringField(params, 'secret', { max: 32 });

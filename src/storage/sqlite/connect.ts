@@ -9,6 +9,7 @@ import { KyselyPushedAuthorizationRequestRepository } from '../repositories/push
 import { KyselyFormSubmissionRepository } from '../repositories/form-submissions.js';
 import { KyselySecretRevealRepository } from '../repositories/secret-reveals.js';
 import { KyselyWebhookRepository } from '../repositories/webhooks.js';
+import { KyselyListenSessionRepository } from '../repositories/listen-sessions.js';
 import { KyselyMerchantRepository } from '../repositories/merchants.js';
 import { KyselySessionRepository } from '../repositories/sessions.js';
 import { KyselyAuditRepository } from '../repositories/audit.js';
@@ -71,6 +72,7 @@ export async function openSqliteStore(options: SqliteOptions): Promise<Store> {
     pushedRequests: new KyselyPushedAuthorizationRequestRepository(db),
     poolStats: () => undefined,
     webhooks: new KyselyWebhookRepository(db),
+    listenSessions: new KyselyListenSessionRepository(db),
     merchants: new KyselyMerchantRepository(db),
     sessions: new KyselySessionRepository(db),
     audit: new KyselyAuditRepository(db),

@@ -4,7 +4,7 @@ import { randomAlphanumeric } from '../../core/random.js';
 import type { WebhookOwner, WebhookRecord } from '../../storage/types.js';
 import type { WebhookApiContext } from '../context.js';
 import { looksLikeId, newId } from '../ids.js';
-import { NotFoundError, ValidationError } from '../errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { activeField, readBody, secretField, secretGraceField, stringField } from '../input.js';
 import { paginationOf, presentWebhook, readPagination } from '../present.js';
 import { checkPayloadUrl } from '../target-policy.js';
@@ -36,6 +36,7 @@ export function registerWebhookRoutes(v1: FastifyInstance, ctx: WebhookApiContex
       createdAt: now,
       updatedAt: now,
       deletedAt: null,
+      listenExpiresAt: null,
     };
     await ctx.repo.createWebhook(webhook);
     reply.code(201).header('Cache-Control', 'no-store');
@@ -62,6 +63,7 @@ export function registerWebhookRoutes(v1: FastifyInstance, ctx: WebhookApiContex
       handler: async (request) => {
         const owner = request.webhookOwner!;
         const existing = await find(ctx, owner, request.params.id, { live: true });
+        if (existing.listenExpiresAt !== null) throw new ConflictError('A listen session cannot be changed; end it with DELETE /v1/listen-sessions/{id}');
         const params = readBody(request);
         const payloadUrl = payloadUrlField(params, ctx, method === 'PUT');
         const secret = secretField(params);
