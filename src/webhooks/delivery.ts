@@ -22,7 +22,7 @@ export interface DeliveryOutcome {
 
 export type Deliverer = (request: DeliveryRequest, policy: TargetPolicy, signal: AbortSignal) => Promise<DeliveryOutcome>;
 
-export const USER_AGENT = 'mypos-auth-webhooks/1';
+const USER_AGENT = 'mypos-auth-webhooks/1';
 
 /** The headers of a delivery, the same whether it is POSTed to a URL or handed to a listen session. */
 export function deliveryHeaders(request: DeliveryRequest, userAgent = USER_AGENT): Record<string, string> {

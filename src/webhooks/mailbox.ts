@@ -7,9 +7,9 @@ import { newId } from './ids.js';
 /** A listen session's target: `listen:<session id>`, a mailbox on the server, never a URL anyone connects to. */
 export const LISTEN_SCHEME = 'listen:';
 
-export const isListenTarget = (url: string): boolean => url.startsWith(LISTEN_SCHEME);
+const isListenTarget = (url: string): boolean => url.startsWith(LISTEN_SCHEME);
 
-export interface MailboxDeps {
+interface MailboxDeps {
   repo: ListenSessionRepository;
   clock: Clock;
   doorbell: Doorbell;

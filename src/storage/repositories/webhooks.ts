@@ -488,7 +488,7 @@ function webhookOf(row: JoinedWebhook): WebhookRecord {
     });
 }
 
-export function toWebhook(r: Selectable<WebhooksTable>): WebhookRecord {
+function toWebhook(r: Selectable<WebhooksTable>): WebhookRecord {
   return {
     id: r.id,
     owner: r.owner,
