@@ -71,6 +71,7 @@ export interface WebhooksTable {
   deleted_at: number | null;
   lease_owner: string | null;
   lease_until: number | null;
+  paused_at: number | null;
 }
 
 export interface SubscriptionsTable {

@@ -389,6 +389,8 @@ export interface WebhookRecord extends WebhookOwner {
   previousSecretCiphertext: string | null;
   previousSecretExpiresAt: number | null;
   isActive: boolean;
+  /** Since when deliveries are held (events still queue and wait, none fails); null when not paused. */
+  pausedAt: number | null;
   createdAt: number;
   updatedAt: number;
   deletedAt: number | null;
@@ -463,26 +465,39 @@ export interface WebhookRepository {
     changes: { payloadUrl?: string; secretCiphertext?: string; previousSecretExpiresAt?: number; isActive?: boolean },
     now: number,
   ): Promise<boolean>;
+  /** Holds a live webhook's deliveries from `now`; false when there is none of this owner or it is already paused. */
+  pauseWebhook(o: WebhookOwner, id: string, now: number): Promise<boolean>;
+  /**
+   * Lets a paused webhook's deliveries go again, in one transaction: its pending notifications' give-up times move
+   * on by the time it was paused, so a pause never uses up their retry window. False when it was not paused.
+   */
+  resumeWebhook(o: WebhookOwner, id: string, now: number): Promise<boolean>;
   /** Soft-deletes a live webhook, its subscriptions, and cancels its pending notifications, in one transaction. */
   deleteWebhook(o: WebhookOwner, id: string, now: number): Promise<boolean>;
 
   createSubscription(s: SubscriptionRecord): Promise<void>;
   /** A live subscription with its webhook. */
   findSubscription(o: WebhookOwner, id: string): Promise<{ subscription: SubscriptionRecord; webhook: WebhookRecord } | undefined>;
-  listSubscriptions(o: WebhookOwner, page: PageRequest): Promise<PageOf<{ subscription: SubscriptionRecord; webhook: WebhookRecord }>>;
+  /** Live subscriptions, oldest first; with `webhookId`, only that webhook's. */
+  listSubscriptions(
+    o: WebhookOwner,
+    page: PageRequest,
+    filter?: { webhookId?: string },
+  ): Promise<PageOf<{ subscription: SubscriptionRecord; webhook: WebhookRecord }>>;
   updateSubscription(o: WebhookOwner, id: string, changes: { webhookId: string; eventId: string; filter: string | null }): Promise<boolean>;
   deleteSubscription(o: WebhookOwner, id: string, now: number): Promise<boolean>;
   /** Live subscriptions to one event, with their live, active webhooks (for publishing). */
   subscribersOf(o: WebhookOwner, eventId: string): Promise<Array<{ subscription: SubscriptionRecord; webhook: WebhookRecord }>>;
 
   enqueue(notifications: NotificationRecord[]): Promise<void>;
-  listNotifications(o: WebhookOwner, page: PageRequest): Promise<PageOf<NotificationRecord>>;
+  /** Notifications, newest first; with `webhookId`, only that webhook's. */
+  listNotifications(o: WebhookOwner, page: PageRequest, filter?: { webhookId?: string }): Promise<PageOf<NotificationRecord>>;
   findNotification(o: WebhookOwner, id: string): Promise<NotificationRecord | undefined>;
   /** Deletes at most `limit` finished (not pending) notifications created before `before`; returns how many went. */
   purgeNotifications(before: number, limit: number): Promise<number>;
 
   // ---- the delivery worker ----
-  /** Ids of live, active webhooks with a due notification and no unexpired delivery lease, most overdue first. */
+  /** Ids of live, active, unpaused webhooks with a due notification and no unexpired delivery lease, most overdue first. */
   dueWebhooks(now: number, limit: number, exclude: readonly string[]): Promise<string[]>;
   /**
    * Takes the webhook's delivery lease until `leaseUntil` if nobody holds an unexpired one: one conditional

@@ -12,6 +12,7 @@ import type { Environment, Store, WebhookOwner } from '../storage/types.js';
 import type { WebhookApiContext } from './context.js';
 import { httpDeliverer, type Deliverer } from './delivery.js';
 import { findEvent } from './events.js';
+import { merchantWebhookConsole, type MerchantWebhookConsole } from './merchant-console.js';
 import { ownerOf } from './owner.js';
 import { httpDate } from './present.js';
 import { registerEventRoutes } from './routes/events.js';
@@ -42,6 +43,8 @@ export interface WebhookModule {
   /** Registers `/v1/…` on an environment's app (startServer always includes it). */
   plugin(app: FastifyInstance, ctx: Pick<AppContext, 'environment' | 'hasher' | 'jwt'>): Promise<void>;
   worker: DeliveryWorker;
+  /** A merchant's webhooks as the Web Account shows and changes them. */
+  console: MerchantWebhookConsole;
   /**
    * Queues `event` for every subscription of this merchant and environment whose filter matches `tid`; the
    * entry point for whatever produces real events. Returns how many notifications were queued.
@@ -128,5 +131,6 @@ export function createWebhookModule(options: WebhookModuleOptions): WebhookModul
     return rows.length;
   }
 
-  return { plugin, worker, publish };
+  const merchantConsole = merchantWebhookConsole({ repo: store.webhooks, clock, secrets, kick: () => worker.kick() });
+  return { plugin, worker, publish, console: merchantConsole };
 }

@@ -10,7 +10,10 @@ import { findEvent } from './events.js';
  */
 export const httpDate = (t: number | null): string | null => (t === null ? null : new Date(t * 1000).toUTCString());
 
-/** `previous_secret_expires_on`: while a rolled secret's overlap runs, when the old secret stops signing; else null. */
+/**
+ * `previous_secret_expires_on`: while a rolled secret's overlap runs, when the old secret stops signing; else null.
+ * `paused_on`: since when deliveries are held (events still queue and wait); null when they go out.
+ */
 export function presentWebhook(w: WebhookRecord, now: number) {
   const overlapEnds = w.previousSecretExpiresAt !== null && w.previousSecretExpiresAt > now ? w.previousSecretExpiresAt : null;
   return {
@@ -20,6 +23,7 @@ export function presentWebhook(w: WebhookRecord, now: number) {
     created_on: httpDate(w.createdAt),
     deleted_on: httpDate(w.deletedAt),
     previous_secret_expires_on: httpDate(overlapEnds),
+    paused_on: httpDate(w.pausedAt),
   };
 }
 
