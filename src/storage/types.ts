@@ -347,18 +347,22 @@ export interface FormSubmissionRepository {
   purgeBefore(before: number, limit: number): Promise<number>;
 }
 
+/** What a once-shown secret is: a new credential's, a rotated credential's, or a webhook's rolled signing secret. */
+export type SecretRevealKind = 'created' | 'rotated' | 'webhook_rolled';
+
 export interface SecretRevealRecord {
   refHash: string;
   sessionHash: string;
+  /** The credential's id, or the webhook's for `webhook_rolled`. */
   clientId: string;
-  kind: 'created' | 'rotated';
+  kind: SecretRevealKind;
   sealed: string;
   createdAt: number;
   expiresAt: number;
 }
 
 export type SecretRevealTake =
-  | { status: 'shown'; clientId: string; kind: 'created' | 'rotated'; sealed: string }
+  | { status: 'shown'; clientId: string; kind: SecretRevealKind; sealed: string }
   | { status: 'already_shown'; clientId: string }
   | { status: 'unknown' };
 
