@@ -5,6 +5,7 @@ import { registerMerchants } from './merchants/index.js';
 import { isExpectedFailure } from './context-errors.js';
 import { registerMigrate } from './migrate.js';
 import { registerIntrospect } from './introspect.js';
+import { registerResend } from './resend.js';
 import { registerRevoke } from './revoke.js';
 import { registerServe } from './serve.js';
 import { registerToken } from './token.js';
@@ -21,6 +22,7 @@ registerMerchants(program);
 registerToken(program);
 registerRevoke(program);
 registerIntrospect(program);
+registerResend(program);
 
 try {
   await program.parseAsync(process.argv);

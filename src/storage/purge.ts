@@ -16,6 +16,10 @@ const PURGES: ReadonlyArray<{ table: string; batch: PurgeBatch }> = [
   // Once-shown secrets die after their five minutes; form nonces are kept a day.
   { table: 'secret_reveals', batch: (s, now, n) => s.secretReveals.purgeExpired(now, n) },
   { table: 'form_submissions', batch: (s, now, n) => s.formSubmissions.purgeBefore(now - DAY, n) },
+  // A listen session nobody polled for its idle time ends as a DELETE of its webhook would; a mailbox row
+  // outlives its delivery's timeout only when the process waiting for its answer died.
+  { table: 'listen_sessions', batch: (s, now, n) => s.listenSessions.expire(now, n) },
+  { table: 'listen_deliveries', batch: (s, now, n) => s.listenSessions.purgeDeliveries(now - DAY, n) },
   // Usage counters are kept 35 days (the usage page shows 30); a batch is whole hours, at most a day of them.
   { table: 'usage_counters', batch: (s, now, n) => s.usage.purgeBefore(now - 35 * DAY, Math.min(n, 24)) },
 ];

@@ -71,6 +71,9 @@ export interface WebhooksTable {
   deleted_at: number | null;
   lease_owner: string | null;
   lease_until: number | null;
+  /** 0010: null for a webhook with a URL; a listen session's expiry, pushed back by each poll. */
+  listen_expires_at: number | null;
+  /** 0011: since when deliveries are held; null when they go out. */
   paused_at: number | null;
 }
 
@@ -104,6 +107,35 @@ export interface NotificationsTable {
   last_error: string | null;
 }
 
+// ---- 0010_webhook_attempts_and_listen ----
+
+export interface NotificationAttemptsTable {
+  id: Generated<number>;
+  notification_id: string;
+  /** 'automatic' (the delivery worker) or 'manual_resend'. */
+  kind: string;
+  attempted_at: number;
+  ok: number;
+  response_code: number | null;
+  error: string | null;
+  url: string;
+}
+
+/** A listen session's mailbox: signed deliveries waiting for the CLI, and the status it reported. */
+export interface ListenDeliveriesTable {
+  id: string;
+  webhook_id: string;
+  notification_id: string;
+  /** JSON object of the delivery's HTTP headers. */
+  headers: string;
+  body: string;
+  created_at: number;
+  taken_at: number | null;
+  answered_at: number | null;
+  response_code: number | null;
+  error: string | null;
+}
+
 export interface SigningKeysTable {
   kid: string;
   environment: string;
@@ -124,6 +156,8 @@ export interface Database {
   webhooks: WebhooksTable;
   subscriptions: SubscriptionsTable;
   notifications: NotificationsTable;
+  notification_attempts: NotificationAttemptsTable;
+  listen_deliveries: ListenDeliveriesTable;
   merchants: MerchantsTable;
   sessions: SessionsTable;
   audit_events: AuditEventsTable;

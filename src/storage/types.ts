@@ -320,6 +320,7 @@ export interface Store {
   readonly codes: AuthorizationCodeRepository;
   poolStats(): PoolStats | undefined;
   readonly webhooks: WebhookRepository;
+  readonly listenSessions: ListenSessionRepository;
   readonly merchants: MerchantRepository;
   readonly sessions: SessionRepository;
   readonly audit: AuditRepository;
@@ -398,6 +399,8 @@ export interface WebhookRecord extends WebhookOwner {
   createdAt: number;
   updatedAt: number;
   deletedAt: number | null;
+  /** Null for a webhook with a URL; a listen session's expiry (sandbox), pushed back by each poll. */
+  listenExpiresAt: number | null;
 }
 
 export interface SubscriptionRecord extends WebhookOwner {
@@ -431,6 +434,19 @@ export interface NotificationRecord extends WebhookOwner {
   sentAt: number | null;
   responseCode: number | null;
   lastError: string | null;
+}
+
+/** `automatic`: the delivery worker's; `manual_resend`: a resend asked for through the API or the Web Account. */
+export type AttemptKind = 'automatic' | 'manual_resend';
+
+/** One delivery attempt of a notification, as its log lists it. */
+export interface AttemptRecord {
+  kind: AttemptKind;
+  attemptedAt: number;
+  ok: boolean;
+  responseCode: number | null;
+  error: string | null;
+  url: string;
 }
 
 export interface PageRequest {
@@ -497,11 +513,24 @@ export interface WebhookRepository {
   /** Notifications, newest first; with `webhookId`, only that webhook's. */
   listNotifications(o: WebhookOwner, page: PageRequest, filter?: { webhookId?: string }): Promise<PageOf<NotificationRecord>>;
   findNotification(o: WebhookOwner, id: string): Promise<NotificationRecord | undefined>;
-  /** Deletes at most `limit` finished (not pending) notifications created before `before`; returns how many went. */
+  /** The attempts of a notification, oldest first (recorded since 0010). */
+  listAttempts(notificationId: string): Promise<AttemptRecord[]>;
+  /**
+   * Records a manual attempt; when it succeeded, a notification not yet delivered becomes `delivered` (its
+   * retries stop), in the same transaction. A delivered one keeps the outcome of its first delivery.
+   */
+  recordResend(notificationId: string, attempt: AttemptRecord): Promise<void>;
+  /**
+   * Deletes at most `limit` finished (not pending) notifications created before `before`, with their attempts;
+   * returns how many notifications went.
+   */
   purgeNotifications(before: number, limit: number): Promise<number>;
 
   // ---- the delivery worker ----
-  /** Ids of live, active, unpaused webhooks with a due notification and no unexpired delivery lease, most overdue first. */
+  /**
+   * Ids of live, active, unpaused webhooks (listen sessions not expired) with a due notification and no
+   * unexpired delivery lease, most overdue first.
+   */
   dueWebhooks(now: number, limit: number, exclude: readonly string[]): Promise<string[]>;
   /**
    * Takes the webhook's delivery lease until `leaseUntil` if nobody holds an unexpired one: one conditional
@@ -510,8 +539,52 @@ export interface WebhookRepository {
   claimWebhook(webhookId: string, leaseOwner: string, now: number, leaseUntil: number): Promise<boolean>;
   /** The most overdue pending notification of a webhook, with the webhook. */
   nextDue(webhookId: string, now: number): Promise<{ notification: NotificationRecord; webhook: WebhookRecord } | undefined>;
-  /** Records one attempt and gives the lease back, in one transaction. */
+  /** Records one attempt (on the notification and in its attempt list) and gives the lease back, in one transaction. */
   finishAttempt(notificationId: string, webhookId: string, leaseOwner: string, result: AttemptResult): Promise<void>;
   /** Gives a lease back without recording an attempt (nothing due, or shutdown mid-flight). */
   releaseWebhook(webhookId: string, leaseOwner: string): Promise<void>;
+}
+
+// ---- listen sessions (sandbox; src/webhooks/routes/listen-sessions.ts) ----
+
+/** A signed delivery in a listen session's mailbox: what would have been POSTed to a URL. */
+export interface ListenDeliveryRecord {
+  id: string;
+  webhookId: string;
+  notificationId: string;
+  /** The HTTP headers of the delivery, exactly as a URL target gets them. */
+  headers: Record<string, string>;
+  body: string;
+  createdAt: number;
+}
+
+/** What the CLI reported its target answered: an HTTP status, or an error when none came. */
+export interface ListenAnswer {
+  responseCode: number | null;
+  error: string | null;
+}
+
+export interface ListenSessionRepository {
+  /** The session's webhook and its subscriptions, in one transaction. */
+  create(webhook: WebhookRecord, subscriptions: SubscriptionRecord[]): Promise<void>;
+  /** Pushes back a live, unexpired session's expiry; false when the owner has no such session. */
+  touch(o: WebhookOwner, id: string, now: number, expiresAt: number): Promise<boolean>;
+  put(delivery: ListenDeliveryRecord): Promise<void>;
+  /**
+   * Hands out the oldest delivery of the session nobody has taken: one conditional UPDATE, so of several
+   * nodes answering polls of one session exactly one hands out each delivery.
+   */
+  take(webhookId: string, now: number): Promise<ListenDeliveryRecord | undefined>;
+  /** Records the answer to a taken delivery once; false when there is no such delivery waiting for one. */
+  answer(webhookId: string, deliveryId: string, now: number, answer: ListenAnswer): Promise<boolean>;
+  /** The reported answer, `null` while none came, undefined when the delivery is gone. */
+  answerOf(deliveryId: string): Promise<ListenAnswer | null | undefined>;
+  remove(deliveryId: string): Promise<void>;
+  /**
+   * Ends at most `limit` sessions that expired before `now` as a DELETE of their webhook would (subscriptions
+   * deleted, pending notifications cancelled) and empties their mailboxes; returns how many ended.
+   */
+  expire(now: number, limit: number): Promise<number>;
+  /** Deletes at most `limit` mailbox rows created before `before` (left by a process that died); returns how many. */
+  purgeDeliveries(before: number, limit: number): Promise<number>;
 }

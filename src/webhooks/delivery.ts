@@ -6,6 +6,7 @@ import { checkPayloadUrl, guardedLookup, portOf, type TargetPolicy } from './tar
 /** One POST of one notification. */
 export interface DeliveryRequest {
   url: string;
+  webhookId: string;
   event: string;
   body: string;
   signature: string;
@@ -20,6 +21,19 @@ export interface DeliveryOutcome {
 }
 
 export type Deliverer = (request: DeliveryRequest, policy: TargetPolicy, signal: AbortSignal) => Promise<DeliveryOutcome>;
+
+export const USER_AGENT = 'mypos-auth-webhooks/1';
+
+/** The headers of a delivery, the same whether it is POSTed to a URL or handed to a listen session. */
+export function deliveryHeaders(request: DeliveryRequest, userAgent = USER_AGENT): Record<string, string> {
+  return {
+    'content-type': 'application/json',
+    'user-agent': userAgent,
+    'x-mypos-event': request.event,
+    'x-mypos-signature': request.signature,
+    'x-mypos-delivery': request.deliveryId,
+  };
+}
 
 /**
  * Delivers over Node's http/https with the SSRF guard on the connection itself: the URL is checked again,
@@ -47,14 +61,7 @@ export function httpDeliverer(options: { timeoutMs: number; userAgent?: string; 
         agent: false,
         lookup: policy.allowAny ? undefined : guardedLookup(policy, portOf(url), options.resolve),
         signal,
-        headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(request.body),
-          'user-agent': options.userAgent ?? 'mypos-auth-webhooks/1',
-          'x-mypos-event': request.event,
-          'x-mypos-signature': request.signature,
-          'x-mypos-delivery': request.deliveryId,
-        },
+        headers: { ...deliveryHeaders(request, options.userAgent), 'content-length': Buffer.byteLength(request.body) },
       });
       const timer = setTimeout(() => {
         finish({ ok: false, status: null, error: 'timeout' });

@@ -28,3 +28,9 @@ export class SandboxOnlyError extends ApiError {
   static override readonly code = 'sandbox_only';
   static override readonly status = 403;
 }
+
+/** The request is well formed but the resource's state refuses it (a resend to a deleted webhook). */
+export class ConflictError extends ApiError {
+  static override readonly code = 'conflict';
+  static override readonly status = 409;
+}

@@ -19,6 +19,7 @@ import { registerEventRoutes } from './routes/events.js';
 import { registerNotificationRoutes } from './routes/notifications.js';
 import { newNotification, registerSubscriptionRoutes } from './routes/subscriptions.js';
 import { registerWebhookRoutes } from './routes/webhooks.js';
+import { resendNotification, type ResendDeps, type ResendResult } from './resend.js';
 import { SecretBox } from './secret-box.js';
 import { targetPolicy, type OwnListeners } from './target-policy.js';
 import { TurnBarrier } from '../http/turn-barrier.js';
@@ -50,6 +51,8 @@ export interface WebhookModule {
    * entry point for whatever produces real events. Returns how many notifications were queued.
    */
   publish(owner: WebhookOwner, eventName: string, data: Record<string, unknown>, options?: { tid?: string }): Promise<number>;
+  /** Sends one of the owner's notifications again now (resend.ts); the Web Account calls this too. */
+  resend(owner: WebhookOwner, notificationId: string): Promise<ResendResult>;
 }
 
 /** The Webhook API and its delivery worker, wired from the server's store, clock and key. */
@@ -58,11 +61,13 @@ export function createWebhookModule(options: WebhookModuleOptions): WebhookModul
   // Webhook secrets are sealed under a key derived from the server key, never under the key itself.
   const secrets = new SecretBox(options.hasher.deriveKey('webhook-secret-encryption v1'));
   const policyFor = (e: Environment) => targetPolicy(e, config.dangerouslyAllowAnyWebhookTarget, options.ownListeners);
+  const deliver = options.deliver ?? httpDeliverer({ timeoutMs: config.webhookDeliveryTimeoutMs });
+  const resendDeps: ResendDeps = { repo: store.webhooks, clock, secrets, deliver, policyFor, logger: options.logger?.child({ component: 'webhook-resend' }) };
   const worker = new DeliveryWorker({
     repo: store.webhooks,
     clock,
     secrets,
-    deliver: options.deliver ?? httpDeliverer({ timeoutMs: config.webhookDeliveryTimeoutMs }),
+    deliver,
     policyFor,
     maxConcurrency: config.webhookMaxConcurrency,
     timeoutMs: config.webhookDeliveryTimeoutMs,
@@ -107,7 +112,7 @@ export function createWebhookModule(options: WebhookModuleOptions): WebhookModul
           registerWebhookRoutes(v1, api);
           registerEventRoutes(v1);
           registerSubscriptionRoutes(v1, api);
-          registerNotificationRoutes(v1, api);
+          registerNotificationRoutes(v1, api, resendDeps);
         },
       });
     });
@@ -131,6 +136,7 @@ export function createWebhookModule(options: WebhookModuleOptions): WebhookModul
     return rows.length;
   }
 
+  const resend = (owner: WebhookOwner, id: string) => resendNotification(resendDeps, owner, id);
   const merchantConsole = merchantWebhookConsole({ repo: store.webhooks, clock, secrets, kick: () => worker.kick() });
-  return { plugin, worker, publish, console: merchantConsole };
+  return { plugin, worker, publish, resend, console: merchantConsole };
 }

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { InvalidRequestError } from '../core/errors.js';
-import type { NotificationRecord, PageRequest, SubscriptionRecord, WebhookRecord } from '../storage/types.js';
+import type { AttemptRecord, NotificationRecord, PageRequest, SubscriptionRecord, WebhookRecord } from '../storage/types.js';
 import { findEvent } from './events.js';
 
 /**
@@ -56,6 +56,16 @@ export function presentNotification(n: NotificationRecord) {
     webhook_id: n.webhookId,
     subscription_id: n.subscriptionId,
   };
+}
+
+/** One attempt of a notification's log: `kind` is `automatic` (the worker's) or `manual_resend`. */
+export function presentAttempt(a: AttemptRecord) {
+  return { attempted_on: httpDate(a.attemptedAt), kind: a.kind, ok: a.ok, response_code: a.responseCode, error: a.error, url: a.url };
+}
+
+/** A notification with its attempts, oldest first: `GET /v1/notifications/{id}` and a resend's answer. */
+export function presentNotificationWithAttempts(n: NotificationRecord, attempts: readonly AttemptRecord[]) {
+  return { ...presentNotification(n), attempts: attempts.map(presentAttempt) };
 }
 
 export interface Pagination {

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.js';
 import type { Environment, NotificationRecord, WebhookRecord, WebhookRepository } from '../storage/types.js';
-import type { Deliverer, DeliveryOutcome } from './delivery.js';
+import { sendOnce } from './attempt.js';
+import type { Deliverer } from './delivery.js';
 import type { SecretBox } from './secret-box.js';
-import { signatureHeader } from './signature.js';
 import type { TargetPolicy } from './target-policy.js';
 
 /** When the worker wakes up. Injected, so tests drive it by hand instead of sleeping. */
@@ -187,41 +187,20 @@ export class DeliveryWorker {
   }
 
   async #attempt(n: NotificationRecord, w: WebhookRecord): Promise<void> {
-    const { repo, clock, secrets, deliver } = this.deps;
+    const { repo, clock } = this.deps;
     const t = clock.now();
-    let outcome: DeliveryOutcome;
-    let signing: string[] | undefined;
+    const abort = new AbortController();
+    this.#aborts.add(abort);
+    let outcome;
     try {
-      // Newest first; a rolled secret signs beside the new one until its overlap ends.
-      const live = [secrets.open(w.secretCiphertext, w.id)];
-      if (w.previousSecretCiphertext !== null && w.previousSecretExpiresAt !== null && w.previousSecretExpiresAt > t) {
-        live.push(secrets.open(w.previousSecretCiphertext, w.id));
-      }
-      signing = live;
-    } catch {
-      // Only a changed server key gets here. It counts as a failed attempt, so the row backs off (and is
-      // eventually given up) instead of being picked again at once.
-      this.deps.logger?.error({ webhook: w.id }, 'webhook secret cannot be decrypted; is this the server key it was stored under?');
+      outcome = await sendOnce(this.deps, n, w, t, abort.signal);
+    } finally {
+      this.#aborts.delete(abort);
     }
-    if (signing === undefined) {
-      outcome = { ok: false, status: null, error: 'webhook secret cannot be decrypted' };
-    } else {
-      const abort = new AbortController();
-      this.#aborts.add(abort);
-      try {
-        outcome = await deliver(
-          { url: w.payloadUrl, event: n.event, body: n.payload, signature: signatureHeader(signing, t, n.payload), deliveryId: n.id },
-          this.deps.policyFor(w.environment),
-          abort.signal,
-        );
-      } finally {
-        this.#aborts.delete(abort);
-      }
-      if (abort.signal.aborted) {
-        // Shutting down: this attempt does not count; the notification stays due.
-        await repo.releaseWebhook(w.id, this.id);
-        return;
-      }
+    if (abort.signal.aborted) {
+      // Shutting down: this attempt does not count; the notification stays due.
+      await repo.releaseWebhook(w.id, this.id);
+      return;
     }
     const failures = n.attempts + 1;
     const next = outcome.ok ? t : t + retryDelay(failures, this.deps.backoff ?? DEFAULT_BACKOFF, this.deps.random);

@@ -83,13 +83,13 @@ describe("webhooks › the server's own listeners are not a webhook target (real
       const resolve = ((_h: string, _o: unknown, cb: (e: null, a: Array<{ address: string; family: number }>) => void) =>
         cb(null, [{ address: '127.0.0.1', family: 4 }])) as never;
       const outcome = await httpDeliverer({ timeoutMs: 2000, resolve })(
-        { url: `http://looks-public.example:${receiver.port}/hook`, event: 'e', body: '{}', signature: 't=1,v1=00', deliveryId: 'd' },
+        { url: `http://looks-public.example:${receiver.port}/hook`, event: 'e', body: '{}', signature: 't=1,v1=00', deliveryId: 'd', webhookId: 'w' },
         policy,
         new AbortController().signal,
       );
       expect(outcome).toEqual({ ok: false, status: null, error: 'refused address' });
       const literal = await httpDeliverer({ timeoutMs: 2000 })(
-        { url: `http://127.0.0.1:${receiver.port}/hook`, event: 'e', body: '{}', signature: 't=1,v1=00', deliveryId: 'd' },
+        { url: `http://127.0.0.1:${receiver.port}/hook`, event: 'e', body: '{}', signature: 't=1,v1=00', deliveryId: 'd', webhookId: 'w' },
         policy,
         new AbortController().signal,
       );

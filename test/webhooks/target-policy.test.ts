@@ -91,7 +91,7 @@ describe('webhooks/target-policy › SSRF guard', () => {
       const policy = { allowHttp: true, allowLoopback: false, allowAny: false, ownListeners: NONE };
       const deliver = httpDeliverer({ timeoutMs: 2000, resolve });
       const outcome = await deliver(
-        { url: `http://rebind.example:${receiver.port}/hook`, event: 'e', body: '{}', signature: 't=1,v1=00', deliveryId: 'd' },
+        { url: `http://rebind.example:${receiver.port}/hook`, event: 'e', body: '{}', signature: 't=1,v1=00', deliveryId: 'd', webhookId: 'w' },
         policy,
         new AbortController().signal,
       );
@@ -99,7 +99,7 @@ describe('webhooks/target-policy › SSRF guard', () => {
       expect(receiver.received).toHaveLength(0);
       // The same URL under sandbox rules is delivered.
       const sandboxOutcome = await deliver(
-        { url: `http://rebind.example:${receiver.port}/hook`, event: 'e', body: '{}', signature: 't=1,v1=00', deliveryId: 'd' },
+        { url: `http://rebind.example:${receiver.port}/hook`, event: 'e', body: '{}', signature: 't=1,v1=00', deliveryId: 'd', webhookId: 'w' },
         sandbox,
         new AbortController().signal,
       );

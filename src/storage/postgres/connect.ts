@@ -7,6 +7,7 @@ import { KyselyFormSubmissionRepository } from '../repositories/form-submissions
 import { KyselySecretRevealRepository } from '../repositories/secret-reveals.js';
 import { KyselySigningKeyRepository } from '../repositories/signing-keys.js';
 import { KyselyWebhookRepository } from '../repositories/webhooks.js';
+import { KyselyListenSessionRepository } from '../repositories/listen-sessions.js';
 import { KyselyMerchantRepository } from '../repositories/merchants.js';
 import { KyselySessionRepository } from '../repositories/sessions.js';
 import { KyselyAuditRepository } from '../repositories/audit.js';
@@ -74,6 +75,7 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
     secretReveals: new KyselySecretRevealRepository(db),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     webhooks: new KyselyWebhookRepository(db),
+    listenSessions: new KyselyListenSessionRepository(db),
     merchants: new KyselyMerchantRepository(db),
     sessions: new KyselySessionRepository(db),
     audit: new KyselyAuditRepository(db),

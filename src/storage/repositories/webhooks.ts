@@ -1,7 +1,8 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import { CompiledQueries } from '../compiled-queries.js';
 import type { Database, NotificationsTable, SubscriptionsTable, WebhooksTable } from '../schema.js';
 import type {
+  AttemptRecord,
   AttemptResult,
   Environment,
   NotificationRecord,
@@ -40,6 +41,7 @@ export class KyselyWebhookRepository implements WebhookRepository {
         deleted_at: w.deletedAt,
         lease_owner: null,
         lease_until: null,
+        listen_expires_at: w.listenExpiresAt,
         paused_at: w.pausedAt,
       })
       .execute();
@@ -143,18 +145,15 @@ export class KyselyWebhookRepository implements WebhookRepository {
 
   async deleteWebhook(o: WebhookOwner, id: string, now: number): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
-      const res = await trx
-        .updateTable('webhooks')
-        .set({ deleted_at: now, is_active: 0, updated_at: now })
+      const live = await trx
+        .selectFrom('webhooks')
+        .select('id')
         .where('id', '=', id)
         .where('owner', '=', o.owner)
         .where('environment', '=', o.environment)
         .where('deleted_at', 'is', null)
         .executeTakeFirst();
-      if (Number(res.numUpdatedRows) !== 1) return false;
-      await trx.updateTable('subscriptions').set({ deleted_at: now }).where('webhook_id', '=', id).where('deleted_at', 'is', null).execute();
-      await trx.updateTable('notifications').set({ status: 'cancelled' }).where('webhook_id', '=', id).where('status', '=', 'pending').execute();
-      return true;
+      return live !== undefined && (await softDeleteWebhooks(trx, [id], now)) === 1;
     });
   }
 
@@ -302,15 +301,48 @@ export class KyselyWebhookRepository implements WebhookRepository {
     return row && toNotification(row);
   }
 
+  async listAttempts(notificationId: string): Promise<AttemptRecord[]> {
+    const rows = await this.db
+      .selectFrom('notification_attempts')
+      .selectAll()
+      .where('notification_id', '=', notificationId)
+      .orderBy('attempted_at')
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => ({
+      kind: r.kind as AttemptRecord['kind'],
+      attemptedAt: Number(r.attempted_at),
+      ok: Number(r.ok) === 1,
+      responseCode: r.response_code === null ? null : Number(r.response_code),
+      error: r.error,
+      url: r.url,
+    }));
+  }
+
+  async recordResend(notificationId: string, a: AttemptRecord): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await insertAttempt(trx, notificationId, a);
+      if (!a.ok) return;
+      await trx
+        .updateTable('notifications')
+        .set({ status: 'delivered', sent_at: a.attemptedAt, response_code: a.responseCode, last_error: null, url: a.url })
+        .where('id', '=', notificationId)
+        .where('status', 'in', ['pending', 'failed'])
+        .execute();
+    });
+  }
+
   async purgeNotifications(before: number, limit: number): Promise<number> {
-    // Bounded batch, as for tokens: a subquery picks at most `limit` rows.
-    const res = await this.db
-      .deleteFrom('notifications')
-      .where('id', 'in', (eb) =>
-        eb.selectFrom('notifications').select('id').where('status', '!=', 'pending').where('created_at', '<', before).limit(limit),
-      )
-      .executeTakeFirst();
-    return Number(res.numDeletedRows);
+    // Bounded batch, as for tokens: at most `limit` rows, their attempts with them.
+    return this.db.transaction().execute(async (trx) => {
+      const ids = (
+        await trx.selectFrom('notifications').select('id').where('status', '!=', 'pending').where('created_at', '<', before).limit(limit).execute()
+      ).map((r) => r.id);
+      if (ids.length === 0) return 0;
+      await trx.deleteFrom('notification_attempts').where('notification_id', 'in', ids).execute();
+      const res = await trx.deleteFrom('notifications').where('id', 'in', ids).executeTakeFirst();
+      return Number(res.numDeletedRows);
+    });
   }
 
   async dueWebhooks(now: number, limit: number, exclude: readonly string[]): Promise<string[]> {
@@ -323,6 +355,7 @@ export class KyselyWebhookRepository implements WebhookRepository {
       .where('n.next_attempt_at', '<=', now)
       .where('w.deleted_at', 'is', null)
       .where('w.is_active', '=', 1)
+      .where((eb) => eb.or([eb('w.listen_expires_at', 'is', null), eb('w.listen_expires_at', '>', now)]))
       .where('w.paused_at', 'is', null)
       .where((eb) => eb.or([eb('w.lease_until', 'is', null), eb('w.lease_until', '<=', now)]));
     if (exclude.length > 0) q = q.where('n.webhook_id', 'not in', [...exclude]);
@@ -377,6 +410,14 @@ export class KyselyWebhookRepository implements WebhookRepository {
         // A webhook deleted meanwhile cancelled this row; the attempt does not revive it.
         .where('status', '=', 'pending')
         .execute();
+      await insertAttempt(trx, notificationId, {
+        kind: 'automatic',
+        attemptedAt: r.sentAt,
+        ok: r.status === 'delivered',
+        responseCode: r.responseCode,
+        error: r.lastError,
+        url: r.url,
+      });
       await trx
         .updateTable('webhooks')
         .set({ lease_owner: null, lease_until: null })
@@ -394,6 +435,38 @@ export class KyselyWebhookRepository implements WebhookRepository {
       .where('lease_owner', '=', leaseOwner)
       .execute();
   }
+}
+
+/**
+ * Soft-deletes live webhooks, their subscriptions, and cancels their pending notifications (what DELETE
+ * /v1/webhooks/{id} does, and what ends a listen session); returns how many webhooks it deleted.
+ */
+export async function softDeleteWebhooks(trx: Transaction<Database>, ids: readonly string[], now: number): Promise<number> {
+  if (ids.length === 0) return 0;
+  const res = await trx
+    .updateTable('webhooks')
+    .set({ deleted_at: now, is_active: 0, updated_at: now })
+    .where('id', 'in', ids)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  await trx.updateTable('subscriptions').set({ deleted_at: now }).where('webhook_id', 'in', ids).where('deleted_at', 'is', null).execute();
+  await trx.updateTable('notifications').set({ status: 'cancelled' }).where('webhook_id', 'in', ids).where('status', '=', 'pending').execute();
+  return Number(res.numUpdatedRows);
+}
+
+async function insertAttempt(trx: Transaction<Database>, notificationId: string, a: AttemptRecord): Promise<void> {
+  await trx
+    .insertInto('notification_attempts')
+    .values({
+      notification_id: notificationId,
+      kind: a.kind,
+      attempted_at: a.attemptedAt,
+      ok: a.ok ? 1 : 0,
+      response_code: a.responseCode,
+      error: a.error,
+      url: a.url,
+    })
+    .execute();
 }
 
 /**
@@ -420,6 +493,7 @@ const WEBHOOK_COLUMNS = [
   'w.created_at as w_created_at',
   'w.updated_at as w_updated_at',
   'w.deleted_at as w_deleted_at',
+  'w.listen_expires_at as w_listen_expires_at',
   'w.paused_at as w_paused_at',
 ] as const;
 
@@ -435,6 +509,7 @@ type JoinedWebhook = {
   w_created_at: number;
   w_updated_at: number;
   w_deleted_at: number | null;
+  w_listen_expires_at: number | null;
   w_paused_at: number | null;
 };
 
@@ -469,11 +544,12 @@ function webhookOf(row: JoinedWebhook): WebhookRecord {
       deleted_at: row.w_deleted_at,
       lease_owner: null,
       lease_until: null,
+      listen_expires_at: row.w_listen_expires_at,
       paused_at: row.w_paused_at,
     });
 }
 
-function toWebhook(r: Selectable<WebhooksTable>): WebhookRecord {
+export function toWebhook(r: Selectable<WebhooksTable>): WebhookRecord {
   return {
     id: r.id,
     owner: r.owner,
@@ -487,6 +563,7 @@ function toWebhook(r: Selectable<WebhooksTable>): WebhookRecord {
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
     deletedAt: r.deleted_at === null ? null : Number(r.deleted_at),
+    listenExpiresAt: r.listen_expires_at === null ? null : Number(r.listen_expires_at),
   };
 }
 

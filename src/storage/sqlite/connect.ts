@@ -8,6 +8,7 @@ import { KyselyConsentRepository } from '../repositories/consents.js';
 import { KyselyFormSubmissionRepository } from '../repositories/form-submissions.js';
 import { KyselySecretRevealRepository } from '../repositories/secret-reveals.js';
 import { KyselyWebhookRepository } from '../repositories/webhooks.js';
+import { KyselyListenSessionRepository } from '../repositories/listen-sessions.js';
 import { KyselyMerchantRepository } from '../repositories/merchants.js';
 import { KyselySessionRepository } from '../repositories/sessions.js';
 import { KyselyAuditRepository } from '../repositories/audit.js';
@@ -69,6 +70,7 @@ export async function openSqliteStore(options: SqliteOptions): Promise<Store> {
     secretReveals: new KyselySecretRevealRepository(db),
     poolStats: () => undefined,
     webhooks: new KyselyWebhookRepository(db),
+    listenSessions: new KyselyListenSessionRepository(db),
     merchants: new KyselyMerchantRepository(db),
     sessions: new KyselySessionRepository(db),
     audit: new KyselyAuditRepository(db),

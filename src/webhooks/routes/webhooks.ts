@@ -37,6 +37,7 @@ export function registerWebhookRoutes(v1: FastifyInstance, ctx: WebhookApiContex
       createdAt: now,
       updatedAt: now,
       deletedAt: null,
+      listenExpiresAt: null,
     };
     await ctx.repo.createWebhook(webhook);
     reply.code(201).header('Cache-Control', 'no-store');
