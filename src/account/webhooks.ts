@@ -1,5 +1,5 @@
 import type { AppContext } from '../http/context.js';
-import type { Environment, NotificationRecord, PageOf, PageRequest, SubscriptionRecord, WebhookRecord } from '../storage/types.js';
+import type { AttemptRecord, Environment, NotificationRecord, PageOf, PageRequest, SubscriptionRecord, WebhookRecord } from '../storage/types.js';
 import { audit, type Actor } from './accounts.js';
 import { InputError, NotFoundError } from './errors.js';
 
@@ -19,6 +19,13 @@ export interface WebhookConsole {
   deliveries(merchantId: string, environment: Environment, webhookId: string, page: PageRequest): Promise<PageOf<NotificationRecord>>;
   delivery(merchantId: string, environment: Environment, id: string): Promise<NotificationRecord | undefined>;
   rollSecret(merchantId: string, environment: Environment, id: string, graceSeconds: number): Promise<{ webhook: WebhookView; secret: string } | undefined>;
+  attempts(merchantId: string, environment: Environment, id: string): Promise<AttemptRecord[] | undefined>;
+  /** The Webhook API's own resend (the one `POST /v1/notifications/{id}/resend` calls): one new attempt, now. */
+  resend(
+    merchantId: string,
+    environment: Environment,
+    id: string,
+  ): Promise<{ status: 'sent'; notification: NotificationRecord; attempt: AttemptRecord } | { status: 'webhook_deleted' } | undefined>;
   pause(merchantId: string, environment: Environment, id: string): Promise<{ webhook: WebhookView; changed: boolean } | undefined>;
   resume(merchantId: string, environment: Environment, id: string): Promise<{ webhook: WebhookView; changed: boolean } | undefined>;
 }
@@ -61,6 +68,22 @@ export async function rollWebhookSecret(deps: WebhookDeps, actor: Actor, environ
   const until = rolled.webhook.previousSecretExpiresAt;
   await audit(deps, actor, 'webhook.secret_rolled', about(environment, rolled.webhook, { grace_seconds: graceSeconds, previous_secret_expires_at: graceSeconds > 0 ? until : null }));
   return rolled;
+}
+
+/**
+ * Sends one of the merchant's deliveries again now and audits it with what the receiver answered. A delivery
+ * whose webhook was deleted has nowhere to go: an input error the page shows.
+ */
+export async function resendDelivery(deps: WebhookDeps, actor: Actor, environment: Environment, id: string): Promise<NotificationRecord> {
+  const resent = await deps.webhooks.resend(actor.merchant.id, environment, id);
+  if (!resent) throw new NotFoundError();
+  if (resent.status === 'webhook_deleted') throw new InputError('The webhook of this delivery was deleted: there is nowhere to send it again.');
+  const { notification: n, attempt } = resent;
+  await audit(deps, actor, 'webhook.delivery_resent', {
+    environment,
+    detail: { webhook_id: n.webhookId, notification_id: n.id, event: n.event, payload_url: attempt.url, ok: attempt.ok, response_code: attempt.responseCode, error: attempt.error },
+  });
+  return n;
 }
 
 /** Holds the webhook's deliveries; pausing a paused webhook changes nothing and writes no audit row. */

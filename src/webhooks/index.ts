@@ -137,6 +137,6 @@ export function createWebhookModule(options: WebhookModuleOptions): WebhookModul
   }
 
   const resend = (owner: WebhookOwner, id: string) => resendNotification(resendDeps, owner, id);
-  const merchantConsole = merchantWebhookConsole({ repo: store.webhooks, clock, secrets, kick: () => worker.kick() });
+  const merchantConsole = merchantWebhookConsole({ repo: store.webhooks, clock, secrets, kick: () => worker.kick(), resend });
   return { plugin, worker, publish, resend, console: merchantConsole };
 }

@@ -1,10 +1,12 @@
 import type { Clock } from '../core/clock.js';
-import type { Environment, NotificationRecord, PageRequest, SubscriptionRecord, WebhookOwner, WebhookRecord, WebhookRepository } from '../storage/types.js';
+import type { AttemptRecord, Environment, NotificationRecord, PageRequest, SubscriptionRecord, WebhookOwner, WebhookRecord, WebhookRepository } from '../storage/types.js';
 import { findEvent } from './events.js';
 import { looksLikeId } from './ids.js';
 import { MAX_SECRET_GRACE_SECONDS } from './input.js';
 import { ownerOf } from './owner.js';
 import type { SecretBox } from './secret-box.js';
+import { ConflictError, NotFoundError } from './errors.js';
+import type { ResendResult } from './resend.js';
 import { newWebhookSecret, secretRoll } from './secret-roll.js';
 
 /** A webhook as a merchant's pages show it: never a secret, sealed or not. */
@@ -16,6 +18,8 @@ export interface MerchantConsoleDeps {
   secrets: SecretBox;
   /** Tell the delivery worker there is new work. */
   kick(): void;
+  /** The Webhook API's resend (resend.ts), the one `POST /v1/notifications/{id}/resend` calls. */
+  resend(owner: WebhookOwner, notificationId: string): Promise<ResendResult>;
 }
 
 /**
@@ -57,6 +61,27 @@ export function merchantWebhookConsole(deps: MerchantConsoleDeps) {
 
     async delivery(merchantId: string, environment: Environment, id: string): Promise<NotificationRecord | undefined> {
       return looksLikeId(id) ? repo.findNotification(ownerFor(merchantId, environment), id) : undefined;
+    },
+
+    /** Every attempt of one of the merchant's deliveries, oldest first; undefined when it is not theirs. */
+    async attempts(merchantId: string, environment: Environment, id: string): Promise<AttemptRecord[] | undefined> {
+      const n = looksLikeId(id) ? await repo.findNotification(ownerFor(merchantId, environment), id) : undefined;
+      return n && repo.listAttempts(n.id);
+    },
+
+    /**
+     * Sends a delivery again now, through the Webhook API's own resend. `webhook_deleted` when its webhook is
+     * gone (nowhere to send it); undefined when the delivery is not the merchant's.
+     */
+    async resend(merchantId: string, environment: Environment, id: string) {
+      try {
+        const { notification, attempt } = await deps.resend(ownerFor(merchantId, environment), id);
+        return { status: 'sent' as const, notification, attempt };
+      } catch (err) {
+        if (err instanceof NotFoundError) return undefined;
+        if (err instanceof ConflictError) return { status: 'webhook_deleted' as const };
+        throw err;
+      }
     },
 
     /** A new generated secret; the replaced one keeps signing for `graceSeconds` (0: it stops at once). */

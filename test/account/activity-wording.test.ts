@@ -50,6 +50,12 @@ describe('web account › activity wording: events and failures written for peop
     );
     expect(describeEvent(event('webhook.secret_rolled', { ...hook, grace_seconds: 0, previous_secret_expires_at: null }))).toBe('https://shop.example/hook: old secret stopped at once');
     expect(`${eventName('webhook.paused')}: ${describeEvent(event('webhook.paused', hook))}`).toBe('Webhook paused: https://shop.example/hook: deliveries wait');
+    expect(describeEvent(event('webhook.delivery_resent', { ...hook, event: 'pos.payment.completed', ok: false, response_code: 302, error: 'redirect not followed' }))).toBe(
+      'pos.payment.completed to https://shop.example/hook: failed (302), redirect not followed',
+    );
+    expect(describeEvent(event('webhook.delivery_resent', { ...hook, event: 'pos.payment.completed', ok: true, response_code: 204, error: null }))).toBe(
+      'pos.payment.completed to https://shop.example/hook: acknowledged (204)',
+    );
     expect(`${eventName('webhook.resumed')}: ${describeEvent(event('webhook.resumed', hook))}`).toBe('Webhook resumed: https://shop.example/hook: waiting deliveries sent');
   });
 });

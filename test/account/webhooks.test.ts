@@ -73,6 +73,36 @@ describe.each(BACKENDS)('web account › webhooks ($name)', (backend) => {
     expect(delivery.body).toContain('&quot;tid&quot;: &quot;TID00042&quot;');
   });
 
+  it('resend calls the Webhook API’s resend: the receiver gets it again at once; a reload or a repeated form sends nothing', async () => {
+    const m = await merchant('sandbox', (i) => (i === 0 ? 500 : 204));
+    const queued = await m.fake();
+    await t.server.webhooks.worker.runDue();
+    expect(m.r.received).toHaveLength(1);
+    const form = { _form: 'BBBBBBBBBBBBBBBBBBBBBB' };
+    const res = await m.agent.post(`/account/sandbox/deliveries/${queued.id}/resend`, form);
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe(`/account/sandbox/deliveries/${queued.id}?done=resent`);
+    expect(m.r.received).toHaveLength(2);
+    expect(m.r.received[1]!.headers['x-mypos-delivery']).toBe(queued.id);
+    expect(m.r.received[1]!.body).toBe(m.r.received[0]!.body);
+
+    const page = await m.agent.get(res.headers.location as string);
+    expect(page.body).toContain('Sent again.');
+    expect(page.body).toContain('<dd id="delivery-status">Delivered</dd>');
+    expect(page.body).toMatch(/sent again by hand<\/td>\s*<td data-label="Outcome">acknowledged<\/td>\s*<td data-label="Response" class="num">204/);
+    // The Webhook API sees the same attempt.
+    expect((await call(t.app(), 'GET', `/v1/notifications/${queued.id}`, m.auth)).json().status).toBe('delivered');
+
+    await m.agent.get(res.headers.location as string);
+    const repeat = await m.agent.post(`/account/sandbox/deliveries/${queued.id}/resend`, form);
+    expect(repeat.headers.location).toBe(res.headers.location);
+    expect(m.r.received).toHaveLength(2);
+    const events = (await m.agent.api('GET', '/account/api/audit')).json().events as Array<{ action: string; detail: Record<string, unknown> }>;
+    expect(events.filter((e) => e.action === 'webhook.delivery_resent')).toHaveLength(1);
+    expect(events[0]!.detail).toMatchObject({ notification_id: queued.id, ok: true, response_code: 204 });
+    expect((await m.agent.get('/account/activity')).body).toContain('Delivery sent again');
+  });
+
   it('pause holds deliveries (they wait, none fails) and resume sends them; each is audited once, a repeat changes nothing', async () => {
     const m = await merchant();
     const paused = await m.agent.post(`${m.base}/pause`);
@@ -148,7 +178,7 @@ describe.each(BACKENDS)('web account › webhooks ($name)', (backend) => {
     expect((await m.agent.api('GET', '/account/api/audit')).json().events.map((e: { action: string }) => e.action)).not.toContain('webhook.secret_rolled');
   });
 
-  it('ASVS 7.5.1: production pause, resume and roll ask for the password again once the login is older than 5 minutes', async () => {
+  it('ASVS 7.5.1: production pause, resume, roll and resend ask for the password again once the login is older than 5 minutes', async () => {
     const m = await merchant('production');
     t.clock.advance(6 * 60);
     const page = await m.agent.get(m.base);
@@ -160,6 +190,13 @@ describe.each(BACKENDS)('web account › webhooks ($name)', (backend) => {
     expect((await m.agent.post(`${m.base}/roll-secret`, { grace_seconds: '0', password: 'not my password' })).statusCode).toBe(403);
     expect((await call(t.app('production'), 'GET', `/v1/webhooks/${m.hook.id}`, m.auth)).json()).toMatchObject({ paused_on: null, previous_secret_expires_on: null });
 
+    // A production delivery is not sent again without the password either.
+    expect(await t.server.webhooks.publish({ owner: `merchant:${m.merchantId}`, environment: 'production' }, COMPLETED.name, { tid: 'TID00042' }, { tid: 'TID00042' })).toBe(1);
+    const [delivery] = (await t.store.webhooks.listNotifications({ owner: `merchant:${m.merchantId}`, environment: 'production' }, { offset: 0, limit: 1 })).items;
+    const resend = await m.agent.post(`/account/production/deliveries/${delivery!.id}/resend`);
+    expect(resend.statusCode).toBe(403);
+    expect(resend.body).toContain('Enter your password again');
+    expect(await t.store.webhooks.listAttempts(delivery!.id)).toEqual([]);
     expect((await m.agent.post(`${m.base}/pause`, { password: PASSWORD })).statusCode).toBe(303);
     expect((await call(t.app('production'), 'GET', `/v1/webhooks/${m.hook.id}`, m.auth)).json().paused_on).not.toBeNull();
     // The correct password renewed the window: the next change does not ask.
@@ -181,6 +218,8 @@ describe.each(BACKENDS)('web account › webhooks ($name)', (backend) => {
     }
     // The owner's own id in the other environment's URL is not found either.
     expect((await owner.agent.get(`/account/production/deliveries/${queued.id}`)).statusCode).toBe(404);
+    expect((await intruder.agent.post(`/account/sandbox/deliveries/${queued.id}/resend`)).statusCode).toBe(404);
+    expect(owner.r.received).toHaveLength(0);
     for (const action of ['pause', 'resume', 'roll-secret']) {
       expect((await intruder.agent.post(`${owner.base}/${action}`, { grace_seconds: '0' })).statusCode, action).toBe(404);
     }

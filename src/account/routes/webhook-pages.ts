@@ -8,13 +8,14 @@ import { csrfToken, fieldsOf, sendPage, text } from '../request.js';
 import { stashSecret } from '../secret-reveal.js';
 import { currentMerchant, recentlyAuthenticated, type MerchantSession } from '../session.js';
 import { deliveryPage, webhookDetailPage, webhookListPage } from '../views/webhooks.js';
-import { ownedDelivery, ownedWebhook, pauseWebhook, resumeWebhook, rollWebhookSecret } from '../webhooks.js';
+import { ownedDelivery, ownedWebhook, pauseWebhook, resendDelivery, resumeWebhook, rollWebhookSecret } from '../webhooks.js';
 import { parseGrace } from './credential-pages.js';
 import { toLogin } from './auth-pages.js';
 
 const NOTICES: Record<string, string> = {
   paused: 'The webhook is paused. New events wait until you resume it.',
   resumed: 'The webhook is resumed. Deliveries that waited are going out now.',
+  resent: 'Sent again. Its outcome is the newest attempt below.',
 };
 
 /** Deliveries per page on a webhook's page. */
@@ -110,11 +111,29 @@ export function registerWebhookPages(app: FastifyInstance, ctx: AccountContext):
       return stashSecret(ctx, request, { clientId: webhook.id, kind: 'webhook_rolled', secret });
     }));
 
-    app.get(`/${environment}/deliveries/:id`, signedIn(async (request, reply, current) => {
+    const deliveryView = async (request: FastifyRequest, reply: FastifyReply, current: MerchantSession, extra: { error?: string; notice?: string } = {}, status = 200) => {
       const delivery = await ownedDelivery(ctx, current.merchant.id, environment, idOf(request));
-      const webhook = await ctx.webhooks.find(current.merchant.id, environment, delivery.webhookId);
-      return sendPage(reply, deliveryPage({ ...base(request, reply, current), ...notice(request), delivery, webhook, attempts: [] }));
-    }));
+      const [webhook, attempts] = await Promise.all([
+        ctx.webhooks.find(current.merchant.id, environment, delivery.webhookId),
+        ctx.webhooks.attempts(current.merchant.id, environment, delivery.id),
+      ]);
+      return sendPage(reply, deliveryPage({ ...base(request, reply, current), ...extra, delivery, webhook, attempts: attempts ?? [] }), status);
+    };
+
+    app.get(`/${environment}/deliveries/:id`, signedIn((request, reply, current) => deliveryView(request, reply, current, notice(request))));
+
+    // The Webhook API's resend, once per rendered form: a reload of the page it redirects to sends nothing.
+    app.post(`/${environment}/deliveries/:id/resend`, protect, signedIn((request, reply, current) => submitOnce(ctx, request, reply, async () => {
+      await ownedDelivery(ctx, current.merchant.id, environment, idOf(request));
+      try {
+        await reauth(current, request);
+        const n = await resendDelivery(ctx, actor(request, current), environment, idOf(request));
+        return `/account/${environment}/deliveries/${n.id}?done=resent`;
+      } catch (err) {
+        if (!expected(err)) throw err;
+        return deliveryView(request, reply, current, { error: err.message }, err.status);
+      }
+    })));
   }
 }
 

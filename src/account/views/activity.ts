@@ -24,6 +24,7 @@ export const ACTIONS: Record<string, string> = {
   'webhook.secret_rolled': 'Webhook secret rolled',
   'webhook.paused': 'Webhook paused',
   'webhook.resumed': 'Webhook resumed',
+  'webhook.delivery_resent': 'Delivery sent again',
 };
 
 export function eventName(action: string): string {
@@ -57,6 +58,8 @@ export function describeEvent(e: AuditEvent): string {
       return `${String(d.payload_url ?? '')}: deliveries wait`;
     case 'webhook.resumed':
       return `${String(d.payload_url ?? '')}: waiting deliveries sent`;
+    case 'webhook.delivery_resent':
+      return `${String(d.event ?? '')} to ${String(d.payload_url ?? '')}: ${d.ok ? 'acknowledged' : 'failed'}${d.response_code != null ? ` (${String(d.response_code)})` : ''}${typeof d.error === 'string' ? `, ${d.error}` : ''}`;
     case 'logged_out':
       return d.everywhere ? 'every session ended' : '';
     case 'password_changed':
