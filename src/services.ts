@@ -117,6 +117,7 @@ export function createServices(config: Config, store: Store, options: ServiceOpt
     options.logger?.warn('dangerouslyAllowAnyWebhookTarget is ON: webhooks may target http, loopback and private addresses (SSRF)');
   }
   const account = accountPlugin({
+    webhooks: webhooks.console,
     throttle: new LoginThrottle({ ...DEFAULT_THROTTLE, signupsPerIp: config.signupsPerIp }),
     // Across processes failed logins are counted in the database too (config.ts says why the defaults are 6/60).
     sharedLoginLimiter: shared

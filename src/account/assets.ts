@@ -71,6 +71,10 @@ dl.facts dd { margin: 0; }
 ul.plain { list-style: none; margin: 0; padding: 0; }
 .badge { display: inline-block; font-size: .75rem; padding: .05rem .45rem; border-radius: 999px; background: #fef3c7; color: #92400e; }
 .crumbs { margin: 0; color: var(--muted); }
+/* Webhook URLs are long and unbroken: let them wrap anywhere rather than widen a table or a phone's page. */
+td, .crumbs a { overflow-wrap: anywhere; }
+.subnav a[aria-current="page"] { font-weight: 600; color: inherit; text-decoration: none; }
+.pager { display: flex; gap: 1rem; align-items: center; margin-top: .75rem; }
 .subnav { margin: -.25rem 0 1rem; }
 .copy[data-copied] { border-color: var(--ok); color: var(--ok); }
 .chart { margin: 0; }

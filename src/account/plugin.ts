@@ -6,15 +6,19 @@ import { registerAuthPages } from './routes/auth-pages.js';
 import { registerAuthorizeEndpoint } from './routes/authorize.js';
 import { registerCredentialPages } from './routes/credential-pages.js';
 import { registerSecretPages } from './routes/secret-pages.js';
+import { registerWebhookPages } from './routes/webhook-pages.js';
 import { registerWebSecurity, type WebContext } from './web-security.js';
 import type { LoginThrottle } from './throttle.js';
 import type { AuthFailureLimiter } from '../core/failure-limiter.js';
+import type { WebhookConsole } from './webhooks.js';
 
 /** State shared by both environments' listeners (one merchant, one throttle, whichever port it uses). */
 export interface AccountShared {
   throttle: LoginThrottle;
   /** Login failure counts shared by every server process (PostgreSQL, or workers); absent on one process. */
   sharedLoginLimiter?: AuthFailureLimiter | undefined;
+  /** The merchant's webhooks, as the Webhook API keeps them (passed in: the account does not import src/webhooks). */
+  webhooks: WebhookConsole;
 }
 
 /** What the Web Account's routes use: the browser pages' context and the state shared by both listeners. */
@@ -34,6 +38,7 @@ export function accountPlugin(shared: AccountShared) {
       resources: appCtx.resources,
       throttle: shared.throttle,
       sharedLoginLimiter: shared.sharedLoginLimiter,
+      webhooks: shared.webhooks,
     };
 
     // The consent pages of /oauth/authorize (RFC 6749 §4.1.1) are Web Account pages outside /account.
@@ -58,6 +63,7 @@ export function accountPlugin(shared: AccountShared) {
         registerAuthPages(scope, ctx);
         registerCredentialPages(scope, ctx);
         registerSecretPages(scope, ctx);
+        registerWebhookPages(scope, ctx);
         registerAppPages(scope, ctx);
         registerApiRoutes(scope, ctx);
       },

@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../http/context.js';
+import type { SecretRevealKind } from '../storage/types.js';
 import { NotSignedInError } from './errors.js';
 import { sessionIdOf } from './session.js';
 
@@ -22,7 +23,7 @@ const REF = /^[0-9a-f]{64}$/;
 export async function stashSecret(
   ctx: RevealDeps,
   request: FastifyRequest,
-  reveal: { clientId: string; kind: 'created' | 'rotated'; secret: string },
+  reveal: { clientId: string; kind: SecretRevealKind; secret: string },
 ): Promise<string> {
   const sessionId = sessionIdOf(ctx, request);
   if (!sessionId) throw new NotSignedInError();
@@ -41,7 +42,7 @@ export async function stashSecret(
 }
 
 type TakenSecret =
-  | { status: 'shown'; clientId: string; kind: 'created' | 'rotated'; secret: string }
+  | { status: 'shown'; clientId: string; kind: SecretRevealKind; secret: string }
   | { status: 'already_shown'; clientId: string }
   | { status: 'unknown' };
 

@@ -93,6 +93,8 @@ export interface WebhooksTable {
   lease_until: number | null;
   /** 0010: null for a webhook with a URL; a listen session's expiry, pushed back by each poll. */
   listen_expires_at: number | null;
+  /** 0011: since when deliveries are held; null when they go out. */
+  paused_at: number | null;
 }
 
 export interface SubscriptionsTable {

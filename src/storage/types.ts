@@ -381,18 +381,22 @@ export interface FormSubmissionRepository {
   purgeBefore(before: number, limit: number): Promise<number>;
 }
 
+/** What a once-shown secret is: a new credential's, a rotated credential's, or a webhook's rolled signing secret. */
+export type SecretRevealKind = 'created' | 'rotated' | 'webhook_rolled';
+
 export interface SecretRevealRecord {
   refHash: string;
   sessionHash: string;
+  /** The credential's id, or the webhook's for `webhook_rolled`. */
   clientId: string;
-  kind: 'created' | 'rotated';
+  kind: SecretRevealKind;
   sealed: string;
   createdAt: number;
   expiresAt: number;
 }
 
 export type SecretRevealTake =
-  | { status: 'shown'; clientId: string; kind: 'created' | 'rotated'; sealed: string }
+  | { status: 'shown'; clientId: string; kind: SecretRevealKind; sealed: string }
   | { status: 'already_shown'; clientId: string }
   | { status: 'unknown' };
 
@@ -423,6 +427,8 @@ export interface WebhookRecord extends WebhookOwner {
   previousSecretCiphertext: string | null;
   previousSecretExpiresAt: number | null;
   isActive: boolean;
+  /** Since when deliveries are held (events still queue and wait, none fails); null when not paused. */
+  pausedAt: number | null;
   createdAt: number;
   updatedAt: number;
   deletedAt: number | null;
@@ -512,20 +518,33 @@ export interface WebhookRepository {
     changes: { payloadUrl?: string; secretCiphertext?: string; previousSecretExpiresAt?: number; isActive?: boolean },
     now: number,
   ): Promise<boolean>;
+  /** Holds a live webhook's deliveries from `now`; false when there is none of this owner or it is already paused. */
+  pauseWebhook(o: WebhookOwner, id: string, now: number): Promise<boolean>;
+  /**
+   * Lets a paused webhook's deliveries go again, in one transaction: its pending notifications' give-up times move
+   * on by the time it was paused, so a pause never uses up their retry window. False when it was not paused.
+   */
+  resumeWebhook(o: WebhookOwner, id: string, now: number): Promise<boolean>;
   /** Soft-deletes a live webhook, its subscriptions, and cancels its pending notifications, in one transaction. */
   deleteWebhook(o: WebhookOwner, id: string, now: number): Promise<boolean>;
 
   createSubscription(s: SubscriptionRecord): Promise<void>;
   /** A live subscription with its webhook. */
   findSubscription(o: WebhookOwner, id: string): Promise<{ subscription: SubscriptionRecord; webhook: WebhookRecord } | undefined>;
-  listSubscriptions(o: WebhookOwner, page: PageRequest): Promise<PageOf<{ subscription: SubscriptionRecord; webhook: WebhookRecord }>>;
+  /** Live subscriptions, oldest first; with `webhookId`, only that webhook's. */
+  listSubscriptions(
+    o: WebhookOwner,
+    page: PageRequest,
+    filter?: { webhookId?: string },
+  ): Promise<PageOf<{ subscription: SubscriptionRecord; webhook: WebhookRecord }>>;
   updateSubscription(o: WebhookOwner, id: string, changes: { webhookId: string; eventId: string; filter: string | null }): Promise<boolean>;
   deleteSubscription(o: WebhookOwner, id: string, now: number): Promise<boolean>;
   /** Live subscriptions to one event, with their live, active webhooks (for publishing). */
   subscribersOf(o: WebhookOwner, eventId: string): Promise<Array<{ subscription: SubscriptionRecord; webhook: WebhookRecord }>>;
 
   enqueue(notifications: NotificationRecord[]): Promise<void>;
-  listNotifications(o: WebhookOwner, page: PageRequest): Promise<PageOf<NotificationRecord>>;
+  /** Notifications, newest first; with `webhookId`, only that webhook's. */
+  listNotifications(o: WebhookOwner, page: PageRequest, filter?: { webhookId?: string }): Promise<PageOf<NotificationRecord>>;
   findNotification(o: WebhookOwner, id: string): Promise<NotificationRecord | undefined>;
   /** The attempts of a notification, oldest first (recorded since 0010). */
   listAttempts(notificationId: string): Promise<AttemptRecord[]>;
@@ -542,8 +561,8 @@ export interface WebhookRepository {
 
   // ---- the delivery worker ----
   /**
-   * Ids of live, active webhooks (listen sessions not expired) with a due notification and no unexpired
-   * delivery lease, most overdue first.
+   * Ids of live, active, unpaused webhooks (listen sessions not expired) with a due notification and no
+   * unexpired delivery lease, most overdue first.
    */
   dueWebhooks(now: number, limit: number, exclude: readonly string[]): Promise<string[]>;
   /**

@@ -12,6 +12,7 @@ import type { AppContext } from '../http/context.js';
 import type { Environment, Store, WebhookOwner } from '../storage/types.js';
 import { httpDeliverer, type Deliverer } from './delivery.js';
 import { findEvent } from './events.js';
+import { merchantWebhookConsole, type MerchantWebhookConsole } from './merchant-console.js';
 import { ownerOf } from './owner.js';
 import { httpDate } from './present.js';
 import { registerEventRoutes } from './routes/events.js';
@@ -50,6 +51,8 @@ export interface WebhookModule {
   /** Registers `/v1/…` on an environment's app (startServer always includes it). */
   plugin(app: FastifyInstance, ctx: Pick<AppContext, 'environment' | 'hasher' | 'jwt'>): Promise<void>;
   worker: DeliveryWorker;
+  /** A merchant's webhooks as the Web Account shows and changes them. */
+  console: MerchantWebhookConsole;
   /**
    * Queues `event` for every subscription of this merchant and environment whose filter matches `tid`; the
    * entry point for whatever produces real events. Returns how many notifications were queued.
@@ -146,5 +149,7 @@ export function createWebhookModule(options: WebhookModuleOptions): WebhookModul
     return (await publishEvent({ repo: store.webhooks, clock, kick: () => worker.kick() }, owner, event, envelope, opts.tid)).length;
   }
 
-  return { plugin, worker, publish, resend: (owner, id) => resendNotification(resendDeps, owner, id) };
+  const resend = (owner: WebhookOwner, id: string) => resendNotification(resendDeps, owner, id);
+  const merchantConsole = merchantWebhookConsole({ repo: store.webhooks, clock, secrets, kick: () => worker.kick(), resend });
+  return { plugin, worker, publish, resend, console: merchantConsole };
 }

@@ -77,7 +77,7 @@ export function secretField(params: RequestParams): string | undefined {
 }
 
 /** Longest overlap of a rolled webhook secret: enough to redeploy a receiver, short enough that an old secret dies. */
-const MAX_SECRET_GRACE_SECONDS = 7 * 24 * 3600;
+export const MAX_SECRET_GRACE_SECONDS = 7 * 24 * 3600;
 
 /**
  * `secret_grace_seconds`: how long the secret being replaced keeps signing next to the new one, 0 to 7 days in

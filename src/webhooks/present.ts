@@ -10,7 +10,10 @@ import { findEvent } from './events.js';
  */
 export const httpDate = (t: number | null): string | null => (t === null ? null : new Date(t * 1000).toUTCString());
 
-/** `previous_secret_expires_on`: while a rolled secret's overlap runs, when the old secret stops signing; else null. */
+/**
+ * `previous_secret_expires_on`: while a rolled secret's overlap runs, when the old secret stops signing; else null.
+ * `paused_on`: since when deliveries are held (events still queue and wait); null when they go out.
+ */
 export function presentWebhook(w: WebhookRecord, now: number) {
   const overlapEnds = w.previousSecretExpiresAt !== null && w.previousSecretExpiresAt > now ? w.previousSecretExpiresAt : null;
   return {
@@ -22,6 +25,7 @@ export function presentWebhook(w: WebhookRecord, now: number) {
     previous_secret_expires_on: httpDate(overlapEnds),
     // Only on a listen session's webhook (sandbox), whose payload_url is `listen:<id>`.
     ...(w.listenExpiresAt !== null ? { listen_expires_on: httpDate(w.listenExpiresAt) } : {}),
+    paused_on: httpDate(w.pausedAt),
   };
 }
 

@@ -12,6 +12,8 @@ import { systemClock } from '../../src/core/clock.js';
 import type { RunningServer } from '../../src/server.js';
 import { HAVE_CHROMIUM, launchChromium, requireChromium, type LaunchedBrowser } from '../helpers/chromium.js';
 import { startServer } from '../helpers/start-server.js';
+import { EVENT_TYPES } from '../../src/webhooks/events.js';
+import { startReceiver } from '../webhooks/helpers.js';
 
 /**
  * Every Web Account page at a desktop (1280×800) and a phone (390×844) width, checked by
@@ -76,7 +78,7 @@ describe.skipIf(!HAVE_CHROMIUM)('web account › every page at 1280 and 390 px: 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('login, sign-up, lists, credential, usage, audit, delete, activity, settings, apps, consent, new secret, secret gone, 404', async () => {
+  it('login, sign-up, lists, credential, usage, audit, delete, activity, settings, apps, consent, new secret, secret gone, webhooks, 404', async () => {
     const browser = await launchChromium();
     browsers.push(browser);
     const page = browser.context.pages()[0] ?? (await browser.context.newPage());
@@ -155,6 +157,40 @@ describe.skipIf(!HAVE_CHROMIUM)('web account › every page at 1280 and 390 px: 
     await visit(`/account/credentials/${clientId}/usage`);
     await visit(`/account/credentials/${clientId}/audit`);
     await visit(`/account/credentials/${clientId}/delete`);
+    // A webhook with a subscription and a delivery its receiver refused: the list, its page, the delivery, a roll, paused.
+    const receiver = await startReceiver(() => 500);
+    try {
+      const webhooksClient = await createClient(
+        { clients: server.store.clients, hasher: server.hasher, clock: systemClock },
+        { environment: 'sandbox', name: 'Webhook client', scopes: ['webhooks'], merchantId: merchant.id },
+      );
+      const token = ((await (await fetch(`${base}/oauth/token`, {
+        method: 'POST',
+        headers: { authorization: 'Basic ' + Buffer.from(`${webhooksClient.client.id}:${webhooksClient.secret}`).toString('base64'), 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=client_credentials&scope=webhooks',
+      })).json()) as { access_token: string }).access_token;
+      const v1 = async (path: string, body?: object) =>
+        (await fetch(`${base}/v1${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) })).json() as Promise<{ id: string }>;
+      const hook = await v1('/webhooks', { payload_url: `${receiver.url}/with/a/rather/long/path/that/has/to/wrap/on/a/phone`, secret: 'a11y-secret-0001' });
+      const sub = await v1('/subscriptions', { event_id: EVENT_TYPES[0]!.id, filter: { tids: ['TID00042', 'TID00043'] } });
+      const delivery = await v1(`/subscriptions/${sub.id}/fake`);
+      await receiver.waitFor(1);
+      await expect.poll(async () => (await server.store.webhooks.listAttempts(delivery.id)).length, { timeout: 15_000 }).toBeGreaterThan(0);
+      await visit('/account/sandbox/webhooks', 'webhook list');
+      await visit('/account/production/webhooks', 'empty webhook list');
+      await visit(`/account/sandbox/webhooks/${hook.id}`, 'webhook page');
+      await visit(`/account/sandbox/deliveries/${delivery.id}`, 'delivery page');
+      await page.goto(`${base}/account/sandbox/webhooks/${hook.id}`);
+      await page.getByRole('button', { name: 'Roll secret' }).click();
+      await page.getByRole('heading', { name: 'Your new webhook secret' }).waitFor();
+      await check('new webhook secret page');
+      await page.getByRole('link', { name: /Done/ }).click();
+      await page.getByRole('button', { name: 'Pause webhook' }).click();
+      await page.getByRole('button', { name: 'Resume webhook' }).waitFor();
+      await check('paused webhook page');
+    } finally {
+      await receiver.close();
+    }
     await visit('/account/activity');
     await visit('/account/settings');
     await visit('/account/apps');

@@ -41,4 +41,21 @@ describe('web account › activity wording: events and failures written for peop
     expect(describeEvent(event('tokens_revoked', { count: 1 }))).toBe('1 token revoked');
     expect(describeEvent(event('consent.withdrawn', { tokens_revoked: 2 }))).toBe('2 tokens revoked');
   });
+
+  it('webhook changes read with the webhook they touched: rolled with or without an overlap, paused, resumed', () => {
+    const hook = { webhook_id: 'w', payload_url: 'https://shop.example/hook' };
+    expect(eventName('webhook.secret_rolled')).toBe('Webhook secret rolled');
+    expect(describeEvent(event('webhook.secret_rolled', { ...hook, grace_seconds: 3600, previous_secret_expires_at: 1_700_003_600 }))).toBe(
+      'https://shop.example/hook: old secret signs until 2023-11-14 23:13 UTC',
+    );
+    expect(describeEvent(event('webhook.secret_rolled', { ...hook, grace_seconds: 0, previous_secret_expires_at: null }))).toBe('https://shop.example/hook: old secret stopped at once');
+    expect(`${eventName('webhook.paused')}: ${describeEvent(event('webhook.paused', hook))}`).toBe('Webhook paused: https://shop.example/hook: deliveries wait');
+    expect(describeEvent(event('webhook.delivery_resent', { ...hook, event: 'pos.payment.completed', ok: false, response_code: 302, error: 'redirect not followed' }))).toBe(
+      'pos.payment.completed to https://shop.example/hook: failed (302), redirect not followed',
+    );
+    expect(describeEvent(event('webhook.delivery_resent', { ...hook, event: 'pos.payment.completed', ok: true, response_code: 204, error: null }))).toBe(
+      'pos.payment.completed to https://shop.example/hook: acknowledged (204)',
+    );
+    expect(`${eventName('webhook.resumed')}: ${describeEvent(event('webhook.resumed', hook))}`).toBe('Webhook resumed: https://shop.example/hook: waiting deliveries sent');
+  });
 });

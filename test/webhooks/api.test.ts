@@ -35,6 +35,7 @@ describe.each(BACKENDS)('Webhook API › webhooks, events, subscriptions on $nam
         created_on: expect.stringMatching(RFC1123),
         deleted_on: null,
         previous_secret_expires_on: null,
+        paused_on: null,
       });
       expect(res.body).not.toContain('s3cret');
     });

@@ -21,6 +21,10 @@ export const ACTIONS: Record<string, string> = {
   login_failed: 'Failed login',
   password_changed: 'Password changed',
   'consent.withdrawn': 'Consent withdrawn',
+  'webhook.secret_rolled': 'Webhook secret rolled',
+  'webhook.paused': 'Webhook paused',
+  'webhook.resumed': 'Webhook resumed',
+  'webhook.delivery_resent': 'Delivery sent again',
 };
 
 export function eventName(action: string): string {
@@ -48,6 +52,14 @@ export function describeEvent(e: AuditEvent): string {
       return `${plural(Number(d.tokens_revoked ?? 0), 'token')} revoked`;
     case 'client_auth_failed':
       return failedSignIns(e.count, Array.isArray(d.ips) ? (d.ips as Array<{ ip: string; count: number }>) : []);
+    case 'webhook.secret_rolled':
+      return `${String(d.payload_url ?? '')}: ${d.previous_secret_expires_at ? `old secret signs until ${utc(Number(d.previous_secret_expires_at))}` : 'old secret stopped at once'}`;
+    case 'webhook.paused':
+      return `${String(d.payload_url ?? '')}: deliveries wait`;
+    case 'webhook.resumed':
+      return `${String(d.payload_url ?? '')}: waiting deliveries sent`;
+    case 'webhook.delivery_resent':
+      return `${String(d.event ?? '')} to ${String(d.payload_url ?? '')}: ${d.ok ? 'acknowledged' : 'failed'}${d.response_code != null ? ` (${String(d.response_code)})` : ''}${typeof d.error === 'string' ? `, ${d.error}` : ''}`;
     case 'logged_out':
       return d.everywhere ? 'every session ended' : '';
     case 'password_changed':
@@ -76,7 +88,11 @@ function auditTable(events: AuditEvent[], options: { showCredential: boolean }):
     <td data-label="Time"><time datetime="${iso(e.at)}">${utc(e.at)}</time></td>
     <td data-label="Event">${eventName(e.action)}</td>
     ${options.showCredential
-      ? html`<td data-label="Credential">${e.clientId ? html`<code>${e.clientId}</code>${e.environment ? html` <span class="muted">${envLabel(e.environment)}</span>` : ''}` : html`<span class="muted">account</span>`}</td>`
+      ? html`<td data-label="Credential">${e.clientId
+          ? html`<code>${e.clientId}</code>${e.environment ? html` <span class="muted">${envLabel(e.environment)}</span>` : ''}`
+          : typeof e.detail?.webhook_id === 'string' && e.environment
+            ? html`<a href="/account/${e.environment}/webhooks/${e.detail.webhook_id}">webhook</a> <span class="muted">${envLabel(e.environment)}</span>`
+            : html`<span class="muted">account</span>`}</td>`
       : ''}
     <td data-label="Details">${describeEvent(e)}</td>
     <td data-label="Actor">${e.actor}</td>

@@ -3,7 +3,7 @@ import type { Environment, MerchantRecord } from '../../storage/types.js';
 import { GRACE_CHOICES, type CredentialView } from '../credentials.js';
 import { html, type SafeHtml } from '../html.js';
 import { envLabel, iso, plural, utc } from './format.js';
-import { csrfField, page } from './layout.js';
+import { csrfField, environmentTabs, page } from './layout.js';
 
 interface Base {
   csrf: string;
@@ -35,6 +35,7 @@ export function listPage(o: Base & { environment: Environment; credentials: Cred
   return page(
     { title: `${envLabel(env)} credentials`, csrf: o.csrf, merchant: o.merchant, nav: env, ...flashOf(o) },
     html`<h1>${envLabel(env)} credentials</h1>
+${environmentTabs(env, 'credentials')}
 <p class="muted">${env === 'sandbox'
       ? 'Sandbox credentials get tokens for the test environment. They never work in production.'
       : 'Production credentials get tokens for live data. Keep their secrets in a secret store.'}</p>
@@ -131,14 +132,14 @@ ${o.rotated
 }
 
 /** A new secret's page asked for again: it was shown once and is gone (or the link expired). */
-export function secretGonePage(o: { csrf: string; merchant: MerchantRecord; credential?: { clientId: string; name: string } }): SafeHtml {
+export function secretGonePage(o: { csrf: string; merchant: MerchantRecord; back?: { href: string; label: string } }): SafeHtml {
   return page(
     { title: 'Secret already shown', csrf: o.csrf, merchant: o.merchant },
     html`<section class="card narrow">
   <h1>This secret was already shown</h1>
-  <p>A new secret is shown once, on the page right after it is made, and is not kept anywhere afterwards. This link has been used${o.credential ? '' : ' or has expired'}.</p>
+  <p>A new secret is shown once, on the page right after it is made, and is not kept anywhere afterwards. This link has been used${o.back ? '' : ' or has expired'}.</p>
   <p>If you did not save it, rotate the secret again: nothing was changed by opening this page.</p>
-  ${o.credential ? html`<p><a class="button" href="/account/credentials/${o.credential.clientId}">Back to “${o.credential.name}”</a></p>` : html`<p><a class="button" href="/account">Back to your credentials</a></p>`}
+  ${o.back ? html`<p><a class="button" href="${o.back.href}">Back to “${o.back.label}”</a></p>` : html`<p><a class="button" href="/account">Back to your credentials</a></p>`}
 </section>`,
   );
 }

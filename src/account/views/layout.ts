@@ -1,6 +1,7 @@
 import { newFormNonce } from '../form-once.js';
 import { html, type SafeHtml } from '../html.js';
-import type { MerchantRecord } from '../../storage/types.js';
+import type { Environment, MerchantRecord } from '../../storage/types.js';
+import { envLabel } from './format.js';
 
 interface PageOptions {
   title: string;
@@ -54,6 +55,13 @@ ${body}
 </body>
 </html>
 `;
+}
+
+/** Credentials and webhooks are the two lists of an environment. */
+export function environmentTabs(env: Environment, current: 'credentials' | 'webhooks'): SafeHtml {
+  const tab = (key: typeof current, href: string, label: string) =>
+    html`<a href="${href}"${key === current ? html` aria-current="page"` : ''}>${label}</a>`;
+  return html`<nav class="subnav" aria-label="${envLabel(env)}">${tab('credentials', `/account/${env}`, 'Credentials')} · ${tab('webhooks', `/account/${env}/webhooks`, 'Webhooks')}</nav>`;
 }
 
 /** The hidden fields every state-changing form carries: the CSRF token and this rendering's once-only nonce. */

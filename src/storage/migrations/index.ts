@@ -11,6 +11,7 @@ import * as m0007 from './0007_consents.js';
 import * as m0008 from './0008_webhook_secret_overlap.js';
 import * as m0009 from './0009_web_account_forms.js';
 import * as m0010 from './0010_webhook_attempts_and_listen.js';
+import * as m0011 from './0011_webhook_pause.js';
 import * as m0015 from './0015_pushed_requests_and_resources.js';
 
 type Step = (db: Kysely<any>, types: ColumnTypes) => Promise<void>;
@@ -30,6 +31,7 @@ const MIGRATIONS: Record<string, { up: Step }> = {
   '0008_webhook_secret_overlap': m0008,
   '0009_web_account_forms': m0009,
   '0010_webhook_attempts_and_listen': m0010,
+  '0011_webhook_pause': m0011,
   '0015_pushed_requests_and_resources': m0015,
 };
 

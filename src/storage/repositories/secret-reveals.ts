@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
-import type { SecretRevealRecord, SecretRevealRepository, SecretRevealTake } from '../types.js';
+import type { SecretRevealKind, SecretRevealRecord, SecretRevealRepository, SecretRevealTake } from '../types.js';
+
+const KINDS: readonly SecretRevealKind[] = ['created', 'rotated', 'webhook_rolled'];
 
 /** Secrets waiting to be shown once; the sealed value is erased by the statement that hands it out. */
 export class KyselySecretRevealRepository implements SecretRevealRepository {
@@ -36,7 +38,7 @@ export class KyselySecretRevealRepository implements SecretRevealRepository {
       .where('expires_at', '>', now)
       .executeTakeFirst();
     if (Number(res.numUpdatedRows) !== 1) return { status: 'already_shown', clientId: row.client_id };
-    return { status: 'shown', clientId: row.client_id, kind: row.kind === 'rotated' ? 'rotated' : 'created', sealed: row.sealed };
+    return { status: 'shown', clientId: row.client_id, kind: KINDS.find((k) => k === row.kind) ?? 'created', sealed: row.sealed };
   }
 
   async purgeExpired(before: number, limit: number): Promise<number> {

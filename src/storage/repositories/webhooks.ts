@@ -42,6 +42,7 @@ export class KyselyWebhookRepository implements WebhookRepository {
         lease_owner: null,
         lease_until: null,
         listen_expires_at: w.listenExpiresAt,
+        paused_at: w.pausedAt,
       })
       .execute();
   }
@@ -98,6 +99,50 @@ export class KyselyWebhookRepository implements WebhookRepository {
     return Number(res.numUpdatedRows) === 1;
   }
 
+  async pauseWebhook(o: WebhookOwner, id: string, now: number): Promise<boolean> {
+    const res = await this.db
+      .updateTable('webhooks')
+      .set({ paused_at: now, updated_at: now })
+      .where('id', '=', id)
+      .where('owner', '=', o.owner)
+      .where('environment', '=', o.environment)
+      .where('deleted_at', 'is', null)
+      .where('paused_at', 'is', null)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
+  async resumeWebhook(o: WebhookOwner, id: string, now: number): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .selectFrom('webhooks')
+        .select('paused_at')
+        .where('id', '=', id)
+        .where('owner', '=', o.owner)
+        .where('environment', '=', o.environment)
+        .where('deleted_at', 'is', null)
+        .executeTakeFirst();
+      if (!row || row.paused_at === null) return false;
+      const pausedAt = Number(row.paused_at);
+      // Conditional on the pause read above: of two racing resumes one extends the give-up times.
+      const res = await trx
+        .updateTable('webhooks')
+        .set({ paused_at: null, updated_at: now })
+        .where('id', '=', id)
+        .where('paused_at', '=', pausedAt)
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) !== 1) return false;
+      const held = Math.max(0, now - pausedAt);
+      await trx
+        .updateTable('notifications')
+        .set((eb) => ({ give_up_at: eb('give_up_at', '+', held) }))
+        .where('webhook_id', '=', id)
+        .where('status', '=', 'pending')
+        .execute();
+      return true;
+    });
+  }
+
   async deleteWebhook(o: WebhookOwner, id: string, now: number): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       const live = await trx
@@ -142,9 +187,13 @@ export class KyselyWebhookRepository implements WebhookRepository {
     return row && splitJoined(row);
   }
 
-  async listSubscriptions(o: WebhookOwner, page: PageRequest) {
-    const rows = await this.#lists.rows(`subscriptions ${page.offset} ${page.limit}`, [o.owner, o.environment], ([owner, env]) =>
-      this.#subscriptionsWithHooks({ owner: owner!, environment: env as Environment })
+  async listSubscriptions(o: WebhookOwner, page: PageRequest, filter: { webhookId?: string } = {}) {
+    const values = filter.webhookId === undefined ? [o.owner, o.environment] : [o.owner, o.environment, filter.webhookId];
+    const shape = `subscriptions ${page.offset} ${page.limit}${filter.webhookId === undefined ? '' : ' of-webhook'}`;
+    const base = (owner: string, env: string, webhookId: string | undefined) =>
+      this.#subscriptionsWithHooks({ owner, environment: env as Environment }).$if(webhookId !== undefined, (q) => q.where('s.webhook_id', '=', webhookId!));
+    const rows = await this.#lists.rows(shape, values, ([owner, env, webhookId]) =>
+      base(owner!, env!, webhookId)
         .selectAll('s')
         .select(WEBHOOK_COLUMNS)
         .orderBy('s.created_at')
@@ -153,7 +202,7 @@ export class KyselyWebhookRepository implements WebhookRepository {
         .limit(page.limit),
     );
     const total = await totalOf(rows, page, () =>
-      this.#subscriptionsWithHooks(o)
+      base(o.owner, o.environment, filter.webhookId)
         .select((eb) => eb.fn.countAll<number | string>().as('n'))
         .executeTakeFirstOrThrow(),
     );
@@ -223,14 +272,20 @@ export class KyselyWebhookRepository implements WebhookRepository {
       .execute();
   }
 
-  async listNotifications(o: WebhookOwner, page: PageRequest): Promise<PageOf<NotificationRecord>> {
-    const base = (owner: string, environment: string) =>
-      this.db.selectFrom('notifications').where('owner', '=', owner).where('environment', '=', environment);
-    const rows = await this.#lists.rows(`notifications ${page.offset} ${page.limit}`, [o.owner, o.environment], ([owner, env]) =>
-      base(owner!, env!).selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').offset(page.offset).limit(page.limit),
+  async listNotifications(o: WebhookOwner, page: PageRequest, filter: { webhookId?: string } = {}): Promise<PageOf<NotificationRecord>> {
+    const values = filter.webhookId === undefined ? [o.owner, o.environment] : [o.owner, o.environment, filter.webhookId];
+    const shape = `notifications ${page.offset} ${page.limit}${filter.webhookId === undefined ? '' : ' of-webhook'}`;
+    const base = (owner: string, environment: string, webhookId: string | undefined) =>
+      this.db
+        .selectFrom('notifications')
+        .where('owner', '=', owner)
+        .where('environment', '=', environment)
+        .$if(webhookId !== undefined, (q) => q.where('webhook_id', '=', webhookId!));
+    const rows = await this.#lists.rows(shape, values, ([owner, env, webhookId]) =>
+      base(owner!, env!, webhookId).selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').offset(page.offset).limit(page.limit),
     );
     const total = await totalOf(rows, page, () =>
-      base(o.owner, o.environment).select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow(),
+      base(o.owner, o.environment, filter.webhookId).select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow(),
     );
     return { items: rows.map(toNotification), total };
   }
@@ -301,6 +356,7 @@ export class KyselyWebhookRepository implements WebhookRepository {
       .where('w.deleted_at', 'is', null)
       .where('w.is_active', '=', 1)
       .where((eb) => eb.or([eb('w.listen_expires_at', 'is', null), eb('w.listen_expires_at', '>', now)]))
+      .where('w.paused_at', 'is', null)
       .where((eb) => eb.or([eb('w.lease_until', 'is', null), eb('w.lease_until', '<=', now)]));
     if (exclude.length > 0) q = q.where('n.webhook_id', 'not in', [...exclude]);
     const rows = await q.groupBy('n.webhook_id').orderBy('due').limit(limit).execute();
@@ -314,6 +370,8 @@ export class KyselyWebhookRepository implements WebhookRepository {
       .updateTable('webhooks')
       .set({ lease_owner: leaseOwner, lease_until: leaseUntil })
       .where('id', '=', webhookId)
+      // A webhook paused since it was found due is not claimed: its deliveries keep waiting.
+      .where('paused_at', 'is', null)
       .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
       .executeTakeFirst();
     return Number(res.numUpdatedRows) === 1;
@@ -436,6 +494,7 @@ const WEBHOOK_COLUMNS = [
   'w.updated_at as w_updated_at',
   'w.deleted_at as w_deleted_at',
   'w.listen_expires_at as w_listen_expires_at',
+  'w.paused_at as w_paused_at',
 ] as const;
 
 type JoinedWebhook = {
@@ -451,6 +510,7 @@ type JoinedWebhook = {
   w_updated_at: number;
   w_deleted_at: number | null;
   w_listen_expires_at: number | null;
+  w_paused_at: number | null;
 };
 
 function splitJoined(row: Selectable<SubscriptionsTable> & JoinedWebhook): { subscription: SubscriptionRecord; webhook: WebhookRecord } {
@@ -485,6 +545,7 @@ function webhookOf(row: JoinedWebhook): WebhookRecord {
       lease_owner: null,
       lease_until: null,
       listen_expires_at: row.w_listen_expires_at,
+      paused_at: row.w_paused_at,
     });
 }
 
@@ -498,6 +559,7 @@ function toWebhook(r: Selectable<WebhooksTable>): WebhookRecord {
     previousSecretCiphertext: r.previous_secret_ciphertext,
     previousSecretExpiresAt: r.previous_secret_expires_at === null ? null : Number(r.previous_secret_expires_at),
     isActive: Number(r.is_active) === 1,
+    pausedAt: r.paused_at === null ? null : Number(r.paused_at),
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
     deletedAt: r.deleted_at === null ? null : Number(r.deleted_at),

@@ -47,6 +47,7 @@ function routes(v1: FastifyInstance, ctx: WebhookApiContext): void {
       updatedAt: now,
       deletedAt: null,
       listenExpiresAt: now + LISTEN_IDLE_SECONDS,
+      pausedAt: null,
     };
     const subscriptions: SubscriptionRecord[] = events.map((e) => ({
       id: newId(),

@@ -1,12 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { RequestParams } from '../../core/params.js';
-import { randomAlphanumeric } from '../../core/random.js';
 import type { WebhookOwner, WebhookRecord } from '../../storage/types.js';
 import type { WebhookApiContext } from '../context.js';
 import { looksLikeId, newId } from '../ids.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { activeField, readBody, secretField, secretGraceField, stringField } from '../input.js';
 import { paginationOf, presentWebhook, readPagination } from '../present.js';
+import { newWebhookSecret, secretRoll } from '../secret-roll.js';
 import { checkPayloadUrl } from '../target-policy.js';
 
 type ById = { Params: { id: string } };
@@ -21,7 +21,7 @@ export function registerWebhookRoutes(v1: FastifyInstance, ctx: WebhookApiContex
     const params = readBody(request);
     const payloadUrl = payloadUrlField(params, ctx, true)!;
     const given = secretField(params);
-    const secret = given ?? randomAlphanumeric(32);
+    const secret = given ?? newWebhookSecret();
     const now = ctx.clock.now();
     const id = newId();
     const webhook: WebhookRecord = {
@@ -33,6 +33,7 @@ export function registerWebhookRoutes(v1: FastifyInstance, ctx: WebhookApiContex
       previousSecretCiphertext: null,
       previousSecretExpiresAt: null,
       isActive: activeField(params) ?? true,
+      pausedAt: null,
       createdAt: now,
       updatedAt: now,
       deletedAt: null,
@@ -72,7 +73,7 @@ export function registerWebhookRoutes(v1: FastifyInstance, ctx: WebhookApiContex
         const now = ctx.clock.now();
         const changes = {
           ...(payloadUrl !== undefined ? { payloadUrl } : {}),
-          ...(secret !== undefined ? { secretCiphertext: ctx.secrets.seal(secret, existing.id), previousSecretExpiresAt: now + (grace ?? 0) } : {}),
+          ...(secret !== undefined ? secretRoll(ctx.secrets, existing.id, secret, grace ?? 0, now) : {}),
           ...(isActive !== undefined ? { isActive } : method === 'PUT' ? { isActive: true } : {}),
         };
         if (!(await ctx.repo.updateWebhook(owner, existing.id, changes, now))) throw new NotFoundError('No such webhook');
