@@ -1,6 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import type { Environment, WebhookOwner, WebhookRepository } from '../storage/types.js';
-import type { SecretBox } from './secret-box.js';
+import type { SecretBox } from '../core/secret-box.js';
 import type { TargetPolicy } from './target-policy.js';
 
 /** What the Webhook API routes of one environment use. */

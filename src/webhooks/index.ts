@@ -18,7 +18,7 @@ import { registerEventRoutes } from './routes/events.js';
 import { registerNotificationRoutes } from './routes/notifications.js';
 import { newNotification, registerSubscriptionRoutes } from './routes/subscriptions.js';
 import { registerWebhookRoutes } from './routes/webhooks.js';
-import { SecretBox } from './secret-box.js';
+import { SecretBox } from '../core/secret-box.js';
 import { targetPolicy, type OwnListeners } from './target-policy.js';
 import { TurnBarrier } from '../http/turn-barrier.js';
 import { DeliveryWorker, timerScheduler, type Backoff, type Scheduler } from './worker.js';
