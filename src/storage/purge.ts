@@ -16,6 +16,8 @@ const PURGES: ReadonlyArray<{ table: string; batch: PurgeBatch }> = [
   // Once-shown secrets die after their five minutes; form nonces are kept a day.
   { table: 'secret_reveals', batch: (s, now, n) => s.secretReveals.purgeExpired(now, n) },
   { table: 'form_submissions', batch: (s, now, n) => s.formSubmissions.purgeBefore(now - DAY, n) },
+  // A two-factor enrolment never finished is forgotten after a day; a finished one is kept.
+  { table: 'two_factor', batch: (s, now, n) => s.twoFactor.purgeAbandonedSetups(now - DAY, n) },
   // Usage counters are kept 35 days (the usage page shows 30); a batch is whole hours, at most a day of them.
   { table: 'usage_counters', batch: (s, now, n) => s.usage.purgeBefore(now - 35 * DAY, Math.min(n, 24)) },
 ];
