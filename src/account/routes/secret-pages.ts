@@ -5,6 +5,7 @@ import { csrfToken, sendPage, tokenUrl } from '../request.js';
 import { takeSecret } from '../secret-reveal.js';
 import { currentMerchant } from '../session.js';
 import { secretGonePage, secretPage } from '../views/credentials.js';
+import { recoveryCodesGonePage, recoveryCodesPage } from '../views/two-factor.js';
 import { toLogin } from './auth-pages.js';
 
 /**
@@ -17,6 +18,12 @@ export function registerSecretPages(app: FastifyInstance, ctx: AccountContext): 
     if (!current) return toLogin(request, reply);
     const taken = await takeSecret(ctx, request, (request.params as { ref: string }).ref);
     const csrf = csrfToken(ctx, request, reply);
+    if (taken.status !== 'unknown' && taken.kind === 'recovery_codes') {
+      // Recovery codes: the reference names the merchant, and only the session that made them can open it.
+      if (taken.clientId !== current.merchant.id) return sendPage(reply, secretGonePage({ csrf, merchant: current.merchant }), 404);
+      if (taken.status === 'already_shown') return sendPage(reply, recoveryCodesGonePage({ csrf, merchant: current.merchant }), 410);
+      return sendPage(reply, recoveryCodesPage({ csrf, merchant: current.merchant, codes: taken.secret.split('\n') }));
+    }
     if (taken.status !== 'shown') {
       const credential = taken.status === 'already_shown' ? await ctx.store.clients.find(taken.clientId) : undefined;
       const link = credential?.merchantId === current.merchant.id ? { clientId: credential.id, name: credential.name } : undefined;

@@ -10,6 +10,8 @@ interface Base {
   merchant: MerchantRecord;
   /** True when a production action must ask for the password again. */
   needsReauth: boolean;
+  /** True when it must also ask for a current code (two-factor sign-in is on). */
+  needsCode: boolean;
   error?: string;
   notice?: string;
 }
@@ -26,7 +28,12 @@ function flashOf(o: Base) {
 function reauthField(o: Base, env: Environment, id: string): SafeHtml {
   if (env !== 'production' || !o.needsReauth) return html``;
   return html`<label for="${id}">Your password <span class="muted">(production changes need it again after a few minutes)</span></label>
-    <input id="${id}" name="password" type="password" autocomplete="current-password" required>`;
+    <input id="${id}" name="password" type="password" autocomplete="current-password" required>
+    ${o.needsCode
+      ? html`<label for="${id}-code">Code from your authenticator app</label>
+    <input id="${id}-code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" required maxlength="20" aria-describedby="${id}-code-help">
+    <p id="${id}-code-help" class="help">Or one of your unused recovery codes.</p>`
+      : ''}`;
 }
 
 export function listPage(o: Base & { environment: Environment; credentials: CredentialView[]; form?: { name: string; scopes: string[] } }): SafeHtml {
