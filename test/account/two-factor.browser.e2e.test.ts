@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Secret, TOTP } from 'otpauth';
@@ -21,6 +21,14 @@ requireChromium('the two-factor browser test');
 const PASSWORD = 'correct horse battery staple';
 const EMAIL = 'two-factor@example.com';
 const POLL = { timeout: 15_000, interval: 50 };
+// UPDATE_SCREENSHOTS=1 writes the screenshots docs/web-account.md shows.
+const SHOTS = process.env.UPDATE_SCREENSHOTS ? join(process.cwd(), 'docs', 'screenshots') : undefined;
+
+async function shot(page: Page, name: string): Promise<void> {
+  if (!SHOTS) return;
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
 
 describe.skipIf(!HAVE_CHROMIUM)('web account › two-factor sign-in in a real browser', () => {
   let server: RunningServer;
@@ -85,6 +93,7 @@ describe.skipIf(!HAVE_CHROMIUM)('web account › two-factor sign-in in a real br
     expect((await qr.boundingBox())!.width).toBeGreaterThan(150);
     const key = (await page.locator('#totp-secret').textContent())!.replace(/ /g, '');
     expect(key).toMatch(/^[A-Z2-7]{32}$/);
+    await shot(page, 'two-factor-setup');
     const totp = new TOTP({ secret: Secret.fromBase32(key) });
     const code = (offset = 0) => totp.generate({ timestamp: (clock.now() + offset) * 1000 });
     await page.getByLabel('6-digit code').fill(code());
@@ -100,6 +109,7 @@ describe.skipIf(!HAVE_CHROMIUM)('web account › two-factor sign-in in a real br
     // Sign out; signing in asks for the code; the wrong one is refused and nothing opens.
     await logOut(page);
     await logIn(page);
+    await shot(page, 'two-factor-code');
     await enterCode(page, code(600));
     await expect.poll(() => page.getByRole('alert').textContent(), POLL).toContain('That code is not correct');
     expect((await page.goto(`${base}/account/sandbox`))!.url()).toContain('/account/login');
