@@ -1,9 +1,8 @@
 import { randomAlphanumeric } from '../core/random.js';
 import type { AppContext } from '../http/context.js';
-import type { MerchantRecord, SessionRecord } from '../storage/types.js';
-import { BadLoginError, ConflictError, InputError, ReauthRequiredError, TooManyAttemptsError } from './errors.js';
+import type { MerchantRecord } from '../storage/types.js';
+import { BadLoginError, ConflictError, InputError, TooManyAttemptsError } from './errors.js';
 import { hashPassword, passwordProblem, verifyPassword } from './passwords.js';
-import { recentlyAuthenticated } from './session.js';
 import type { LoginThrottle } from './throttle.js';
 import type { AuthFailureLimiter } from '../core/failure-limiter.js';
 
@@ -49,8 +48,9 @@ export async function createMerchant(
 }
 
 /**
- * Checks a login. Throttled per account and per IP first; then the argon2 work is the same whether the
- * email exists or not, and both failures give the same error (ASVS 6.3.1, 6.3.8).
+ * Checks a login's password. Throttled per account and per IP first; then the argon2 work is the same
+ * whether the email exists or not, and both failures give the same error (ASVS 6.3.1, 6.3.8). The account's
+ * count is cleared by the finished sign-in (sign-in.ts), which may still need a second step.
  */
 export async function checkLogin(
   deps: AccountDeps & { throttle: LoginThrottle; sharedLoginLimiter?: AuthFailureLimiter | undefined },
@@ -73,7 +73,6 @@ export async function checkLogin(
     if (merchant) void audit(deps, { merchant, ip }, 'login_failed').catch(() => {});
     throw new BadLoginError();
   }
-  deps.throttle.recordSuccess(email);
   return merchant;
 }
 
@@ -83,18 +82,6 @@ export async function changePassword(deps: AccountDeps, merchant: MerchantRecord
   const problem = passwordProblem(next);
   if (problem) throw new InputError(problem);
   await deps.store.merchants.setPassword(merchant.id, await hashPassword(next), deps.clock.now());
-}
-
-/**
- * Sensitive production actions need a recent password (ASVS 7.5.1): a session whose login is older than the
- * window must present the password again; a correct one renews the window.
- */
-export async function requireRecentAuth(deps: AccountDeps, merchant: MerchantRecord, session: SessionRecord, password: string | undefined): Promise<void> {
-  if (recentlyAuthenticated(deps, session)) return;
-  if (password === undefined || password === '') throw new ReauthRequiredError(false);
-  if (!(await verifyPassword(password.slice(0, 1024), merchant.passwordHash))) throw new ReauthRequiredError(true);
-  await deps.store.sessions.reauthenticated(session.idHash, deps.clock.now());
-  session.authenticatedAt = deps.clock.now();
 }
 
 /** Appends one audit event about the merchant's account or one of its credentials. */

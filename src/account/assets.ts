@@ -85,6 +85,9 @@ td, .crumbs a { overflow-wrap: anywhere; }
 .key.failed { background: #dc2626; }
 .foot { text-align: center; color: var(--muted); font-size: .85rem; padding: 1rem; }
 .card dl + h2 { margin-top: 1.5rem; }
+h3 { font-size: 1rem; margin: 1.25rem 0 .5rem; }
+figure.qr { margin: .5rem 0 1rem; }
+svg.qr { display: block; width: 12rem; height: 12rem; max-width: 100%; }
 th.num { text-align: right; }
 @media (max-width: 640px) {
   table.stack-on-mobile thead { position: absolute; left: -9999px; }

@@ -45,12 +45,31 @@ export class BadLoginError extends AccountError {
   }
 }
 
-/** Production credentials need the password entered within the last few minutes (ASVS 7.5.1). */
+/** The second step of a two-factor sign-in: neither a current authenticator code nor an unused recovery code. */
+export class BadSecondFactorError extends AccountError {
+  static override readonly code = 'invalid_code';
+  static override readonly status = 401;
+  constructor() {
+    super('That code is not correct. Enter the code your authenticator app shows now, or an unused recovery code.');
+  }
+}
+
+const REAUTH_MESSAGES = {
+  missing: 'Enter your password again to confirm this change.',
+  missing_code: 'Enter your password and a current code from your authenticator app to confirm this change.',
+  password: 'The password is not correct.',
+  code: 'The code is not correct. Enter the code your authenticator app shows now, or an unused recovery code.',
+} as const;
+
+/**
+ * Production credentials (and turning two-factor sign-in off) need the password entered within the last few
+ * minutes, and a current code when two-factor sign-in is on (ASVS 7.5.1, 6.4.x).
+ */
 export class ReauthRequiredError extends AccountError {
   static override readonly code = 'reauthentication_required';
   static override readonly status = 403;
-  constructor(wrong: boolean) {
-    super(wrong ? 'The password is not correct.' : 'Enter your password again to change production credentials.');
+  constructor(reason: keyof typeof REAUTH_MESSAGES) {
+    super(REAUTH_MESSAGES[reason]);
   }
 }
 

@@ -22,6 +22,11 @@ export function text(fields: Record<string, unknown>, name: string): string {
   return v;
 }
 
+/** The re-authentication fields of a form or JSON body: `password`, and `code` when two-factor sign-in is on. */
+export function reauthFields(fields: Record<string, unknown>): { password: string; code: string } {
+  return { password: text(fields, 'password'), code: text(fields, 'code') };
+}
+
 export function sendPage(reply: FastifyReply, page: SafeHtml, status = 200): FastifyReply {
   return reply.code(status).type('text/html; charset=utf-8').send(page.value);
 }

@@ -14,7 +14,7 @@ const REVEAL_TTL = 5 * 60;
 const REF = /^[0-9a-f]{64}$/;
 
 /**
- * A new secret (generate, rotate) reaches the browser through a redirect to a one-time reference,
+ * A new secret (generate, rotate; new recovery codes) reaches the browser through a redirect to a one-time reference,
  * `/account/secrets/<ref>`, never in the response to the POST, so a reload cannot repeat the action. Until
  * that page is shown the secret is kept in the store, AES-256-GCM sealed under a key built from the server
  * key, the session id and the reference: the store holds only hashes of the latter two, so a copy of the
@@ -43,7 +43,7 @@ export async function stashSecret(
 
 type TakenSecret =
   | { status: 'shown'; clientId: string; kind: SecretRevealKind; secret: string }
-  | { status: 'already_shown'; clientId: string }
+  | { status: 'already_shown'; clientId: string; kind: SecretRevealKind }
   | { status: 'unknown' };
 
 /** The secret behind `ref` the first time this session asks; afterwards only that it was shown. */

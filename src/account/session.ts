@@ -9,6 +9,8 @@ const SESSION_LIFETIME = 12 * 3600;
 const SESSION_IDLE = 2 * 3600;
 /** How recent the password must be for sensitive production actions (ASVS 7.5.1). */
 const REAUTH_WINDOW = 5 * 60;
+/** How long a session that passed the password may wait for its second step (two-factor sign-in), seconds. */
+const SECOND_STEP_LIFETIME = 5 * 60;
 const TOUCH_EVERY = 60;
 
 export interface MerchantSession {
@@ -32,9 +34,21 @@ const cache = new WeakMap<FastifyRequest, Promise<MerchantSession | undefined>>(
 /**
  * The merchant signed in on this request, or undefined. Reusable by any route (the consent page of
  * `/oauth/authorize` too): it reads the session cookie, looks up the keyed hash of its id, and checks the
- * absolute and idle expiry. Looked up once per request.
+ * absolute and idle expiry. Looked up once per request. A session still waiting for its second step
+ * (two-factor sign-in) signs in nobody.
  */
-export function currentMerchant(ctx: SessionDeps, request: FastifyRequest): Promise<MerchantSession | undefined> {
+export async function currentMerchant(ctx: SessionDeps, request: FastifyRequest): Promise<MerchantSession | undefined> {
+  const found = await anySession(ctx, request);
+  return found && !found.session.secondFactorPending ? found : undefined;
+}
+
+/** The session of this request that has passed the password and waits for its second step, or undefined. */
+export async function pendingSecondStep(ctx: SessionDeps, request: FastifyRequest): Promise<MerchantSession | undefined> {
+  const found = await anySession(ctx, request);
+  return found?.session.secondFactorPending ? found : undefined;
+}
+
+function anySession(ctx: SessionDeps, request: FastifyRequest): Promise<MerchantSession | undefined> {
   let found = cache.get(request);
   if (!found) {
     found = lookup(ctx, request);
@@ -76,20 +90,29 @@ async function lookup(ctx: SessionDeps, request: FastifyRequest): Promise<Mercha
 
 /**
  * Starts a fresh session (a new 256-bit id at every login, ASVS 7.2.4) and sets its cookie: HttpOnly,
- * SameSite=Lax, Path=/, and Secure with the `__Host-` prefix over HTTPS.
+ * SameSite=Lax, Path=/, and Secure with the `__Host-` prefix over HTTPS. With `secondStep`, the session
+ * only waits a few minutes for the second step of a two-factor sign-in and signs in nobody until it passes.
  */
-export async function startSession(ctx: SessionDeps, request: FastifyRequest, reply: FastifyReply, merchant: MerchantRecord): Promise<void> {
+export async function startSession(
+  ctx: SessionDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  merchant: MerchantRecord,
+  options: { secondStep?: boolean } = {},
+): Promise<void> {
   const id = randomBytes(32).toString('base64url');
   const now = ctx.clock.now();
+  const secondStep = options.secondStep ?? false;
   await ctx.store.sessions.create({
     idHash: ctx.hasher.hash('session', id),
     merchantId: merchant.id,
     createdAt: now,
     authenticatedAt: now,
     lastSeenAt: now,
-    expiresAt: now + SESSION_LIFETIME,
+    expiresAt: now + (secondStep ? SECOND_STEP_LIFETIME : SESSION_LIFETIME),
     ip: request.ip,
     userAgent: (request.headers['user-agent'] ?? '').slice(0, 200) || null,
+    secondFactorPending: secondStep,
   });
   // A session cookie (no Max-Age): it also ends when the browser closes; the server enforces the lifetime.
   const secure = isSecureRequest(ctx, request);
@@ -97,9 +120,22 @@ export async function startSession(ctx: SessionDeps, request: FastifyRequest, re
   cache.set(request, Promise.resolve(undefined));
 }
 
-/** Ends the request's session in the database and clears its cookie. */
+/**
+ * The second step passed: the waiting session becomes a signed-in one, with the full lifetime. Its id was
+ * minted by this sign-in's password step and has opened nothing else, so it is kept (a repeat of the same
+ * form then finds the browser signed in). False when it was not waiting any more.
+ */
+export async function completeSecondStep(ctx: SessionDeps, request: FastifyRequest, pending: MerchantSession): Promise<boolean> {
+  const now = ctx.clock.now();
+  if (!(await ctx.store.sessions.completeSecondFactor(pending.session.idHash, now, now + SESSION_LIFETIME))) return false;
+  const session = { ...pending.session, secondFactorPending: false, authenticatedAt: now, lastSeenAt: now, expiresAt: now + SESSION_LIFETIME };
+  cache.set(request, Promise.resolve({ merchant: pending.merchant, session }));
+  return true;
+}
+
+/** Ends the request's session (signed in, or waiting for its second step) in the database and clears its cookie. */
 export async function endSession(ctx: SessionDeps, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  const current = await currentMerchant(ctx, request);
+  const current = await anySession(ctx, request);
   if (current) await ctx.store.sessions.delete(current.session.idHash);
   const secure = isSecureRequest(ctx, request);
   reply.clearCookie(sessionCookieName(secure), { path: '/', httpOnly: true, sameSite: 'lax', secure });

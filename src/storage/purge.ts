@@ -22,6 +22,8 @@ const PURGES: ReadonlyArray<{ table: string; batch: PurgeBatch }> = [
   // outlives its delivery's timeout only when the process waiting for its answer died.
   { table: 'listen_sessions', batch: (s, now, n) => s.listenSessions.expire(now, n) },
   { table: 'listen_deliveries', batch: (s, now, n) => s.listenSessions.purgeDeliveries(now - DAY, n) },
+  // A two-factor enrolment never finished is forgotten after a day; a finished one is kept.
+  { table: 'two_factor', batch: (s, now, n) => s.twoFactor.purgeAbandonedSetups(now - DAY, n) },
   // Usage counters are kept 35 days (the usage page shows 30); a batch is whole hours, at most a day of them.
   { table: 'usage_counters', batch: (s, now, n) => s.usage.purgeBefore(now - 35 * DAY, Math.min(n, 24)) },
 ];

@@ -187,6 +187,8 @@ export interface Database {
   form_submissions: FormSubmissionsTable;
   secret_reveals: SecretRevealsTable;
   pushed_authorization_requests: PushedAuthorizationRequestsTable;
+  two_factor: TwoFactorTable;
+  recovery_codes: RecoveryCodesTable;
 }
 
 // ---- 0002_accounts: the Web Account ----
@@ -212,6 +214,8 @@ export interface SessionsTable {
   expires_at: number;
   ip: string | null;
   user_agent: string | null;
+  /** 0012: 1 while the password has been entered but the second step (TOTP or recovery code) has not. */
+  second_factor_pending: number;
 }
 
 export interface AuditEventsTable {
@@ -269,4 +273,27 @@ interface SecretRevealsTable {
   created_at: number;
   expires_at: number;
   shown_at: number | null;
+}
+
+// ---- 0012_two_factor ----
+
+interface TwoFactorTable {
+  merchant_id: string;
+  /** The TOTP secret, AES-256-GCM sealed under a key derived from the server key, bound to the merchant. */
+  secret_sealed: string;
+  created_at: number;
+  /** Null until the first valid code finishes the enrolment. */
+  enabled_at: number | null;
+  /** Keyed hash of the session that started the enrolment; null once enabled. */
+  setup_session_hash: string | null;
+  /** The last accepted TOTP time step: a code is accepted once. */
+  last_step: number | null;
+}
+
+interface RecoveryCodesTable {
+  /** Keyed hash of the code. */
+  code_hash: string;
+  merchant_id: string;
+  created_at: number;
+  used_at: number | null;
 }

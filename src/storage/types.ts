@@ -254,6 +254,8 @@ export interface SessionRecord {
   expiresAt: number;
   ip: string | null;
   userAgent: string | null;
+  /** The password was entered but the second step (two-factor sign-in) was not: the session signs in nothing yet. */
+  secondFactorPending: boolean;
 }
 
 export interface SessionRepository {
@@ -261,6 +263,11 @@ export interface SessionRepository {
   find(idHash: string): Promise<SessionRecord | undefined>;
   touch(idHash: string, now: number): Promise<void>;
   reauthenticated(idHash: string, now: number): Promise<void>;
+  /**
+   * Turns a session waiting for its second step into a signed-in one, in one conditional statement: false
+   * when it was not waiting (already completed, or gone).
+   */
+  completeSecondFactor(idHash: string, now: number, expiresAt: number): Promise<boolean>;
   delete(idHash: string): Promise<void>;
   /** Ends every session of the merchant except `keepIdHash` (password change, "log out everywhere"). */
   deleteForMerchant(merchantId: string, keepIdHash?: string): Promise<number>;
@@ -362,6 +369,7 @@ export interface Store {
   readonly formSubmissions: FormSubmissionRepository;
   readonly secretReveals: SecretRevealRepository;
   readonly pushedRequests: PushedAuthorizationRequestRepository;
+  readonly twoFactor: TwoFactorRepository;
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -381,13 +389,13 @@ export interface FormSubmissionRepository {
   purgeBefore(before: number, limit: number): Promise<number>;
 }
 
-/** What a once-shown secret is: a new credential's, a rotated credential's, or a webhook's rolled signing secret. */
-export type SecretRevealKind = 'created' | 'rotated' | 'webhook_rolled';
+/** What a once-shown secret is: a credential's new secret, a webhook's rolled signing secret, or a merchant's new recovery codes. */
+export type SecretRevealKind = 'created' | 'rotated' | 'webhook_rolled' | 'recovery_codes';
 
 export interface SecretRevealRecord {
   refHash: string;
   sessionHash: string;
-  /** The credential's id, or the webhook's for `webhook_rolled`. */
+  /** The credential's id; the webhook's for `webhook_rolled`; the merchant's for recovery codes. */
   clientId: string;
   kind: SecretRevealKind;
   sealed: string;
@@ -397,7 +405,7 @@ export interface SecretRevealRecord {
 
 export type SecretRevealTake =
   | { status: 'shown'; clientId: string; kind: SecretRevealKind; sealed: string }
-  | { status: 'already_shown'; clientId: string }
+  | { status: 'already_shown'; clientId: string; kind: SecretRevealKind }
   | { status: 'unknown' };
 
 export interface SecretRevealRepository {
@@ -408,6 +416,47 @@ export interface SecretRevealRepository {
    */
   take(refHash: string, sessionHash: string, now: number): Promise<SecretRevealTake>;
   purgeExpired(before: number, limit: number): Promise<number>;
+}
+
+// ---- Two-factor sign-in (0012_two_factor) ----
+
+export interface TwoFactorRecord {
+  merchantId: string;
+  /** The TOTP secret, sealed (never stored in the clear). */
+  secretSealed: string;
+  createdAt: number;
+  /** Null while the enrolment waits for its first valid code. */
+  enabledAt: number | null;
+  /** Keyed hash of the session that started a pending enrolment. */
+  setupSessionHash: string | null;
+  /** The last accepted time step (RFC 6238 §5.2). */
+  lastStep: number | null;
+}
+
+export interface TwoFactorRepository {
+  find(merchantId: string): Promise<TwoFactorRecord | undefined>;
+  /**
+   * Starts (or restarts) an enrolment with a new sealed secret. False when two-factor sign-in is already on:
+   * a pending enrolment may be replaced, an enabled one never.
+   */
+  startSetup(record: { merchantId: string; secretSealed: string; createdAt: number; setupSessionHash: string }): Promise<boolean>;
+  /**
+   * Finishes the pending enrolment started by `setupSessionHash`, records `step` as used and stores the
+   * recovery codes' hashes, in one transaction; false when there was no such pending enrolment.
+   */
+  enable(merchantId: string, setupSessionHash: string, step: number, now: number, recoveryCodeHashes: string[]): Promise<boolean>;
+  /** Records `step` as used if it is later than the last used one (one conditional statement). */
+  acceptStep(merchantId: string, step: number): Promise<boolean>;
+  /** Marks the recovery code used if it is the merchant's and unused (one conditional statement). */
+  useRecoveryCode(merchantId: string, codeHash: string, now: number): Promise<boolean>;
+  /** Replaces every recovery code of the merchant with these, in one transaction. */
+  replaceRecoveryCodes(merchantId: string, codeHashes: string[], now: number): Promise<void>;
+  /** How many recovery codes the merchant has not used. */
+  unusedRecoveryCodes(merchantId: string): Promise<number>;
+  /** Removes the merchant's secret and recovery codes; false when there was nothing enabled. */
+  disable(merchantId: string): Promise<boolean>;
+  /** Deletes at most `limit` enrolments never finished and started before `before`. */
+  purgeAbandonedSetups(before: number, limit: number): Promise<number>;
 }
 
 // ---- Webhook API (src/webhooks/) ----

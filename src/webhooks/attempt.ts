@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Environment, NotificationRecord, WebhookRecord } from '../storage/types.js';
 import type { Deliverer, DeliveryOutcome } from './delivery.js';
-import type { SecretBox } from './secret-box.js';
+import type { SecretBox } from '../core/secret-box.js';
 import { signatureHeader } from './signature.js';
 import type { TargetPolicy } from './target-policy.js';
 

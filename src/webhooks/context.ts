@@ -1,7 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import type { Environment, ListenSessionRepository, WebhookOwner, WebhookRepository } from '../storage/types.js';
 import type { Doorbell } from './doorbell.js';
-import type { SecretBox } from './secret-box.js';
+import type { SecretBox } from '../core/secret-box.js';
 import type { TargetPolicy } from './target-policy.js';
 
 /** What the Webhook API routes of one environment use. */

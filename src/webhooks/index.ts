@@ -25,7 +25,7 @@ import { registerSubscriptionRoutes } from './routes/subscriptions.js';
 import { publishEvent } from './publish.js';
 import { registerWebhookRoutes } from './routes/webhooks.js';
 import { resendNotification, type ResendDeps, type ResendResult } from './resend.js';
-import { SecretBox } from './secret-box.js';
+import { SecretBox } from '../core/secret-box.js';
 import { targetPolicy, type OwnListeners } from './target-policy.js';
 import { TurnBarrier } from '../http/turn-barrier.js';
 import { DeliveryWorker, timerScheduler, type Backoff, type Scheduler } from './worker.js';

@@ -4,7 +4,7 @@ import { findEvent } from './events.js';
 import { looksLikeId } from './ids.js';
 import { MAX_SECRET_GRACE_SECONDS } from './input.js';
 import { ownerOf } from './owner.js';
-import type { SecretBox } from './secret-box.js';
+import type { SecretBox } from '../core/secret-box.js';
 import { ConflictError, NotFoundError } from './errors.js';
 import type { ResendResult } from './resend.js';
 import { newWebhookSecret, secretRoll } from './secret-roll.js';

@@ -1,5 +1,5 @@
 import { randomAlphanumeric } from '../core/random.js';
-import type { SecretBox } from './secret-box.js';
+import type { SecretBox } from '../core/secret-box.js';
 
 /** A secret we make for a webhook: 32 alphanumerics, the longest myPOS takes (secret ≤ 32 characters). */
 export const newWebhookSecret = (): string => randomAlphanumeric(32);

@@ -4,7 +4,7 @@ import type { Clock } from '../core/clock.js';
 import type { Environment, NotificationRecord, WebhookRecord, WebhookRepository } from '../storage/types.js';
 import { sendOnce } from './attempt.js';
 import type { Deliverer } from './delivery.js';
-import type { SecretBox } from './secret-box.js';
+import type { SecretBox } from '../core/secret-box.js';
 import type { TargetPolicy } from './target-policy.js';
 
 /** When the worker wakes up. Injected, so tests drive it by hand instead of sleeping. */

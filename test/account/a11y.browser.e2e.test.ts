@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Secret, TOTP } from 'otpauth';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config.js';
@@ -78,7 +79,7 @@ describe.skipIf(!HAVE_CHROMIUM)('web account › every page at 1280 and 390 px: 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('login, sign-up, lists, credential, usage, audit, delete, activity, settings, apps, consent, new secret, secret gone, webhooks, 404', async () => {
+  it('login, sign-up, lists, credential, usage, audit, delete, activity, settings, apps, consent, new secret, secret gone, webhooks, 404, two-factor pages', async () => {
     const browser = await launchChromium();
     browsers.push(browser);
     const page = browser.context.pages()[0] ?? (await browser.context.newPage());
@@ -197,6 +198,33 @@ describe.skipIf(!HAVE_CHROMIUM)('web account › every page at 1280 and 390 px: 
     const authorize = new URLSearchParams({ response_type: 'code', client_id: asking.client.id, redirect_uri: 'http://127.0.0.1:9/cb', scope: 'webhooks transactions', state: 's', code_challenge: s256('v'.repeat(43)), code_challenge_method: 'S256' });
     await visit(`/oauth/authorize?${authorize}`, 'consent page');
     expect(await page.content()).toContain('Reporting tool');
+
+    // Two-factor sign-in: enrolment, the recovery codes (and their reload), settings while on, the second step.
+    await page.goto(`${base}/account/settings`);
+    if ((await page.locator('#tf-setup-password').count()) > 0) await page.locator('#tf-setup-password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Set up two-factor sign-in' }).click();
+    await page.waitForURL(`${base}/account/two-factor/setup`);
+    await check('two-factor enrolment page');
+    const key = (await page.locator('#totp-secret').textContent())!.replace(/ /g, '');
+    await page.getByLabel('6-digit code').fill(new TOTP({ secret: Secret.fromBase32(key) }).generate());
+    await page.getByRole('button', { name: 'Turn on two-factor sign-in' }).click();
+    await page.getByRole('heading', { name: 'Your recovery codes' }).waitFor();
+    await check('recovery codes page');
+    await page.reload();
+    await page.getByRole('heading', { name: 'These recovery codes were already shown' }).waitFor();
+    await check('recovery codes already shown page');
+    await visit('/account/settings', 'settings with two-factor sign-in on');
+    await page.getByRole('button', { name: 'Log out', exact: true }).click();
+    await page.waitForURL(`${base}/account/login?done=logged_out`);
+    await page.getByLabel('Email').fill('a11y@example.com');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL(`${base}/account/login/code`);
+    await check('two-factor sign-in step');
+    await page.getByLabel('Authentication code').fill('000000');
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.getByRole('alert').waitFor();
+    await check('two-factor sign-in step with an error');
 
     expect(problems).toEqual([]);
     // /favicon.ico: the icon browsers ask for on every origin, cached.

@@ -8,7 +8,7 @@ import { openSqliteStore } from '../../src/storage/sqlite/connect.js';
 const MAIN = join(process.cwd(), 'dist', 'cli', 'main.js');
 
 /** `mypos-auth merchants create` and `clients create --merchant`, as a process (npm test builds dist/ first). */
-describe('cli › merchants create, clients create --merchant', () => {
+describe('cli › merchants create, merchants two-factor-off, clients create --merchant', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mypos-cli-'));
   const db = `sqlite:${join(dir, 'db.sqlite')}`;
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -53,8 +53,26 @@ describe('cli › merchants create, clients create --merchant', () => {
       expect((await store.clients.find(operator.client_id))!.merchantId).toBeNull();
       const events = await store.audit.listForClient(created.client_id, 10);
       expect(events).toMatchObject([{ action: 'created', actor: 'operator (CLI)', merchantId: merchant.id }]);
+      // A merchant who lost the authenticator and the recovery codes: only the operator can turn it off.
+      await store.twoFactor.startSetup({ merchantId: merchant.id, secretSealed: 'v1.sealed', createdAt: 1, setupSessionHash: 's' });
+      expect(await store.twoFactor.enable(merchant.id, 's', 1, 1, ['h'.repeat(64)])).toBe(true);
     } finally {
       await store.close();
+    }
+    const off = await cli(['merchants', 'two-factor-off', '--email', 'OPS@example.com']);
+    expect(off.code).toBe(0);
+    expect(off.stdout).toContain('Two-factor sign-in is off for ops@example.com');
+    const again = await cli(['merchants', 'two-factor-off', '--email', 'ops@example.com']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('is not on');
+    const reopened = await openSqliteStore({ path: join(dir, 'db.sqlite') });
+    try {
+      const merchant = (await reopened.merchants.findByEmail('ops@example.com'))!;
+      expect(await reopened.twoFactor.find(merchant.id)).toBeUndefined();
+      expect(await reopened.twoFactor.unusedRecoveryCodes(merchant.id)).toBe(0);
+      expect((await reopened.audit.listForMerchant(merchant.id, 10)).map((e) => [e.action, e.actor])).toContainEqual(['two_factor_disabled', 'operator (CLI)']);
+    } finally {
+      await reopened.close();
     }
   });
 });

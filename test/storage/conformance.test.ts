@@ -160,10 +160,52 @@ for (const backend of BACKENDS) {
       const takes = await Promise.all(Array.from({ length: 10 }, () => store.secretReveals.take(reveal.refHash, reveal.sessionHash, NOW + 1)));
       expect(takes.filter((t) => t.status === 'shown')).toEqual([{ status: 'shown', clientId: 'c1', kind: 'rotated', sealed: 'v1.sealed' }]);
       expect(takes.filter((t) => t.status === 'already_shown')).toHaveLength(9);
-      expect(await store.secretReveals.take(reveal.refHash, reveal.sessionHash, NOW + 2)).toEqual({ status: 'already_shown', clientId: 'c1' });
+      expect(await store.secretReveals.take(reveal.refHash, reveal.sessionHash, NOW + 2)).toEqual({ status: 'already_shown', clientId: 'c1', kind: 'rotated' });
       await store.secretReveals.create({ ...reveal, refHash: 'q'.repeat(64) });
       expect(await store.secretReveals.take('q'.repeat(64), reveal.sessionHash, NOW + 300)).toEqual({ status: 'unknown' });
       expect(await store.secretReveals.purgeExpired(NOW + 301, 10)).toBe(2);
+    });
+
+    it('two-factor: an enabled key is never replaced; only the starting session finishes; steps only move forward; a recovery code is used once, each race has one winner', async () => {
+      const m = `merchant-2fa-${backend.name}`;
+      const tf = store.twoFactor;
+      expect(await tf.startSetup({ merchantId: m, secretSealed: 'v1.a', createdAt: NOW, setupSessionHash: 's1' })).toBe(true);
+      // A restarted enrolment replaces the unfinished one.
+      expect(await tf.startSetup({ merchantId: m, secretSealed: 'v1.b', createdAt: NOW, setupSessionHash: 's2' })).toBe(true);
+      expect(await tf.enable(m, 's1', 10, NOW, ['x'.repeat(64)])).toBe(false);
+      expect(await tf.acceptStep(m, 11)).toBe(false);
+      const enables = await Promise.all([tf.enable(m, 's2', 10, NOW, ['a'.repeat(64), 'b'.repeat(64)]), tf.enable(m, 's2', 10, NOW, ['c'.repeat(64)])]);
+      expect(enables.filter(Boolean)).toHaveLength(1);
+      expect(await tf.find(m)).toMatchObject({ secretSealed: 'v1.b', enabledAt: NOW, setupSessionHash: null, lastStep: 10 });
+      expect(await tf.startSetup({ merchantId: m, secretSealed: 'v1.c', createdAt: NOW, setupSessionHash: 's3' })).toBe(false);
+      expect((await tf.find(m))!.secretSealed).toBe('v1.b');
+      expect(await tf.acceptStep(m, 10)).toBe(false);
+      expect((await Promise.all([tf.acceptStep(m, 11), tf.acceptStep(m, 11), tf.acceptStep(m, 11)])).filter(Boolean)).toHaveLength(1);
+      expect(await tf.acceptStep(m, 10)).toBe(false);
+      const code = enables[0] ? 'a'.repeat(64) : 'c'.repeat(64);
+      const left = await tf.unusedRecoveryCodes(m);
+      expect(await tf.useRecoveryCode('another merchant', code, NOW)).toBe(false);
+      expect((await Promise.all([tf.useRecoveryCode(m, code, NOW), tf.useRecoveryCode(m, code, NOW)])).filter(Boolean)).toHaveLength(1);
+      expect(await tf.unusedRecoveryCodes(m)).toBe(left - 1);
+      await tf.replaceRecoveryCodes(m, ['d'.repeat(64), 'e'.repeat(64), 'f'.repeat(64)], NOW);
+      expect(await tf.unusedRecoveryCodes(m)).toBe(3);
+      expect(await tf.useRecoveryCode(m, 'b'.repeat(64), NOW)).toBe(false);
+      expect(await tf.disable(m)).toBe(true);
+      expect(await tf.disable(m)).toBe(false);
+      expect(await tf.unusedRecoveryCodes(m)).toBe(0);
+      // An enrolment never finished is purged after its time; an enabled one is kept.
+      await tf.startSetup({ merchantId: `${m}-abandoned`, secretSealed: 'v1.d', createdAt: NOW - 100, setupSessionHash: 's4' });
+      expect(await tf.purgeAbandonedSetups(NOW - 50, 10)).toBe(1);
+      expect(await tf.find(`${m}-abandoned`)).toBeUndefined();
+    });
+
+    it('sessions: one waiting for its second step completes once', async () => {
+      const session = { idHash: `p${backend.name}`.padEnd(64, '0'), merchantId: 'm', createdAt: NOW, authenticatedAt: NOW, lastSeenAt: NOW, expiresAt: NOW + 300, ip: null, userAgent: null, secondFactorPending: true };
+      await store.sessions.create(session);
+      expect(await store.sessions.find(session.idHash)).toMatchObject({ secondFactorPending: true });
+      const done = await Promise.all([store.sessions.completeSecondFactor(session.idHash, NOW + 5, NOW + 5 + 43_200), store.sessions.completeSecondFactor(session.idHash, NOW + 5, NOW + 5 + 43_200)]);
+      expect(done.filter(Boolean)).toHaveLength(1);
+      expect(await store.sessions.find(session.idHash)).toMatchObject({ secondFactorPending: false, authenticatedAt: NOW + 5, expiresAt: NOW + 5 + 43_200 });
     });
 
     it('delete revokes every token of the client in the same step and is idempotent', async () => {

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuditEvent, ClientRecord, Environment } from '../../storage/types.js';
-import { audit, changePassword, checkLogin, createMerchant, requireRecentAuth, type Actor } from '../accounts.js';
+import { audit, changePassword, checkLogin, createMerchant, type Actor } from '../accounts.js';
+import { requireRecentAuth } from '../reauth.js';
 import {
   changeScopes,
   deleteCredential,
@@ -18,8 +19,10 @@ import {
 } from '../credentials.js';
 import { InputError, NotSignedInError } from '../errors.js';
 import type { AccountContext } from '../plugin.js';
-import { csrfToken, fieldsOf, isEnvironment, text, tokenUrl } from '../request.js';
-import { currentMerchant, endSession, recentlyAuthenticated, startSession, type MerchantSession } from '../session.js';
+import { csrfToken, fieldsOf, isEnvironment, reauthFields, text, tokenUrl } from '../request.js';
+import { currentMerchant, endSession, pendingSecondStep, recentlyAuthenticated, startSession, type MerchantSession } from '../session.js';
+import { passwordAccepted, secondStepAccepted } from '../sign-in.js';
+import { twoFactorEnabled } from '../two-factor.js';
 import { parseGrace } from './credential-pages.js';
 
 /**
@@ -50,11 +53,15 @@ export function registerApiRoutes(app: FastifyInstance, ctx: AccountContext): vo
   app.post('/api/login', protect, async (request, reply) => {
     const f = fieldsOf(request);
     const merchant = await checkLogin(ctx, text(f, 'email'), text(f, 'password'), request.ip);
-    const previous = await currentMerchant(ctx, request);
-    if (previous) await ctx.store.sessions.delete(previous.session.idHash);
-    await startSession(ctx, request, reply, merchant);
-    await audit(ctx, { merchant, ip: request.ip }, 'logged_in');
+    // With two-factor sign-in on, the session signs in nothing until POST /account/api/login/code.
+    if ((await passwordAccepted(ctx, request, reply, merchant, { audited: true })) === 'second_step') return { second_factor_required: true };
     return { merchant: { id: merchant.id, email: merchant.email } };
+  });
+
+  app.post('/api/login/code', protect, async (request) => {
+    const pending = await pendingSecondStep(ctx, request);
+    if (!pending || !(await secondStepAccepted(ctx, request, pending, text(fieldsOf(request), 'code')))) throw new NotSignedInError();
+    return { merchant: { id: pending.merchant.id, email: pending.merchant.email } };
   });
 
   app.post('/api/logout', protect, async (request, reply) => {
@@ -82,7 +89,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: AccountContext): vo
   app.get('/api/me', async (request) => {
     const { merchant, session } = await signedIn(request);
     return {
-      merchant: { id: merchant.id, email: merchant.email, created_at: merchant.createdAt },
+      merchant: { id: merchant.id, email: merchant.email, created_at: merchant.createdAt, two_factor: await twoFactorEnabled(ctx, merchant.id) },
       session: { created_at: session.createdAt, expires_at: session.expiresAt, recently_authenticated: recentlyAuthenticated(ctx, session) },
     };
   });
@@ -102,7 +109,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: AccountContext): vo
     const environment = f.environment;
     if (!isEnvironment(environment)) throw new InputError('environment must be sandbox or production');
     const scopes = scopesOf(f);
-    if (environment === 'production') await requireRecentAuth(ctx, current.merchant, current.session, text(f, 'password'));
+    if (environment === 'production') await requireRecentAuth(ctx, actor(request, current), current.session, reauthFields(f));
     const { client, secret } = await generateCredential(ctx, actor(request, current), { environment, name: text(f, 'name'), scopes, codeFlow: codeFlowFromFields(f) });
     const view = await describeCredential(ctx, client);
     return reply.code(201).send({ ...credentialJson(ctx, view), ...(secret !== undefined ? { client_secret: secret } : {}) });
@@ -119,7 +126,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: AccountContext): vo
     const f = fieldsOf(request);
     const raw = f.grace_seconds;
     const grace = typeof raw === 'number' ? parseGrace(raw) : parseGrace(text(f, 'grace_seconds') || '0');
-    if (client.environment === 'production') await requireRecentAuth(ctx, current.merchant, current.session, text(f, 'password'));
+    if (client.environment === 'production') await requireRecentAuth(ctx, actor(request, current), current.session, reauthFields(f));
     const { secret, previousSecretExpiresAt } = await rotateCredential(ctx, actor(request, current), client, grace);
     return { client_id: client.id, client_secret: secret, previous_secret_expires_at: previousSecretExpiresAt };
   });
@@ -134,7 +141,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: AccountContext): vo
   app.post('/api/credentials/:id/expire-previous', protect, async (request) => {
     const current = await signedIn(request);
     const client = await owned(request, current);
-    if (client.environment === 'production') await requireRecentAuth(ctx, current.merchant, current.session, text(fieldsOf(request), 'password'));
+    if (client.environment === 'production') await requireRecentAuth(ctx, actor(request, current), current.session, reauthFields(fieldsOf(request)));
     await expirePreviousSecret(ctx, actor(request, current), client);
     return credentialJson(ctx, await describeCredential(ctx, (await ctx.store.clients.find(client.id))!));
   });
@@ -143,7 +150,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: AccountContext): vo
     const current = await signedIn(request);
     const client = await owned(request, current);
     const f = fieldsOf(request);
-    if (client.environment === 'production') await requireRecentAuth(ctx, current.merchant, current.session, text(f, 'password'));
+    if (client.environment === 'production') await requireRecentAuth(ctx, actor(request, current), current.session, reauthFields(f));
     await changeScopes(ctx, actor(request, current), client, scopesOf(f));
     return credentialJson(ctx, await describeCredential(ctx, (await ctx.store.clients.find(client.id))!));
   });

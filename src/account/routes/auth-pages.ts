@@ -5,11 +5,15 @@ import type { AccountContext } from '../plugin.js';
 import { submitOnce } from '../form-once.js';
 import { csrfToken, fieldsOf, sendPage, text } from '../request.js';
 import { safeReturnTo } from '../return-to.js';
-import { currentMerchant, endSession, startSession, type MerchantSession } from '../session.js';
+import { currentMerchant, endSession, pendingSecondStep, recentlyAuthenticated, startSession, type MerchantSession } from '../session.js';
+import { twoFactorStatus } from '../two-factor.js';
+import { passwordAccepted } from '../sign-in.js';
 import { loginPage, settingsPage, signupPage } from '../views/auth.js';
 
 const NOTICES: Record<string, string> = {
   logged_out: 'You are logged out.',
+  second_step_expired: 'The sign-in waited too long for its code. Log in again.',
+  two_factor_off: 'Two-factor sign-in is off. Signing in needs only your password.',
   password: 'Your password was changed. Every other session was logged out.',
 };
 
@@ -35,7 +39,7 @@ export function registerAuthPages(app: FastifyInstance, ctx: AccountContext): vo
   const signInAgain = (request: FastifyRequest, reply: FastifyReply) => async (outcome: string) => {
     const f = fieldsOf(request);
     const merchant = await checkLogin(ctx, text(f, 'email'), text(f, 'password'), request.ip);
-    await replaceSession(ctx, request, reply, merchant);
+    await passwordAccepted(ctx, request, reply, merchant, { audited: false });
     return outcome;
   };
 
@@ -45,9 +49,8 @@ export function registerAuthPages(app: FastifyInstance, ctx: AccountContext): vo
     const returnTo = safeReturnTo(f.return_to);
     try {
       const merchant = await checkLogin(ctx, email, text(f, 'password'), request.ip);
-      await replaceSession(ctx, request, reply, merchant);
-      await audit(ctx, { merchant, ip: request.ip }, 'logged_in');
-      return returnTo;
+      const signedIn = await passwordAccepted(ctx, request, reply, merchant, { audited: true });
+      return signedIn === 'second_step' ? secondStepUrl(returnTo) : returnTo;
     } catch (err) {
       if (!(err instanceof AccountError)) throw err;
       for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
@@ -99,7 +102,7 @@ export function registerAuthPages(app: FastifyInstance, ctx: AccountContext): vo
     if (!current) return toLogin(request, reply);
     const done = (request.query as Record<string, unknown>).done;
     const notice = typeof done === 'string' ? NOTICES[done] : undefined;
-    return sendPage(reply, settingsPage({ csrf: csrfToken(ctx, request, reply), merchant: current.merchant, ...(notice ? { notice } : {}) }));
+    return renderSettings(ctx, request, reply, current, notice ? { notice } : {});
   });
 
   app.post('/password', protect, async (request, reply) => {
@@ -116,7 +119,7 @@ async function changePasswordForm(ctx: AccountContext, request: FastifyRequest, 
     await changePassword(ctx, current.merchant, text(f, 'current_password'), text(f, 'new_password'));
   } catch (err) {
     if (!(err instanceof InputError)) throw err;
-    return sendPage(reply, settingsPage({ csrf: csrfToken(ctx, request, reply), merchant: current.merchant, error: err.message }), err.status);
+    return renderSettings(ctx, request, reply, current, { error: err.message }, err.status);
   }
   // ASVS 7.4.3: a password change ends every other session.
   await ctx.store.sessions.deleteForMerchant(current.merchant.id, current.session.idHash);
@@ -125,11 +128,29 @@ async function changePasswordForm(ctx: AccountContext, request: FastifyRequest, 
   return '/account/settings?done=password';
 }
 
-/** Login replaces any session the browser had: the old id is deleted and a fresh one is issued (ASVS 7.2.4). */
+/** The settings page, with a message after a form (an error keeps its status). */
+export async function renderSettings(
+  ctx: AccountContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  current: MerchantSession,
+  message: { error?: string; notice?: string },
+  status = 200,
+): Promise<FastifyReply> {
+  const twoFactor = { needsReauth: !recentlyAuthenticated(ctx, current.session), status: await twoFactorStatus(ctx, current.merchant.id) };
+  return sendPage(reply, settingsPage({ csrf: csrfToken(ctx, request, reply), merchant: current.merchant, twoFactor, ...message }), status);
+}
+
+/** Sign-up replaces any session the browser had: the old id is deleted and a fresh one is issued (ASVS 7.2.4). */
 async function replaceSession(ctx: AccountContext, request: FastifyRequest, reply: FastifyReply, merchant: Parameters<typeof startSession>[3]): Promise<void> {
-  const previous = await currentMerchant(ctx, request);
+  const previous = (await currentMerchant(ctx, request)) ?? (await pendingSecondStep(ctx, request));
   if (previous) await ctx.store.sessions.delete(previous.session.idHash);
   await startSession(ctx, request, reply, merchant);
+}
+
+/** The second step's page, keeping where the sign-in should land. */
+function secondStepUrl(returnTo: string): string {
+  return returnTo === '/account' ? '/account/login/code' : `/account/login/code?return_to=${encodeURIComponent(returnTo)}`;
 }
 
 /** Pages need a signed-in merchant: others go to the login page, which brings them back afterwards. */

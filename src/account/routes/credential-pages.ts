@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { KNOWN_SCOPES } from '../../core/scope.js';
 import { ENVIRONMENTS, type ClientRecord } from '../../storage/types.js';
-import { requireRecentAuth, type Actor } from '../accounts.js';
+import type { Actor } from '../accounts.js';
+import { requireRecentAuth } from '../reauth.js';
 import {
   changeScopes,
   deleteCredential,
@@ -19,8 +20,9 @@ import {
 import { InputError, ReauthRequiredError } from '../errors.js';
 import type { AccountContext } from '../plugin.js';
 import { submitOnce } from '../form-once.js';
-import { csrfToken, fieldsOf, sendPage, text, tokenUrl } from '../request.js';
+import { csrfToken, fieldsOf, reauthFields, sendPage, text, tokenUrl } from '../request.js';
 import { stashSecret } from '../secret-reveal.js';
+import { twoFactorEnabled } from '../two-factor.js';
 import { currentMerchant, recentlyAuthenticated, type MerchantSession } from '../session.js';
 import { accountAuditPage, credentialAuditPage, usagePage } from '../views/activity.js';
 import { deleteConfirmPage, detailPage, listPage } from '../views/credentials.js';
@@ -49,11 +51,16 @@ export function registerCredentialPages(app: FastifyInstance, ctx: AccountContex
     if (!current) return toLogin(request, reply);
     return handler(request, reply, current);
   };
-  const base = (request: FastifyRequest, reply: FastifyReply, current: MerchantSession) => ({
-    csrf: csrfToken(ctx, request, reply),
-    merchant: current.merchant,
-    needsReauth: !recentlyAuthenticated(ctx, current.session),
-  });
+  const base = async (request: FastifyRequest, reply: FastifyReply, current: MerchantSession) => {
+    const needsReauth = !recentlyAuthenticated(ctx, current.session);
+    return {
+      csrf: csrfToken(ctx, request, reply),
+      merchant: current.merchant,
+      needsReauth,
+      // Re-authentication asks for a current code too when two-factor sign-in is on.
+      needsCode: needsReauth && (await twoFactorEnabled(ctx, current.merchant.id)),
+    };
+  };
   const notice = (request: FastifyRequest) => {
     const done = (request.query as Record<string, unknown>).done;
     const n = typeof done === 'string' ? NOTICES[done] : undefined;
@@ -65,14 +72,14 @@ export function registerCredentialPages(app: FastifyInstance, ctx: AccountContex
   // A form on the detail page that failed: the page again, with the message, and nothing changed.
   const detailWithError = async (request: FastifyRequest, reply: FastifyReply, current: MerchantSession, client: ClientRecord, err: InputError | ReauthRequiredError) => {
     const credential = await describeCredential(ctx, client);
-    return sendPage(reply, detailPage({ ...base(request, reply, current), credential, tokenUrl: tokenUrl(ctx, client.environment), error: err.message }), err.status);
+    return sendPage(reply, detailPage({ ...(await base(request, reply, current)), credential, tokenUrl: tokenUrl(ctx, client.environment), error: err.message }), err.status);
   };
   const expected = (err: unknown): err is InputError | ReauthRequiredError => err instanceof InputError || err instanceof ReauthRequiredError;
 
   for (const environment of ENVIRONMENTS) {
     app.get(`/${environment}`, signedIn(async (request, reply, current) => {
       const credentials = await listCredentials(ctx, current.merchant.id, environment);
-      return sendPage(reply, listPage({ ...base(request, reply, current), ...notice(request), environment, credentials }));
+      return sendPage(reply, listPage({ ...(await base(request, reply, current)), ...notice(request), environment, credentials }));
     }));
 
     app.post(`/${environment}/credentials`, protect, signedIn((request, reply, current) => submitOnce(ctx, request, reply, async () => {
@@ -80,7 +87,7 @@ export function registerCredentialPages(app: FastifyInstance, ctx: AccountContex
       const name = text(f, 'name');
       const scopes = KNOWN_SCOPES.filter((s) => text(f, `scope_${s}`) !== '');
       try {
-        if (environment === 'production') await requireRecentAuth(ctx, current.merchant, current.session, text(f, 'password'));
+        if (environment === 'production') await requireRecentAuth(ctx, actor(request, current), current.session, reauthFields(f));
         const { client, secret } = await generateCredential(ctx, actor(request, current), { environment, name, scopes, codeFlow: codeFlowFromFields(f) });
         // A public client has no secret to show: straight to its page.
         if (secret === undefined) return `/account/credentials/${client.id}?done=public`;
@@ -88,7 +95,7 @@ export function registerCredentialPages(app: FastifyInstance, ctx: AccountContex
       } catch (err) {
         if (!expected(err)) throw err;
         const credentials = await listCredentials(ctx, current.merchant.id, environment);
-        return sendPage(reply, listPage({ ...base(request, reply, current), environment, credentials, error: err.message, form: { name, scopes } }), err.status);
+        return sendPage(reply, listPage({ ...(await base(request, reply, current)), environment, credentials, error: err.message, form: { name, scopes } }), err.status);
       }
     })));
   }
@@ -101,12 +108,12 @@ export function registerCredentialPages(app: FastifyInstance, ctx: AccountContex
   app.get('/credentials/:id', signedIn(async (request, reply, current) => {
     const client = await owned(request, current);
     const credential = await describeCredential(ctx, client);
-    return sendPage(reply, detailPage({ ...base(request, reply, current), ...notice(request), credential, tokenUrl: tokenUrl(ctx, client.environment) }));
+    return sendPage(reply, detailPage({ ...(await base(request, reply, current)), ...notice(request), credential, tokenUrl: tokenUrl(ctx, client.environment) }));
   }));
 
   app.get('/credentials/:id/delete', signedIn(async (request, reply, current) => {
     const client = await owned(request, current);
-    return sendPage(reply, deleteConfirmPage({ ...base(request, reply, current), credential: await describeCredential(ctx, client) }));
+    return sendPage(reply, deleteConfirmPage({ ...(await base(request, reply, current)), credential: await describeCredential(ctx, client) }));
   }));
 
   app.get('/credentials/:id/usage', signedIn(async (request, reply, current) => {
@@ -126,7 +133,7 @@ export function registerCredentialPages(app: FastifyInstance, ctx: AccountContex
     const f = fieldsOf(request);
     try {
       const grace = parseGrace(text(f, 'grace_seconds'));
-      if (client.environment === 'production') await requireRecentAuth(ctx, current.merchant, current.session, text(f, 'password'));
+      if (client.environment === 'production') await requireRecentAuth(ctx, actor(request, current), current.session, reauthFields(f));
       const { secret } = await rotateCredential(ctx, actor(request, current), client, grace);
       return stashSecret(ctx, request, { clientId: client.id, kind: 'rotated', secret });
     } catch (err) {
@@ -138,7 +145,7 @@ export function registerCredentialPages(app: FastifyInstance, ctx: AccountContex
   app.post('/credentials/:id/expire-previous', protect, signedIn((request, reply, current) => submitOnce(ctx, request, reply, async () => {
     const client = await owned(request, current);
     try {
-      if (client.environment === 'production') await requireRecentAuth(ctx, current.merchant, current.session, text(fieldsOf(request), 'password'));
+      if (client.environment === 'production') await requireRecentAuth(ctx, actor(request, current), current.session, reauthFields(fieldsOf(request)));
       await expirePreviousSecret(ctx, actor(request, current), client);
       return `/account/credentials/${client.id}?done=expired`;
     } catch (err) {
@@ -151,7 +158,7 @@ export function registerCredentialPages(app: FastifyInstance, ctx: AccountContex
     const client = await owned(request, current);
     const f = fieldsOf(request);
     try {
-      if (client.environment === 'production') await requireRecentAuth(ctx, current.merchant, current.session, text(f, 'password'));
+      if (client.environment === 'production') await requireRecentAuth(ctx, actor(request, current), current.session, reauthFields(f));
       await changeScopes(ctx, actor(request, current), client, KNOWN_SCOPES.filter((s) => text(f, `scope_${s}`) !== ''));
       return `/account/credentials/${client.id}?done=scopes`;
     } catch (err) {

@@ -9,6 +9,7 @@ import { currentMerchant } from '../session.js';
 import { secretGonePage, secretPage } from '../views/credentials.js';
 import { webhookSecretPage } from '../views/webhooks.js';
 import type { WebhookView } from '../webhooks.js';
+import { recoveryCodesGonePage, recoveryCodesPage } from '../views/two-factor.js';
 import { toLogin } from './auth-pages.js';
 
 /**
@@ -32,6 +33,12 @@ export function registerSecretPages(app: FastifyInstance, ctx: AccountContext): 
     const merchantId = current.merchant.id;
     const taken = await takeSecret(ctx, request, (request.params as { ref: string }).ref);
     const csrf = csrfToken(ctx, request, reply);
+    if (taken.status !== 'unknown' && taken.kind === 'recovery_codes') {
+      // Recovery codes: the reference names the merchant, and only the session that made them can open it.
+      if (taken.clientId !== current.merchant.id) return sendPage(reply, secretGonePage({ csrf, merchant: current.merchant }), 404);
+      if (taken.status === 'already_shown') return sendPage(reply, recoveryCodesGonePage({ csrf, merchant: current.merchant }), 410);
+      return sendPage(reply, recoveryCodesPage({ csrf, merchant: current.merchant, codes: taken.secret.split('\n') }));
+    }
     if (taken.status !== 'shown') {
       let back: { href: string; label: string } | undefined;
       if (taken.status === 'already_shown') {

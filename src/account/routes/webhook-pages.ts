@@ -1,10 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ENVIRONMENTS, type Environment } from '../../storage/types.js';
-import { requireRecentAuth, type Actor } from '../accounts.js';
+import type { Actor } from '../accounts.js';
+import { requireRecentAuth } from '../reauth.js';
+import { twoFactorEnabled } from '../two-factor.js';
 import { InputError, ReauthRequiredError } from '../errors.js';
 import { submitOnce } from '../form-once.js';
 import type { AccountContext } from '../plugin.js';
-import { csrfToken, fieldsOf, sendPage, text } from '../request.js';
+import { csrfToken, fieldsOf, reauthFields, sendPage, text } from '../request.js';
 import { stashSecret } from '../secret-reveal.js';
 import { currentMerchant, recentlyAuthenticated, type MerchantSession } from '../session.js';
 import { deliveryPage, webhookDetailPage, webhookListPage } from '../views/webhooks.js';
@@ -38,11 +40,15 @@ export function registerWebhookPages(app: FastifyInstance, ctx: AccountContext):
     if (!current) return toLogin(request, reply);
     return handler(request, reply, current);
   };
-  const base = (request: FastifyRequest, reply: FastifyReply, current: MerchantSession) => ({
-    csrf: csrfToken(ctx, request, reply),
-    merchant: current.merchant,
-    needsReauth: !recentlyAuthenticated(ctx, current.session),
-  });
+  const base = async (request: FastifyRequest, reply: FastifyReply, current: MerchantSession) => {
+    const needsReauth = !recentlyAuthenticated(ctx, current.session);
+    return {
+      csrf: csrfToken(ctx, request, reply),
+      merchant: current.merchant,
+      needsReauth,
+      needsCode: needsReauth && (await twoFactorEnabled(ctx, current.merchant.id)),
+    };
+  };
   const notice = (request: FastifyRequest) => {
     const done = (request.query as Record<string, unknown>).done;
     const n = typeof done === 'string' ? NOTICES[done] : undefined;
@@ -61,14 +67,14 @@ export function registerWebhookPages(app: FastifyInstance, ctx: AccountContext):
     ]);
     const pages = Math.max(1, Math.ceil(deliveries.total / DELIVERIES_PER_PAGE));
     return sendPage(reply, webhookDetailPage({
-      ...base(request, reply, current), ...extra, webhook, subscriptions: subscriptions.items, deliveries: deliveries.items,
+      ...(await base(request, reply, current)), ...extra, webhook, subscriptions: subscriptions.items, deliveries: deliveries.items,
       totalDeliveries: deliveries.total, paging: { page: pageNo, pages }, now: ctx.clock.now(),
     }), status);
   };
 
   for (const environment of ENVIRONMENTS) {
     const reauth = async (current: MerchantSession, request: FastifyRequest) => {
-      if (environment === 'production') await requireRecentAuth(ctx, current.merchant, current.session, text(fieldsOf(request), 'password'));
+      if (environment === 'production') await requireRecentAuth(ctx, actor(request, current), current.session, reauthFields(fieldsOf(request)));
     };
     // A form on the webhook's page that failed: the page again, with the message, and nothing changed.
     const change = (act: (request: FastifyRequest, current: MerchantSession) => Promise<string>) =>
@@ -89,7 +95,7 @@ export function registerWebhookPages(app: FastifyInstance, ctx: AccountContext):
         ctx.webhooks.subscriptions(current.merchant.id, environment, { offset: 0, limit: SUBSCRIPTIONS_LIMIT }),
       ]);
       return sendPage(reply, webhookListPage({
-        ...base(request, reply, current), ...notice(request), environment, webhooks: webhooks.items, subscriptions: subscriptions.items, more: webhooks.total > webhooks.items.length,
+        ...(await base(request, reply, current)), ...notice(request), environment, webhooks: webhooks.items, subscriptions: subscriptions.items, more: webhooks.total > webhooks.items.length,
       }));
     }));
 
@@ -117,7 +123,7 @@ export function registerWebhookPages(app: FastifyInstance, ctx: AccountContext):
         ctx.webhooks.find(current.merchant.id, environment, delivery.webhookId),
         ctx.webhooks.attempts(current.merchant.id, environment, delivery.id),
       ]);
-      return sendPage(reply, deliveryPage({ ...base(request, reply, current), ...extra, delivery, webhook, attempts: attempts ?? [] }), status);
+      return sendPage(reply, deliveryPage({ ...(await base(request, reply, current)), ...extra, delivery, webhook, attempts: attempts ?? [] }), status);
     };
 
     app.get(`/${environment}/deliveries/:id`, signedIn((request, reply, current) => deliveryView(request, reply, current, notice(request))));

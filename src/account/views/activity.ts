@@ -20,11 +20,24 @@ export const ACTIONS: Record<string, string> = {
   logged_out: 'Logged out',
   login_failed: 'Failed login',
   password_changed: 'Password changed',
+  two_factor_enabled: 'Two-factor sign-in turned on',
+  two_factor_disabled: 'Two-factor sign-in turned off',
+  recovery_code_used: 'Recovery code used',
+  recovery_codes_regenerated: 'Recovery codes replaced',
+  second_factor_failed: 'Failed two-factor code',
   'consent.withdrawn': 'Consent withdrawn',
   'webhook.secret_rolled': 'Webhook secret rolled',
   'webhook.paused': 'Webhook paused',
   'webhook.resumed': 'Webhook resumed',
   'webhook.delivery_resent': 'Delivery sent again',
+};
+
+/** Where a two-factor code was asked for (the `during` of its audit rows). */
+const SECOND_FACTOR_USES: Record<string, string> = {
+  sign_in: 'at sign-in',
+  production_change: 'to change production credentials',
+  disable: 'to turn two-factor sign-in off',
+  recovery_codes: 'to replace the recovery codes',
 };
 
 export function eventName(action: string): string {
@@ -64,6 +77,18 @@ export function describeEvent(e: AuditEvent): string {
       return d.everywhere ? 'every session ended' : '';
     case 'password_changed':
       return 'other sessions ended';
+    case 'logged_in':
+      return d.second_factor === 'totp' ? 'with a code from the authenticator app' : d.second_factor === 'recovery_code' ? 'with a recovery code' : '';
+    case 'two_factor_enabled':
+      return `${plural(Number(d.recovery_codes ?? 0), 'recovery code')} made`;
+    case 'recovery_codes_regenerated':
+      return `${plural(Number(d.recovery_codes ?? 0), 'new recovery code')}; the old ones stopped working`;
+    case 'recovery_code_used': {
+      const where = SECOND_FACTOR_USES[String(d.during)];
+      return `${where ? `${where}; ` : ''}${plural(Number(d.remaining ?? 0), 'unused code')} left`;
+    }
+    case 'second_factor_failed':
+      return `wrong or reused code ${SECOND_FACTOR_USES[String(d.during)] ?? ''}`.trim();
     default:
       return '';
   }

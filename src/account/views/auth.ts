@@ -2,6 +2,7 @@ import { html, type SafeHtml } from '../html.js';
 import { PASSWORD_MIN } from '../passwords.js';
 import type { MerchantRecord } from '../../storage/types.js';
 import { csrfField, page } from './layout.js';
+import { twoFactorCard } from './two-factor.js';
 
 interface AuthForm {
   csrf: string;
@@ -51,7 +52,13 @@ export function signupPage(f: AuthForm): SafeHtml {
   );
 }
 
-export function settingsPage(o: { csrf: string; merchant: MerchantRecord; error?: string; notice?: string }): SafeHtml {
+export function settingsPage(o: {
+  csrf: string;
+  merchant: MerchantRecord;
+  twoFactor: { needsReauth: boolean; status: { enabled: boolean; recoveryCodesLeft: number } };
+  error?: string;
+  notice?: string;
+}): SafeHtml {
   const flash = o.error ? { kind: 'error' as const, text: o.error } : o.notice ? { kind: 'notice' as const, text: o.notice } : undefined;
   return page(
     { title: 'Settings', csrf: o.csrf, merchant: o.merchant, nav: 'settings', ...(flash ? { flash } : {}) },
@@ -61,6 +68,7 @@ export function settingsPage(o: { csrf: string; merchant: MerchantRecord; error?
   <p class="muted">Applications you allowed to act for you (OAuth authorization code flow).</p>
   <p><a href="/account/apps">Review or withdraw access</a></p>
 </section>
+${twoFactorCard({ csrf: o.csrf, ...o.twoFactor })}
 <section class="card narrow">
   <h2>Change password</h2>
   <p class="muted">Changing your password logs out every other session of this account.</p>

@@ -1,14 +1,13 @@
 import type { Environment, MerchantRecord, NotificationRecord } from '../../storage/types.js';
 import { html, type SafeHtml } from '../html.js';
+import { reauthField, type ReauthState } from './reauth-field.js';
 import { WEBHOOK_GRACE_CHOICES, type SubscriptionView, type WebhookView } from '../webhooks.js';
 import { envLabel, iso, plural, utc } from './format.js';
 import { csrfField, environmentTabs, page } from './layout.js';
 
-interface Base {
+interface Base extends ReauthState {
   csrf: string;
   merchant: MerchantRecord;
-  /** True when a production action must ask for the password again. */
-  needsReauth: boolean;
   error?: string;
   notice?: string;
 }
@@ -25,11 +24,6 @@ function flashOf(o: Base) {
   return o.error ? { flash: { kind: 'error' as const, text: o.error } } : o.notice ? { flash: { kind: 'notice' as const, text: o.notice } } : {};
 }
 
-function reauthField(o: Base, env: Environment, id: string): SafeHtml {
-  if (env !== 'production' || !o.needsReauth) return html``;
-  return html`<label for="${id}">Your password <span class="muted">(production changes need it again after a few minutes)</span></label>
-    <input id="${id}" name="password" type="password" autocomplete="current-password" required>`;
-}
 
 /** Active, paused (deliveries wait) or inactive (no events are queued), as the pages say it. */
 function webhookState(w: WebhookView): SafeHtml {

@@ -12,6 +12,7 @@ import * as m0008 from './0008_webhook_secret_overlap.js';
 import * as m0009 from './0009_web_account_forms.js';
 import * as m0010 from './0010_webhook_attempts_and_listen.js';
 import * as m0011 from './0011_webhook_pause.js';
+import * as m0012 from './0012_two_factor.js';
 import * as m0015 from './0015_pushed_requests_and_resources.js';
 
 type Step = (db: Kysely<any>, types: ColumnTypes) => Promise<void>;
@@ -32,6 +33,7 @@ const MIGRATIONS: Record<string, { up: Step }> = {
   '0009_web_account_forms': m0009,
   '0010_webhook_attempts_and_listen': m0010,
   '0011_webhook_pause': m0011,
+  '0012_two_factor': m0012,
   '0015_pushed_requests_and_resources': m0015,
 };
 

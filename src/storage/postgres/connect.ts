@@ -6,6 +6,7 @@ import { KyselyConsentRepository } from '../repositories/consents.js';
 import { KyselyPushedAuthorizationRequestRepository } from '../repositories/pushed-requests.js';
 import { KyselyFormSubmissionRepository } from '../repositories/form-submissions.js';
 import { KyselySecretRevealRepository } from '../repositories/secret-reveals.js';
+import { KyselyTwoFactorRepository } from '../repositories/two-factor.js';
 import { KyselySigningKeyRepository } from '../repositories/signing-keys.js';
 import { KyselyWebhookRepository } from '../repositories/webhooks.js';
 import { KyselyListenSessionRepository } from '../repositories/listen-sessions.js';
@@ -75,6 +76,7 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
     formSubmissions: new KyselyFormSubmissionRepository(db),
     secretReveals: new KyselySecretRevealRepository(db),
     pushedRequests: new KyselyPushedAuthorizationRequestRepository(db),
+    twoFactor: new KyselyTwoFactorRepository(db),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     webhooks: new KyselyWebhookRepository(db),
     listenSessions: new KyselyListenSessionRepository(db),

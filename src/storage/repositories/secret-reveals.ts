@@ -2,8 +2,6 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 import type { SecretRevealKind, SecretRevealRecord, SecretRevealRepository, SecretRevealTake } from '../types.js';
 
-const KINDS: readonly SecretRevealKind[] = ['created', 'rotated', 'webhook_rolled'];
-
 /** Secrets waiting to be shown once; the sealed value is erased by the statement that hands it out. */
 export class KyselySecretRevealRepository implements SecretRevealRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -27,7 +25,8 @@ export class KyselySecretRevealRepository implements SecretRevealRepository {
   async take(refHash: string, sessionHash: string, now: number): Promise<SecretRevealTake> {
     const row = await this.db.selectFrom('secret_reveals').selectAll().where('ref_hash', '=', refHash).executeTakeFirst();
     if (!row || row.session_hash !== sessionHash) return { status: 'unknown' };
-    if (row.shown_at !== null || row.sealed === null) return { status: 'already_shown', clientId: row.client_id };
+    const kind = revealKind(row.kind);
+    if (row.shown_at !== null || row.sealed === null) return { status: 'already_shown', clientId: row.client_id, kind };
     if (Number(row.expires_at) <= now) return { status: 'unknown' };
     // Conditional: of concurrent takes (a double reload, two tabs) exactly one erases the row and shows it.
     const res = await this.db
@@ -37,8 +36,8 @@ export class KyselySecretRevealRepository implements SecretRevealRepository {
       .where('shown_at', 'is', null)
       .where('expires_at', '>', now)
       .executeTakeFirst();
-    if (Number(res.numUpdatedRows) !== 1) return { status: 'already_shown', clientId: row.client_id };
-    return { status: 'shown', clientId: row.client_id, kind: KINDS.find((k) => k === row.kind) ?? 'created', sealed: row.sealed };
+    if (Number(res.numUpdatedRows) !== 1) return { status: 'already_shown', clientId: row.client_id, kind };
+    return { status: 'shown', clientId: row.client_id, kind, sealed: row.sealed };
   }
 
   async purgeExpired(before: number, limit: number): Promise<number> {
@@ -48,4 +47,10 @@ export class KyselySecretRevealRepository implements SecretRevealRepository {
       .executeTakeFirst();
     return Number(res.numDeletedRows);
   }
+}
+
+const KINDS: readonly SecretRevealKind[] = ['created', 'rotated', 'webhook_rolled', 'recovery_codes'];
+
+function revealKind(kind: string): SecretRevealKind {
+  return KINDS.find((k) => k === kind) ?? 'created';
 }

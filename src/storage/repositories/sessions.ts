@@ -18,6 +18,7 @@ export class KyselySessionRepository implements SessionRepository {
         expires_at: s.expiresAt,
         ip: s.ip,
         user_agent: s.userAgent,
+        second_factor_pending: s.secondFactorPending ? 1 : 0,
       })
       .execute();
   }
@@ -33,6 +34,16 @@ export class KyselySessionRepository implements SessionRepository {
 
   async reauthenticated(idHash: string, now: number): Promise<void> {
     await this.db.updateTable('sessions').set({ authenticated_at: now, last_seen_at: now }).where('id_hash', '=', idHash).execute();
+  }
+
+  async completeSecondFactor(idHash: string, now: number, expiresAt: number): Promise<boolean> {
+    const res = await this.db
+      .updateTable('sessions')
+      .set({ second_factor_pending: 0, authenticated_at: now, last_seen_at: now, expires_at: expiresAt })
+      .where('id_hash', '=', idHash)
+      .where('second_factor_pending', '=', 1)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
   }
 
   async delete(idHash: string): Promise<void> {
@@ -65,5 +76,6 @@ function toSession(r: Selectable<SessionsTable>): SessionRecord {
     expiresAt: Number(r.expires_at),
     ip: r.ip,
     userAgent: r.user_agent,
+    secondFactorPending: Number(r.second_factor_pending) === 1,
   };
 }

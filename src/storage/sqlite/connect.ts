@@ -8,6 +8,7 @@ import { KyselyConsentRepository } from '../repositories/consents.js';
 import { KyselyPushedAuthorizationRequestRepository } from '../repositories/pushed-requests.js';
 import { KyselyFormSubmissionRepository } from '../repositories/form-submissions.js';
 import { KyselySecretRevealRepository } from '../repositories/secret-reveals.js';
+import { KyselyTwoFactorRepository } from '../repositories/two-factor.js';
 import { KyselyWebhookRepository } from '../repositories/webhooks.js';
 import { KyselyListenSessionRepository } from '../repositories/listen-sessions.js';
 import { KyselyMerchantRepository } from '../repositories/merchants.js';
@@ -70,6 +71,7 @@ export async function openSqliteStore(options: SqliteOptions): Promise<Store> {
     formSubmissions: new KyselyFormSubmissionRepository(db),
     secretReveals: new KyselySecretRevealRepository(db),
     pushedRequests: new KyselyPushedAuthorizationRequestRepository(db),
+    twoFactor: new KyselyTwoFactorRepository(db),
     poolStats: () => undefined,
     webhooks: new KyselyWebhookRepository(db),
     listenSessions: new KyselyListenSessionRepository(db),

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { SecretHasher } from '../../src/core/secret-hasher.js';
-import { SecretBox } from '../../src/webhooks/secret-box.js';
+import { SecretBox } from '../../src/core/secret-box.js';
 import { signatureHeader } from '../../src/webhooks/signature.js';
 
-describe('webhooks/secret-box › secrets at rest (AES-256-GCM under an HKDF-derived key)', () => {
+describe('core/secret-box › secrets at rest (AES-256-GCM under an HKDF-derived key)', () => {
   const hasher = new SecretHasher(Buffer.alloc(32, 7));
   const box = new SecretBox(hasher.deriveKey('webhook-secret-encryption v1'));
 

@@ -1,10 +1,10 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
 /**
- * Webhook signing secrets at rest. Unlike client secrets they must be usable to sign every delivery, so a
- * one-way hash will not do: they are sealed with AES-256-GCM under a key derived from the server key
- * (SecretHasher.deriveKey), bound to their webhook's id as additional data, so a ciphertext copied onto
- * another row does not open.
+ * Secrets the server must read back (webhook signing secrets, merchants' TOTP secrets). Unlike client
+ * secrets they must be usable again, so a one-way hash will not do: they are sealed with AES-256-GCM under
+ * a key derived from the server key (SecretHasher.deriveKey, one `info` per use), bound to their row's id as
+ * additional data, so a ciphertext copied onto another row does not open.
  *
  * Format: `v1.<iv>.<tag>.<ciphertext>`, each part base64url.
  */
