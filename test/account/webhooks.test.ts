@@ -1,3 +1,4 @@
+import { Secret, TOTP } from 'otpauth';
 import { createHmac } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Environment } from '../../src/storage/types.js';
@@ -176,6 +177,22 @@ describe.each(BACKENDS)('web account › webhooks ($name)', (backend) => {
     }
     expect((await call(t.app(), 'GET', `/v1/webhooks/${m.hook.id}`, m.auth)).json().previous_secret_expires_on).toBeNull();
     expect((await m.agent.api('GET', '/account/api/audit')).json().events.map((e: { action: string }) => e.action)).not.toContain('webhook.secret_rolled');
+  });
+
+  it('ASVS 7.5.1: with two-factor sign-in on, production webhook changes ask for a current code as well', async () => {
+    const m = await merchant('production');
+    expect((await m.agent.post('/account/two-factor/setup')).statusCode).toBe(303);
+    const setup = (await m.agent.get('/account/two-factor/setup')).body;
+    const secret = /id="totp-secret" class="secret">([A-Z2-7 ]+)</.exec(setup)![1]!.replace(/ /g, '');
+    const code = () => new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30 }).generate({ timestamp: t.clock.now() * 1000 });
+    expect((await m.agent.post('/account/two-factor/confirm', { code: code() })).statusCode).toBe(303);
+    t.clock.advance(6 * 60);
+    expect((await m.agent.get(m.base)).body).toContain('id="pause-password-code"');
+    const passwordOnly = await m.agent.post(`${m.base}/pause`, { password: PASSWORD });
+    expect(passwordOnly.statusCode).toBe(403);
+    expect((await call(t.app('production'), 'GET', `/v1/webhooks/${m.hook.id}`, m.auth)).json().paused_on).toBeNull();
+    expect((await m.agent.post(`${m.base}/pause`, { password: PASSWORD, code: code() })).statusCode).toBe(303);
+    expect((await call(t.app('production'), 'GET', `/v1/webhooks/${m.hook.id}`, m.auth)).json().paused_on).not.toBeNull();
   });
 
   it('ASVS 7.5.1: production pause, resume, roll and resend ask for the password again once the login is older than 5 minutes', async () => {
