@@ -1,4 +1,4 @@
-// Soak (issue 9): a long mixed load against mypos-auth on SQLite (or, with --postgres, on a throw-away
+// Soak: a long mixed load against mypos-auth on SQLite (or, with --postgres, on a throw-away
 // PostgreSQL database) — 70% client_credentials tokens, 20%
 // introspection, 10% wrong secrets over many client ids — sampling RSS (/proc) and heap (/metrics) every
 // minute; writes JSON, a Markdown summary and an SVG chart to bench/results/. Growth is judged from minute 10

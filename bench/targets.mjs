@@ -58,7 +58,7 @@ export function renderTargets(rows) {
   const repeated = rows.some((r) => r.rounds);
   const floors = rows.some((r) => r.floor != null);
   const head = ['target', repeated ? 'median' : 'this run', ...(repeated ? ['each round'] : []), 'wanted', 'holds', ...(floors ? ['storage floor'] : [])];
-  const lines = ['', `Targets (issue #8), from this run${repeated ? ': the median of the rounds decides' : ':'}`, ''];
+  const lines = ['', `Targets, from this run${repeated ? ': the median of the rounds decides' : ':'}`, ''];
   lines.push(`| ${head.join(' | ')} |`, `|---|${head.slice(1).map((h) => (h === 'holds' ? '---' : '---:')).join('|')}|`);
   const x = (v) => (v == null ? '–' : `${v.toFixed(2)}×`);
   for (const r of rows) {

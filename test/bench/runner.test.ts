@@ -70,7 +70,7 @@ describe.skipIf(!installed)('bench runner (smoke mode)', () => {
     expect(target.holds).toBe(target.value >= 0.5);
 
     const md = readFileSync(join(out, 'latest.md'), 'utf8');
-    expect(md).toContain('Targets (issue #8), from this run:');
+    expect(md).toContain('Targets, from this run:');
     expect(md).toContain('| scenario | server | req/s | p50 ms | p99 ms | server CPU µs/req | peak RSS MiB | non-2xx |');
     expect(md).toContain('mypos-auth, SQLite');
   }, 120_000);

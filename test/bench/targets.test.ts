@@ -6,7 +6,7 @@ import { median, mergeRounds } from '../../bench/rounds.mjs';
 
 const row = (server: string, scenario: string, rps: number, extra: Record<string, number> = {}) => ({ server, scenario, rps, p50: 10, p99: 20, cpuUsPerRequest: 1e6 / rps, ...extra });
 
-describe('bench targets (issue #8)', () => {
+describe('bench targets', () => {
   it('each target is a ratio of two figures of the same run, and says whether it holds', () => {
     const rows = checkTargets([
       row('bare', 'token', 10_000),
