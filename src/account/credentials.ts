@@ -22,6 +22,8 @@ export interface CredentialView {
   redirectUris: string[];
   /** A public client: no secret, PKCE only. */
   isPublic: boolean;
+  /** Every token request must carry a DPoP proof (RFC 9449 §5.2). */
+  dpopBoundAccessTokens: boolean;
   /** Last four characters of the current and the previous secret (null when not recorded), and their last use. */
   secretHint: string | null;
   secretLastUsedAt: number | null;
@@ -74,6 +76,7 @@ async function describe(deps: CredentialDeps, clients: ClientRecord[]): Promise<
     grantTypes: c.grantTypes,
     redirectUris: c.redirectUris,
     isPublic: c.secretHash === null,
+    dpopBoundAccessTokens: c.dpopBoundAccessTokens,
     secretHint: secrets.get(c.id)?.hint ?? null,
     secretLastUsedAt: secrets.get(c.id)?.lastUsedAt ?? null,
     previousSecretHint: secrets.get(c.id)?.previousHint ?? null,
@@ -108,9 +111,14 @@ export interface CodeFlowInput {
   redirectUris?: string[];
   /** No secret, PKCE only; such a client cannot use client_credentials. */
   isPublic?: boolean;
+  /** RFC 9449 §5.2 `dpop_bound_access_tokens`: every token request must carry a DPoP proof. */
+  dpopBoundAccessTokens?: boolean;
 }
 
-/** Form fields → code-flow settings: `grant_authorization_code`, `grant_refresh_token`, `public_client`, `redirect_uris` (one per line). */
+/**
+ * Form fields → code-flow settings: `grant_authorization_code`, `grant_refresh_token`, `public_client`,
+ * `redirect_uris` (one per line), and `dpop_bound_access_tokens`.
+ */
 export function codeFlowFromFields(f: Record<string, unknown>): CodeFlowInput {
   const on = (name: string) => f[name] === '1' || f[name] === 'on' || f[name] === true;
   const uris = typeof f.redirect_uris === 'string' ? f.redirect_uris : Array.isArray(f.redirect_uris) ? f.redirect_uris.join('\n') : '';
@@ -119,6 +127,7 @@ export function codeFlowFromFields(f: Record<string, unknown>): CodeFlowInput {
     refresh: on('grant_refresh_token'),
     redirectUris: uris.split(/\r?\n/).map((u) => u.trim()).filter(Boolean),
     isPublic: on('public_client'),
+    dpopBoundAccessTokens: on('dpop_bound_access_tokens'),
   };
 }
 
@@ -146,6 +155,7 @@ export async function generateCredential(
         grantTypes,
         redirectUris: flow.redirectUris ?? [],
         isPublic: flow.isPublic ?? false,
+        dpopBoundAccessTokens: flow.dpopBoundAccessTokens ?? false,
       },
     );
   } catch (err) {
@@ -154,7 +164,7 @@ export async function generateCredential(
     throw new InputError((err as Error).message);
   }
   const { client, secret } = created;
-  await audit(deps, actor, 'created', { clientId: client.id, environment: client.environment, detail: { name: client.name, scopes: client.scopes, grant_types: client.grantTypes, redirect_uris: client.redirectUris } });
+  await audit(deps, actor, 'created', { clientId: client.id, environment: client.environment, detail: { name: client.name, scopes: client.scopes, grant_types: client.grantTypes, redirect_uris: client.redirectUris, dpop_bound_access_tokens: client.dpopBoundAccessTokens } });
   return { client, secret };
 }
 

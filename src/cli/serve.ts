@@ -33,6 +33,7 @@ interface ServeFlags extends KeyFlags {
   loginFailuresPerIpPerMinute?: string;
   introspectionPerSecond?: string;
   dangerouslyAllowAnyWebhookTarget?: boolean;
+  dpopNonce?: boolean;
 }
 
 const D = DEFAULT_CONFIG;
@@ -64,6 +65,7 @@ export function registerServe(program: Command): void {
     .option('--login-failures-per-account-per-minute <n>', `failed Web Account logins allowed per account per minute across processes (PostgreSQL or workers; default ${D.loginFailuresPerAccountPerMinute})`)
     .option('--login-failures-per-ip-per-minute <n>', `failed Web Account logins allowed per IP per minute across processes (PostgreSQL or workers; default ${D.loginFailuresPerIpPerMinute})`)
     .option('--introspection-per-second <n>', `introspection requests allowed per resource server per second (default ${D.introspectionPerSecond})`)
+    .option('--dpop-nonce', 'require server-issued nonces in DPoP proofs (RFC 9449 §8, §9; default off)')
     .option('--dangerously-allow-any-webhook-target', 'DANGEROUS: let webhooks target http, loopback and private addresses (SSRF)');
   addServerKeyOptions(command).action(async (flags: ServeFlags) => {
     let config: Config;
@@ -196,6 +198,7 @@ function flagsToConfig(f: ServeFlags): Partial<Config> {
     loginFailuresPerIpPerMinute: num(f.loginFailuresPerIpPerMinute),
     introspectionPerSecond: num(f.introspectionPerSecond),
     dangerouslyAllowAnyWebhookTarget: f.dangerouslyAllowAnyWebhookTarget,
+    dpopNonce: f.dpopNonce,
   };
   for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
   return out as Partial<Config>;

@@ -22,6 +22,8 @@ export interface NewClient {
   merchantId?: string | null;
   /** A public client has no secret and must use PKCE (RFC 6749 §2.1). */
   isPublic?: boolean;
+  /** RFC 9449 §5.2 `dpop_bound_access_tokens`: every token request must carry a DPoP proof. */
+  dpopBoundAccessTokens?: boolean;
 }
 
 /** A created client and its secret: the only moment the secret exists in plaintext on the server. */
@@ -62,6 +64,7 @@ export async function createClient(deps: ClientManagementDeps, input: NewClient)
     isResourceServer: input.isResourceServer ?? false,
     merchantId: input.merchantId ?? null,
     createdAt: deps.clock.now(),
+    dpopBoundAccessTokens: input.dpopBoundAccessTokens ?? false,
   };
   await deps.clients.create(client, secretHint(secret));
   return { client, secret };

@@ -23,6 +23,8 @@ export interface GrantBinding {
   subject: string | null;
   /** Refresh tokens: the grant's absolute end (defaults to now + refreshTokenTtl for a new grant). */
   familyExpiresAt?: number;
+  /** RFC 9449 §6: the thumbprint of the DPoP key the token is bound to; absent for a bearer token. */
+  jkt?: string | null | undefined;
 }
 
 /** Mints opaque tokens and records their digests; the plaintext leaves only in the response. */
@@ -67,6 +69,7 @@ export class TokenIssuer {
       subject: grant.subject,
       rotatedAt: null,
       familyExpiresAt,
+      jkt: grant.jkt ?? null,
     };
     return { value, record, expiresIn: expiresAt - now };
   }

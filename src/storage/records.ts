@@ -10,11 +10,11 @@ import type { ClientRecord, Environment, TokenKind, TokenRecord } from './types.
  */
 export const CLIENT_COLUMNS = [
   'id', 'environment', 'name', 'secret_hash', 'previous_secret_hash', 'previous_secret_expires_at', 'scopes',
-  'grant_types', 'redirect_uris', 'is_resource_server', 'merchant_id', 'created_at', 'deleted_at',
+  'grant_types', 'redirect_uris', 'is_resource_server', 'merchant_id', 'created_at', 'deleted_at', 'dpop_bound_access_tokens',
 ] as const satisfies ReadonlyArray<keyof ClientsTable>;
 export const TOKEN_COLUMNS = [
   'hash', 'kind', 'client_id', 'environment', 'scope', 'issued_at', 'expires_at', 'revoked_at', 'grant_id',
-  'subject', 'rotated_at', 'family_expires_at',
+  'subject', 'rotated_at', 'family_expires_at', 'jkt',
 ] as const satisfies ReadonlyArray<keyof TokensTable>;
 
 export function clientFromRow(r: Selectable<ClientsTable>): ClientRecord {
@@ -31,6 +31,7 @@ export function clientFromRow(r: Selectable<ClientsTable>): ClientRecord {
     isResourceServer: Number(r.is_resource_server) === 1,
     merchantId: r.merchant_id,
     createdAt: Number(r.created_at),
+    dpopBoundAccessTokens: Number(r.dpop_bound_access_tokens) === 1,
   };
 }
 
@@ -48,6 +49,7 @@ export function tokenFromRow(r: Selectable<TokensTable>): TokenRecord {
     subject: r.subject,
     rotatedAt: numberOrNull(r.rotated_at),
     familyExpiresAt: numberOrNull(r.family_expires_at),
+    jkt: r.jkt ?? null,
   };
 }
 

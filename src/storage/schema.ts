@@ -20,6 +20,8 @@ export interface ClientsTable {
   secret_last_used_at: number | null;
   previous_secret_hint: string | null;
   previous_secret_last_used_at: number | null;
+  /** 0013: 1 when every token request of this client must carry a DPoP proof (RFC 9449 §5.2). */
+  dpop_bound_access_tokens: number;
 }
 
 export interface TokensTable {
@@ -35,6 +37,8 @@ export interface TokensTable {
   subject: string | null;
   rotated_at: number | null;
   family_expires_at: number | null;
+  /** 0013: JWK thumbprint of the key a DPoP-bound token is bound to (RFC 9449 §6); null for a bearer token. */
+  jkt: string | null;
 }
 
 export interface AuthorizationCodesTable {

@@ -22,6 +22,8 @@ export interface ClientRecord {
   isResourceServer: boolean;
   merchantId: string | null;
   createdAt: number;
+  /** RFC 9449 §5.2: every token request must carry a DPoP proof, so every token this client gets is key-bound. */
+  dpopBoundAccessTokens: boolean;
 }
 
 export type TokenKind = 'access' | 'refresh';
@@ -45,6 +47,8 @@ export interface TokenRecord {
   rotatedAt?: number | null;
   /** Refresh tokens: the absolute end of the grant, which rotation never extends. */
   familyExpiresAt?: number | null;
+  /** RFC 9449 §6: the JWK thumbprint (RFC 7638) of the key the token is bound to; null or absent for a bearer token. */
+  jkt?: string | null;
 }
 
 export interface AuthorizationCodeRecord {

@@ -40,7 +40,7 @@ export interface WebhookModuleOptions {
 
 export interface WebhookModule {
   /** Registers `/v1/…` on an environment's app (startServer always includes it). */
-  plugin(app: FastifyInstance, ctx: Pick<AppContext, 'environment' | 'hasher' | 'jwt'>): Promise<void>;
+  plugin(app: FastifyInstance, ctx: Pick<AppContext, 'environment' | 'hasher' | 'jwt' | 'dpop' | 'issuer'>): Promise<void>;
   worker: DeliveryWorker;
   /**
    * Queues `event` for every subscription of this merchant and environment whose filter matches `tid`; the
@@ -71,7 +71,7 @@ export function createWebhookModule(options: WebhookModuleOptions): WebhookModul
     logger: options.logger?.child({ component: 'webhook-worker' }),
   });
 
-  async function plugin(app: FastifyInstance, ctx: Pick<AppContext, 'environment' | 'hasher' | 'jwt'>): Promise<void> {
+  async function plugin(app: FastifyInstance, ctx: Pick<AppContext, 'environment' | 'hasher' | 'jwt' | 'dpop' | 'issuer'>): Promise<void> {
     const api: WebhookApiContext = {
       environment: ctx.environment,
       repo: store.webhooks,
@@ -88,7 +88,8 @@ export function createWebhookModule(options: WebhookModuleOptions): WebhookModul
       scope.addHook('onRequest', turns.hook);
       await scope.register(bearerAuthPlugin, {
         prefix: '/v1',
-        bearer: { validator, requiredScope: 'webhooks', realm: 'api' },
+        // DPoP proofs name the URI the client used: this environment's public URL (RFC 9449 §4.3 check 9).
+        bearer: { validator, requiredScope: 'webhooks', realm: 'api', dpop: ctx.dpop, publicUrl: ctx.issuer },
         routes: (v1) => {
           v1.decorateRequest('webhookOwner', null);
           v1.addHook('onRequest', async (request) => {

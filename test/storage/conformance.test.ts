@@ -16,6 +16,7 @@ const client = (over: Partial<ClientRecord> = {}): ClientRecord => ({
   isResourceServer: false,
   merchantId: null,
   createdAt: 1_700_000_000,
+  dpopBoundAccessTokens: false,
   ...over,
 });
 const token = (clientId: string, over: Partial<TokenRecord> = {}): TokenRecord => ({
@@ -31,6 +32,7 @@ const token = (clientId: string, over: Partial<TokenRecord> = {}): TokenRecord =
   subject: null,
   rotatedAt: null,
   familyExpiresAt: null,
+  jkt: null,
   ...over,
 });
 const NOW = 1_700_000_100;
@@ -45,7 +47,7 @@ for (const backend of BACKENDS) {
     afterAll(() => cleanup());
 
     it('a client round-trips every field', async () => {
-      const c = client({ merchantId: 'm1', isResourceServer: true, environment: 'production' });
+      const c = client({ merchantId: 'm1', isResourceServer: true, environment: 'production', dpopBoundAccessTokens: true });
       await store.clients.create(c);
       expect(await store.clients.find(c.id)).toEqual(c);
     });
@@ -185,6 +187,19 @@ for (const backend of BACKENDS) {
       expect(await store.tokens.find(t.hash)).toEqual(t);
       await expect(store.tokens.insert(t)).rejects.toThrow();
       expect(await store.tokens.find('nope')).toBeUndefined();
+    });
+
+    it('RFC 9449 §6: a DPoP-bound token keeps its key thumbprint through every write path (insert, insertMany, rotation)', async () => {
+      const jkt = 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs';
+      const single = token('x', { jkt });
+      await store.tokens.insert(single);
+      expect(await store.tokens.find(single.hash)).toEqual(single);
+      const [a, b] = [token('x', { jkt, kind: 'refresh', grantId: 'gj' }), token('x', { jkt, grantId: 'gj' })];
+      await store.tokens.insertMany([a, b]);
+      expect((await store.tokens.find(b.hash))?.jkt).toBe(jkt);
+      const successor = token('x', { jkt, grantId: 'gj' });
+      expect(await store.tokens.rotateRefresh(a.hash, NOW, [successor])).toBe('rotated');
+      expect((await store.tokens.find(successor.hash))?.jkt).toBe(jkt);
     });
 
     it('RFC 7009 §2.1: revoking a refresh token revokes the access tokens of its grant, not others', async () => {

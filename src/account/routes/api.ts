@@ -206,6 +206,7 @@ function credentialJson(ctx: AccountContext, c: CredentialView) {
     grant_types: c.grantTypes,
     redirect_uris: c.redirectUris,
     public: c.isPublic,
+    dpop_bound_access_tokens: c.dpopBoundAccessTokens,
     token_url: tokenUrl(ctx, c.environment),
   };
 }

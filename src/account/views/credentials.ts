@@ -77,6 +77,7 @@ export function listPage(o: Base & { environment: Environment; credentials: Cred
       <label for="redirect_uris-${env}">Redirect URIs (one per line; https, or http to 127.0.0.1 / localhost)</label>
       <textarea id="redirect_uris-${env}" name="redirect_uris" rows="2" maxlength="4000"></textarea>
     </details>
+    <label class="check"><input type="checkbox" name="dpop_bound_access_tokens" value="1"> Require DPoP: every token request must carry a DPoP proof, so every token is bound to the client's key (RFC 9449)</label>
     ${reauthField(o, env, 'gen-password')}
     <button type="submit" class="primary">Generate credentials</button>
   </form>
@@ -156,6 +157,7 @@ export function detailPage(o: Base & { credential: CredentialView; tokenUrl: str
     <dt>Token URL</dt><dd><code>${o.tokenUrl}</code></dd>
     <dt>Scopes</dt><dd>${c.scopes.join(' ')}</dd>
     <dt>Grant types</dt><dd>${c.grantTypes.join(' ')}${c.isPublic ? ' (public client: no secret, PKCE only)' : ''}</dd>
+    ${c.dpopBoundAccessTokens ? html`<dt>DPoP</dt><dd>required on every token request (RFC 9449)</dd>` : ''}
     ${c.redirectUris.length > 0 ? html`<dt>Redirect URIs</dt><dd><ul class="plain">${c.redirectUris.map((u) => html`<li><code>${u}</code></li>`)}</ul></dd>` : ''}
     <dt>Created</dt><dd>${when(c.createdAt)}</dd>
     <dt>Last used</dt><dd>${when(c.lastUsedAt)}</dd>

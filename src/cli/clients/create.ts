@@ -13,6 +13,7 @@ interface CreateOptions extends DbOptions {
   grant?: string[];
   public?: boolean;
   merchant?: string;
+  dpopBoundAccessTokens?: boolean;
   json?: boolean;
 }
 
@@ -30,6 +31,7 @@ export function registerClientsCreate(clients: Command): void {
     .option('--redirect-uri <url>', 'a redirect URI for the code flow (repeatable; exact match)', collect)
     .option('--grant <type>', 'an allowed grant type (repeatable; default client_credentials)', collect)
     .option('--public', 'a public client: no secret, PKCE only (authorization_code, refresh_token)')
+    .option('--dpop-bound-access-tokens', 'every token request must carry a DPoP proof, so every token is key-bound (RFC 9449 §5.2)')
     .option('--merchant <email>', "attach to this Web Account merchant (default: the built-in operator account)")
     .option('--json', 'print JSON')
     .action(async (o: CreateOptions) => {
@@ -50,6 +52,7 @@ export function registerClientsCreate(clients: Command): void {
             grantTypes: o.grant,
             redirectUris: o.redirectUri,
             isPublic: o.public ?? false,
+            dpopBoundAccessTokens: o.dpopBoundAccessTokens ?? false,
             merchantId: merchant?.id ?? null,
           });
         } catch (err) {
@@ -74,6 +77,7 @@ export function registerClientsCreate(clients: Command): void {
             redirect_uris: client.redirectUris,
             public: client.secretHash === null,
             resource_server: client.isResourceServer,
+            dpop_bound_access_tokens: client.dpopBoundAccessTokens,
             merchant: merchant?.email ?? null,
           },
           () =>
@@ -82,6 +86,7 @@ export function registerClientsCreate(clients: Command): void {
               `Client Secret: ${secret ?? '(none: public client, use PKCE)'}`,
               `Environment:   ${client.environment}`,
               `Scope:         ${client.scopes.join(' ')}`,
+              ...(client.dpopBoundAccessTokens ? ['DPoP:          required on every token request'] : []),
               '',
               'The secret is shown only now. Store it safely.',
             ].join('\n'),

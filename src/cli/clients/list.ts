@@ -18,6 +18,7 @@ export function registerClientsList(clients: Command): void {
             environment: c.environment,
             name: c.name,
             scope: c.scopes.join(' '),
+            dpop_bound_access_tokens: c.dpopBoundAccessTokens,
             created_at: new Date(c.createdAt * 1000).toISOString(),
             active_tokens: await ctx.store.tokens.countActiveByClient(c.id, now),
           })),
@@ -25,7 +26,7 @@ export function registerClientsList(clients: Command): void {
         print(o.json ?? false, rows, () =>
           rows.length === 0
             ? 'No clients.'
-            : rows.map((r) => `${r.client_id}  ${r.environment.padEnd(10)}  ${r.name}  [${r.scope}]  tokens: ${r.active_tokens}`).join('\n'),
+            : rows.map((r) => `${r.client_id}  ${r.environment.padEnd(10)}  ${r.name}  [${r.scope}]${r.dpop_bound_access_tokens ? '  DPoP' : ''}  tokens: ${r.active_tokens}`).join('\n'),
         );
       });
     });

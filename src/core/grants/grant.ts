@@ -17,6 +17,8 @@ export interface GrantContext {
   clock: Clock;
   /** Seconds a just-rotated refresh token may still be exchanged (clients that retry); 0 = strict. */
   refreshGraceSeconds: number;
+  /** The thumbprint of the key the request's DPoP proof was made with (RFC 9449 §5); absent without a proof. */
+  dpopJkt?: string | undefined;
 }
 
 export type GrantHandler = (ctx: GrantContext) => Promise<TokenResponse>;

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { DPOP_ALGORITHMS } from '../../core/dpop.js';
 import { SUPPORTED_GRANT_TYPES } from '../../core/grants/index.js';
 import { KNOWN_SCOPES } from '../../core/scope.js';
 import type { AppContext } from '../context.js';
@@ -27,6 +28,8 @@ export function registerMetadataEndpoint(app: FastifyInstance, ctx: Pick<AppCont
       token_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS, 'none'],
       revocation_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
       introspection_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
+      // RFC 9449 §5.1: the token endpoint binds tokens to DPoP keys signed with these.
+      dpop_signing_alg_values_supported: [...DPOP_ALGORITHMS],
     };
   });
 }

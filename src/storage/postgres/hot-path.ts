@@ -8,7 +8,7 @@ import type { ClientRecord, TokenRecord } from '../types.js';
 import { ReadBatcher } from '../read-batcher.js';
 import { WriteBatcher } from '../write-batcher.js';
 
-const TYPES = ['text', 'text', 'text', 'text', 'text', 'bigint', 'bigint', 'bigint', 'text', 'text', 'bigint', 'bigint'];
+const TYPES = ['text', 'text', 'text', 'text', 'text', 'bigint', 'bigint', 'bigint', 'text', 'text', 'bigint', 'bigint', 'text'];
 
 // Named statements: pg parses and plans each once per connection, then only binds and executes
 // (the Kysely path compiles the query in JavaScript and has the server parse it on every call).

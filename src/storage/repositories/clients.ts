@@ -25,6 +25,7 @@ export class KyselyClientRepository implements Omit<ClientRepository, 'find' | '
         created_at: c.createdAt,
         deleted_at: null,
         secret_hint: secretHint,
+        dpop_bound_access_tokens: c.dpopBoundAccessTokens ? 1 : 0,
       })
       .execute();
   }

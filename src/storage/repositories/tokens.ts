@@ -98,5 +98,6 @@ export function toRow(t: TokenRecord): TokensTable {
     subject: t.subject,
     rotated_at: t.rotatedAt ?? null,
     family_expires_at: t.familyExpiresAt ?? null,
+    jkt: t.jkt ?? null,
   };
 }
