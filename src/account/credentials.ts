@@ -24,6 +24,8 @@ export interface CredentialView {
   isPublic: boolean;
   /** Authorization requests must be pushed first (RFC 9126 §4). */
   requirePushedAuthorizationRequests: boolean;
+  /** Every token request must carry a DPoP proof (RFC 9449 §5.2). */
+  dpopBoundAccessTokens: boolean;
   /** Last four characters of the current and the previous secret (null when not recorded), and their last use. */
   secretHint: string | null;
   secretLastUsedAt: number | null;
@@ -77,6 +79,7 @@ async function describe(deps: CredentialDeps, clients: ClientRecord[]): Promise<
     redirectUris: c.redirectUris,
     isPublic: c.secretHash === null,
     requirePushedAuthorizationRequests: c.requirePushedAuthorizationRequests ?? false,
+    dpopBoundAccessTokens: c.dpopBoundAccessTokens,
     secretHint: secrets.get(c.id)?.hint ?? null,
     secretLastUsedAt: secrets.get(c.id)?.lastUsedAt ?? null,
     previousSecretHint: secrets.get(c.id)?.previousHint ?? null,
@@ -113,11 +116,13 @@ interface CodeFlowInput {
   isPublic?: boolean;
   /** Authorization requests only by POST /oauth/par (RFC 9126 §4). */
   requirePushedAuthorizationRequests?: boolean;
+  /** RFC 9449 §5.2 `dpop_bound_access_tokens`: every token request must carry a DPoP proof. */
+  dpopBoundAccessTokens?: boolean;
 }
 
 /**
  * Form fields → code-flow settings: `grant_authorization_code`, `grant_refresh_token`, `public_client`,
- * `require_pushed_authorization_requests`, `redirect_uris` (one per line).
+ * `require_pushed_authorization_requests`, `redirect_uris` (one per line), and `dpop_bound_access_tokens`.
  */
 export function codeFlowFromFields(f: Record<string, unknown>): CodeFlowInput {
   const on = (name: string) => f[name] === '1' || f[name] === 'on' || f[name] === true;
@@ -128,6 +133,7 @@ export function codeFlowFromFields(f: Record<string, unknown>): CodeFlowInput {
     redirectUris: uris.split(/\r?\n/).map((u) => u.trim()).filter(Boolean),
     isPublic: on('public_client'),
     requirePushedAuthorizationRequests: on('require_pushed_authorization_requests'),
+    dpopBoundAccessTokens: on('dpop_bound_access_tokens'),
   };
 }
 
@@ -156,6 +162,7 @@ export async function generateCredential(
         redirectUris: flow.redirectUris ?? [],
         isPublic: flow.isPublic ?? false,
         requirePushedAuthorizationRequests: flow.requirePushedAuthorizationRequests ?? false,
+        dpopBoundAccessTokens: flow.dpopBoundAccessTokens ?? false,
       },
     );
   } catch (err) {
@@ -164,7 +171,7 @@ export async function generateCredential(
     throw new InputError((err as Error).message);
   }
   const { client, secret } = created;
-  await audit(deps, actor, 'created', { clientId: client.id, environment: client.environment, detail: { name: client.name, scopes: client.scopes, grant_types: client.grantTypes, redirect_uris: client.redirectUris, ...(client.requirePushedAuthorizationRequests ? { require_pushed_authorization_requests: true } : {}) } });
+  await audit(deps, actor, 'created', { clientId: client.id, environment: client.environment, detail: { name: client.name, scopes: client.scopes, grant_types: client.grantTypes, redirect_uris: client.redirectUris, ...(client.requirePushedAuthorizationRequests ? { require_pushed_authorization_requests: true } : {}), dpop_bound_access_tokens: client.dpopBoundAccessTokens } });
   return { client, secret };
 }
 

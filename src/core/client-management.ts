@@ -24,6 +24,8 @@ export interface NewClient {
   isPublic?: boolean;
   /** Its authorization requests must be pushed to /oauth/par (RFC 9126 §4). */
   requirePushedAuthorizationRequests?: boolean;
+  /** RFC 9449 §5.2 `dpop_bound_access_tokens`: every token request must carry a DPoP proof. */
+  dpopBoundAccessTokens?: boolean;
 }
 
 /** A created client and its secret: the only moment the secret exists in plaintext on the server. */
@@ -68,6 +70,7 @@ export async function createClient(deps: ClientManagementDeps, input: NewClient)
     merchantId: input.merchantId ?? null,
     createdAt: deps.clock.now(),
     requirePushedAuthorizationRequests: input.requirePushedAuthorizationRequests ?? false,
+    dpopBoundAccessTokens: input.dpopBoundAccessTokens ?? false,
   };
   await deps.clients.create(client, secretHint(secret));
   return { client, secret };

@@ -11,11 +11,11 @@ import type { ClientRecord, Environment, TokenKind, TokenRecord } from './types.
 export const CLIENT_COLUMNS = [
   'id', 'environment', 'name', 'secret_hash', 'previous_secret_hash', 'previous_secret_expires_at', 'scopes',
   'grant_types', 'redirect_uris', 'is_resource_server', 'merchant_id', 'created_at', 'deleted_at',
-  'require_pushed_authorization_requests',
+  'require_pushed_authorization_requests', 'dpop_bound_access_tokens',
 ] as const satisfies ReadonlyArray<keyof ClientsTable>;
 export const TOKEN_COLUMNS = [
   'hash', 'kind', 'client_id', 'environment', 'scope', 'issued_at', 'expires_at', 'revoked_at', 'grant_id',
-  'subject', 'rotated_at', 'family_expires_at', 'audience',
+  'subject', 'rotated_at', 'family_expires_at', 'audience', 'jkt',
 ] as const satisfies ReadonlyArray<keyof TokensTable>;
 
 export function clientFromRow(r: Selectable<ClientsTable>): ClientRecord {
@@ -33,6 +33,7 @@ export function clientFromRow(r: Selectable<ClientsTable>): ClientRecord {
     merchantId: r.merchant_id,
     createdAt: Number(r.created_at),
     requirePushedAuthorizationRequests: Number(r.require_pushed_authorization_requests) === 1,
+    dpopBoundAccessTokens: Number(r.dpop_bound_access_tokens) === 1,
   };
 }
 
@@ -51,6 +52,7 @@ export function tokenFromRow(r: Selectable<TokensTable>): TokenRecord {
     rotatedAt: numberOrNull(r.rotated_at),
     familyExpiresAt: numberOrNull(r.family_expires_at),
     audience: wordsOrNull(r.audience),
+    jkt: r.jkt ?? null,
   };
 }
 

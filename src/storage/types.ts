@@ -24,6 +24,8 @@ export interface ClientRecord {
   createdAt: number;
   /** Its authorization requests must be pushed (RFC 9126 §4); a plain one is refused with invalid_request. */
   requirePushedAuthorizationRequests?: boolean;
+  /** RFC 9449 §5.2: every token request must carry a DPoP proof, so every token this client gets is key-bound. */
+  dpopBoundAccessTokens: boolean;
 }
 
 export type TokenKind = 'access' | 'refresh';
@@ -49,6 +51,8 @@ export interface TokenRecord {
   familyExpiresAt?: number | null;
   /** The resource indicators (RFC 8707) the token may be used at; null or absent: unrestricted. */
   audience?: string[] | null;
+  /** RFC 9449 §6: the JWK thumbprint (RFC 7638) of the key the token is bound to; null or absent for a bearer token. */
+  jkt?: string | null;
 }
 
 export interface AuthorizationCodeRecord {
@@ -370,6 +374,7 @@ export interface Store {
   readonly secretReveals: SecretRevealRepository;
   readonly pushedRequests: PushedAuthorizationRequestRepository;
   readonly twoFactor: TwoFactorRepository;
+  readonly usedJtis: UsedJtiRepository;
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -391,6 +396,19 @@ export interface FormSubmissionRepository {
 
 /** What a once-shown secret is: a credential's new secret, a webhook's rolled signing secret, or a merchant's new recovery codes. */
 export type SecretRevealKind = 'created' | 'rotated' | 'webhook_rolled' | 'recovery_codes';
+/**
+ * Single-use JWT ids, shared by every node: a DPoP proof (RFC 9449 §11.1) or a client assertion (RFC 7523 §3)
+ * is accepted once. Each kind of id is a `purpose` of its own; the caller keys the id (core/replay-key.ts).
+ */
+export interface UsedJtiRepository {
+  /**
+   * Records the id until `expiresAt`: true for the one caller that inserted it, false when it was already there
+   * (a replay). One conditional insert, so of any number of concurrent claims exactly one gets true.
+   */
+  claimOnce(purpose: string, jtiKey: string, expiresAt: number): Promise<boolean>;
+  /** Deletes at most `limit` ids whose `expiresAt` is before `before`; returns how many went. */
+  purgeExpired(before: number, limit: number): Promise<number>;
+}
 
 export interface SecretRevealRecord {
   refHash: string;

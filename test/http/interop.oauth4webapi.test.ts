@@ -10,7 +10,7 @@ import { sqliteBackend } from '../helpers/backends.js';
 
 /**
  * Interop: a third-party OAuth client library (oauth4webapi) discovers the server (RFC 8414), runs the code
- * flow with PKCE, checks `iss` (RFC 9207), refreshes and revokes, with no special casing. The browser steps
+ * flow with PKCE, checks `iss` (RFC 9207), refreshes and revokes, and uses DPoP (RFC 9449), with no special casing. The browser steps
  * (login and consent) go through the Web Account's own forms.
  */
 describe('interop › oauth4webapi against the server', () => {
@@ -124,5 +124,64 @@ describe('interop › oauth4webapi against the server', () => {
     // A resource this server does not know is refused with invalid_target, which the library surfaces as such.
     const widened = oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, clientAuth, tokens.refresh_token!, { ...insecure, additionalParameters: { resource: 'https://elsewhere.example' } }));
     await expect(widened).rejects.toMatchObject({ error: 'invalid_target', status: 400 });
+  });
+
+  it('RFC 9449: client_credentials with DPoP, then GET /v1/webhooks with a proof, through oauth4webapi', async () => {
+    const base = server.urls.sandbox;
+    const { client: record, secret } = await createClient(
+      { clients: server.store.clients, hasher: server.hasher, clock: systemClock },
+      { environment: 'sandbox', name: 'Interop DPoP', scopes: ['webhooks'], dpopBoundAccessTokens: true },
+    );
+    const insecure = { [oauth.allowInsecureRequests]: true };
+    const issuer = new URL(base);
+    const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { ...insecure, algorithm: 'oauth2' }));
+    expect(as.dpop_signing_alg_values_supported).toContain('ES256');
+    const client: oauth.Client = { client_id: record.id };
+    const DPoP = oauth.DPoP(client, await oauth.generateKeyPair('ES256'));
+
+    const response = await oauth.clientCredentialsGrantRequest(as, client, oauth.ClientSecretBasic(secret!), { scope: 'webhooks' }, { ...insecure, DPoP });
+    const tokens = await oauth.processClientCredentialsResponse(as, client, response);
+    expect(tokens.token_type).toBe('dpop');
+
+    const resource = await oauth.protectedResourceRequest(tokens.access_token, 'GET', new URL(`${base}/v1/webhooks`), new Headers(), null, { ...insecure, DPoP });
+    expect(resource.status).toBe(200);
+    expect(await resource.json()).toMatchObject({ webhooks: [] });
+  });
+
+  it('RFC 9449: code flow with PKCE and DPoP for a public client, bound refresh, resource call, through oauth4webapi', async () => {
+    const base = server.urls.sandbox;
+    const redirectUri = 'http://127.0.0.1:7777/callback';
+    const { client: record } = await createClient(
+      { clients: server.store.clients, hasher: server.hasher, clock: systemClock },
+      { environment: 'sandbox', name: 'Interop SPA', scopes: ['webhooks'], grantTypes: ['authorization_code', 'refresh_token'], redirectUris: [redirectUri], isPublic: true },
+    );
+    const insecure = { [oauth.allowInsecureRequests]: true };
+    const issuer = new URL(base);
+    const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { ...insecure, algorithm: 'oauth2' }));
+    const client: oauth.Client = { client_id: record.id };
+    const DPoP = oauth.DPoP(client, await oauth.generateKeyPair('Ed25519'));
+
+    const verifier = oauth.generateRandomCodeVerifier();
+    const url = new URL(as.authorization_endpoint!);
+    for (const [k, v] of Object.entries({ client_id: record.id, redirect_uri: redirectUri, response_type: 'code', scope: 'webhooks', code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' })) url.searchParams.set(k, v);
+    const agent = new AccountAgent(server.apps.sandbox, base);
+    await agent.signup('interop-dpop@example.com');
+    const consent = await agent.get(url.pathname + url.search);
+    const fields = Object.fromEntries([...consent.body.matchAll(/<input type="hidden" name="([a-z_]+)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!.replace(/&amp;/g, '&')]));
+    const approved = await agent.post('/oauth/authorize', { ...fields, decision: 'approve' });
+
+    const params = oauth.validateAuthResponse(as, client, new URL(String(approved.headers.location)), oauth.expectNoState);
+    const tokens = await oauth.processAuthorizationCodeResponse(as, client, await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, redirectUri, verifier, { ...insecure, DPoP }));
+    expect(tokens.token_type).toBe('dpop');
+
+    const refreshed = await oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, oauth.None(), tokens.refresh_token!, { ...insecure, DPoP }));
+    expect(refreshed.token_type).toBe('dpop');
+    const resource = await oauth.protectedResourceRequest(refreshed.access_token, 'GET', new URL(`${base}/v1/webhooks`), new Headers(), null, { ...insecure, DPoP });
+    expect(resource.status).toBe(200);
+
+    // The refresh token is bound to this client's key: the same exchange with another key is refused.
+    const otherKey = oauth.DPoP(client, await oauth.generateKeyPair('ES256'));
+    const stolen = await oauth.refreshTokenGrantRequest(as, client, oauth.None(), refreshed.refresh_token!, { ...insecure, DPoP: otherKey });
+    await expect(oauth.processRefreshTokenResponse(as, client, stolen)).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 });

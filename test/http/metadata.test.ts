@@ -23,6 +23,8 @@ describe('metadata › RFC 8414', () => {
     expect(m.authorization_response_iss_parameter_supported).toBe(true);
     expect(m.grant_types_supported).toEqual(['client_credentials', 'authorization_code', 'refresh_token']);
     expect(m.scopes_supported).toEqual(['webhooks', 'transactions', 'devices']);
+    // RFC 9449 §5.1: the algorithms DPoP proofs may be signed with.
+    expect(m.dpop_signing_alg_values_supported).toEqual(['ES256', 'EdDSA', 'Ed25519']);
   });
 
   it('RFC 9126 §5: the PAR endpoint under the issuer; pushing is not required server-wide (a client may be registered to)', async () => {

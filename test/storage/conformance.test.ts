@@ -17,6 +17,7 @@ const client = (over: Partial<ClientRecord> = {}): ClientRecord => ({
   merchantId: null,
   createdAt: 1_700_000_000,
   requirePushedAuthorizationRequests: false,
+  dpopBoundAccessTokens: false,
   ...over,
 });
 const token = (clientId: string, over: Partial<TokenRecord> = {}): TokenRecord => ({
@@ -33,6 +34,7 @@ const token = (clientId: string, over: Partial<TokenRecord> = {}): TokenRecord =
   rotatedAt: null,
   familyExpiresAt: null,
   audience: null,
+  jkt: null,
   ...over,
 });
 const NOW = 1_700_000_100;
@@ -47,7 +49,7 @@ for (const backend of BACKENDS) {
     afterAll(() => cleanup());
 
     it('a client round-trips every field', async () => {
-      const c = client({ merchantId: 'm1', isResourceServer: true, environment: 'production', requirePushedAuthorizationRequests: true });
+      const c = client({ merchantId: 'm1', isResourceServer: true, environment: 'production', requirePushedAuthorizationRequests: true, dpopBoundAccessTokens: true });
       await store.clients.create(c);
       expect(await store.clients.find(c.id)).toEqual(c);
     });
@@ -229,6 +231,29 @@ for (const backend of BACKENDS) {
       expect(await store.tokens.find(t.key)).toEqual(t);
       await expect(store.tokens.insert(t)).rejects.toThrow();
       expect(await store.tokens.find('nope')).toBeUndefined();
+    });
+
+    it('RFC 9449 §6: a DPoP-bound token keeps its key thumbprint through every write path (insert, insertMany, rotation)', async () => {
+      const jkt = 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs';
+      const single = token('x', { jkt });
+      await store.tokens.insert(single);
+      expect(await store.tokens.find(single.key)).toEqual(single);
+      const [a, b] = [token('x', { jkt, kind: 'refresh', grantId: 'gj' }), token('x', { jkt, grantId: 'gj' })];
+      await store.tokens.insertMany([a, b]);
+      expect((await store.tokens.find(b.key))?.jkt).toBe(jkt);
+      const successor = token('x', { jkt, grantId: 'gj' });
+      expect(await store.tokens.rotateRefresh(a.key, NOW, [successor])).toBe('rotated');
+      expect((await store.tokens.find(successor.key))?.jkt).toBe(jkt);
+    });
+
+    it('RFC 8707 with RFC 9449: a token restricted to a resource and bound to a DPoP key keeps both (insert, insertMany)', async () => {
+      const both = { audience: ['https://a.example/'], jkt: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs' };
+      const single = token('x', both);
+      await store.tokens.insert(single);
+      expect(await store.tokens.find(single.key)).toEqual(single);
+      const batch = [token('x', both), token('x', { audience: ['https://b.example/', 'https://c.example/'] }), token('x', { jkt: both.jkt })];
+      await store.tokens.insertMany(batch);
+      for (const t of batch) expect(await store.tokens.find(t.key)).toEqual(t);
     });
 
     it('RFC 7009 §2.1: revoking a refresh token revokes the access tokens of its grant, not others', async () => {

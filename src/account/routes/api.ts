@@ -214,6 +214,7 @@ function credentialJson(ctx: AccountContext, c: CredentialView) {
     redirect_uris: c.redirectUris,
     public: c.isPublic,
     require_pushed_authorization_requests: c.requirePushedAuthorizationRequests,
+    dpop_bound_access_tokens: c.dpopBoundAccessTokens,
     token_url: tokenUrl(ctx, c.environment),
   };
 }

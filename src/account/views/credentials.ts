@@ -73,6 +73,7 @@ ${environmentTabs(env, 'credentials')}
       <label for="redirect_uris-${env}">Redirect URIs (one per line; https, or http to 127.0.0.1 / localhost)</label>
       <textarea id="redirect_uris-${env}" name="redirect_uris" rows="2" maxlength="4000"></textarea>
     </details>
+    <label class="check"><input type="checkbox" name="dpop_bound_access_tokens" value="1"> Require DPoP: every token request must carry a DPoP proof, so every token is bound to the client's key (RFC 9449)</label>
     ${reauthField(o, env, 'gen-password')}
     <button type="submit" class="primary">Generate credentials</button>
   </form>
@@ -153,6 +154,7 @@ export function detailPage(o: Base & { credential: CredentialView; tokenUrl: str
     <dt>Scopes</dt><dd>${c.scopes.join(' ')}</dd>
     <dt>Grant types</dt><dd>${c.grantTypes.join(' ')}${c.isPublic ? ' (public client: no secret, PKCE only)' : ''}</dd>
     ${c.grantTypes.includes('authorization_code') ? html`<dt>Authorization requests</dt><dd>${c.requirePushedAuthorizationRequests ? 'Pushed only (POST /oauth/par first, RFC 9126)' : 'Pushed (POST /oauth/par) or in the authorization URL'}</dd>` : ''}
+    ${c.dpopBoundAccessTokens ? html`<dt>DPoP</dt><dd>required on every token request (RFC 9449)</dd>` : ''}
     ${c.redirectUris.length > 0 ? html`<dt>Redirect URIs</dt><dd><ul class="plain">${c.redirectUris.map((u) => html`<li><code>${u}</code></li>`)}</ul></dd>` : ''}
     <dt>Created</dt><dd>${when(c.createdAt)}</dd>
     <dt>Last used</dt><dd>${when(c.lastUsedAt)}</dd>

@@ -14,6 +14,7 @@ interface CreateOptions extends DbOptions {
   public?: boolean;
   requirePushedAuthorizationRequests?: boolean;
   merchant?: string;
+  dpopBoundAccessTokens?: boolean;
   json?: boolean;
 }
 
@@ -32,6 +33,7 @@ export function registerClientsCreate(clients: Command): void {
     .option('--grant <type>', 'an allowed grant type (repeatable; default client_credentials)', collect)
     .option('--public', 'a public client: no secret, PKCE only (authorization_code, refresh_token)')
     .option('--require-pushed-authorization-requests', 'authorization requests must be pushed to /oauth/par first (RFC 9126)')
+    .option('--dpop-bound-access-tokens', 'every token request must carry a DPoP proof, so every token is key-bound (RFC 9449 §5.2)')
     .option('--merchant <email>', "attach to this Web Account merchant (default: the built-in operator account)")
     .option('--json', 'print JSON')
     .action(async (o: CreateOptions) => {
@@ -53,6 +55,7 @@ export function registerClientsCreate(clients: Command): void {
             redirectUris: o.redirectUri,
             isPublic: o.public ?? false,
             requirePushedAuthorizationRequests: o.requirePushedAuthorizationRequests ?? false,
+            dpopBoundAccessTokens: o.dpopBoundAccessTokens ?? false,
             merchantId: merchant?.id ?? null,
           });
         } catch (err) {
@@ -78,6 +81,7 @@ export function registerClientsCreate(clients: Command): void {
             public: client.secretHash === null,
             require_pushed_authorization_requests: client.requirePushedAuthorizationRequests ?? false,
             resource_server: client.isResourceServer,
+            dpop_bound_access_tokens: client.dpopBoundAccessTokens,
             merchant: merchant?.email ?? null,
           },
           () =>
@@ -87,6 +91,7 @@ export function registerClientsCreate(clients: Command): void {
               `Environment:   ${client.environment}`,
               `Scope:         ${client.scopes.join(' ')}`,
               ...(client.requirePushedAuthorizationRequests ? ['Authorization requests: pushed only (POST /oauth/par, RFC 9126)'] : []),
+              ...(client.dpopBoundAccessTokens ? ['DPoP:          required on every token request'] : []),
               '',
               'The secret is shown only now. Store it safely.',
             ].join('\n'),

@@ -20,6 +20,7 @@ export function registerClientsList(clients: Command): void {
             scope: c.scopes.join(' '),
             grant_types: c.grantTypes,
             require_pushed_authorization_requests: c.requirePushedAuthorizationRequests ?? false,
+            dpop_bound_access_tokens: c.dpopBoundAccessTokens,
             created_at: new Date(c.createdAt * 1000).toISOString(),
             active_tokens: await ctx.store.tokens.countActiveByClient(c.id, now),
           })),
@@ -27,7 +28,7 @@ export function registerClientsList(clients: Command): void {
         print(o.json ?? false, rows, () =>
           rows.length === 0
             ? 'No clients.'
-            : rows.map((r) => `${r.client_id}  ${r.environment.padEnd(10)}  ${r.name}  [${r.scope}]  tokens: ${r.active_tokens}${r.require_pushed_authorization_requests ? '  PAR only' : ''}`).join('\n'),
+            : rows.map((r) => `${r.client_id}  ${r.environment.padEnd(10)}  ${r.name}  [${r.scope}]${r.dpop_bound_access_tokens ? '  DPoP' : ''}  tokens: ${r.active_tokens}${r.require_pushed_authorization_requests ? '  PAR only' : ''}`).join('\n'),
         );
       });
     });

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { DPOP_ALGORITHMS } from '../../core/dpop.js';
 import { SUPPORTED_GRANT_TYPES } from '../../core/grants/index.js';
 import { KNOWN_SCOPES } from '../../core/scope.js';
 import type { AppContext } from '../context.js';
@@ -30,6 +31,8 @@ export function registerMetadataEndpoint(app: FastifyInstance, ctx: Pick<AppCont
       // RFC 9126 §5: pushing is optional server-wide; a client registered to push must (its own setting).
       pushed_authorization_request_endpoint: `${issuer}/oauth/par`,
       require_pushed_authorization_requests: false,
+      // RFC 9449 §5.1: the token endpoint binds tokens to DPoP keys signed with these.
+      dpop_signing_alg_values_supported: [...DPOP_ALGORITHMS],
     };
   });
 }

@@ -26,6 +26,7 @@ export class KyselyClientRepository implements Omit<ClientRepository, 'find' | '
         deleted_at: null,
         secret_hint: secretHint,
         require_pushed_authorization_requests: c.requirePushedAuthorizationRequests ? 1 : 0,
+        dpop_bound_access_tokens: c.dpopBoundAccessTokens ? 1 : 0,
       })
       .execute();
   }
