@@ -20,6 +20,8 @@ export interface ClientsTable {
   secret_last_used_at: number | null;
   previous_secret_hint: string | null;
   previous_secret_last_used_at: number | null;
+  /** 0014: the public keys of a private_key_jwt client, a JWK Set in JSON (RFC 7517 §5); null otherwise. */
+  jwks: string | null;
 }
 
 export interface TokensTable {

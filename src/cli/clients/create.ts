@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import { createClient } from '../../core/client-management.js';
+import { authMethodOf, createClient } from '../../core/client-management.js';
 import { normalizeEmail } from '../../account/accounts.js';
 import { ENVIRONMENTS, type Environment, type MerchantRecord } from '../../storage/types.js';
 import { CliError, print, withCliContext, type DbOptions } from '../context.js';
+import { readPublicKeysFile } from './keys.js';
 
 interface CreateOptions extends DbOptions {
   environment: string;
@@ -12,6 +13,7 @@ interface CreateOptions extends DbOptions {
   redirectUri?: string[];
   grant?: string[];
   public?: boolean;
+  jwks?: string;
   merchant?: string;
   json?: boolean;
 }
@@ -30,10 +32,12 @@ export function registerClientsCreate(clients: Command): void {
     .option('--redirect-uri <url>', 'a redirect URI for the code flow (repeatable; exact match)', collect)
     .option('--grant <type>', 'an allowed grant type (repeatable; default client_credentials)', collect)
     .option('--public', 'a public client: no secret, PKCE only (authorization_code, refresh_token)')
+    .option('--jwks <file>', 'authenticate with private_key_jwt (RFC 7523) using the public JWK or JWK Set in this file; no secret')
     .option('--merchant <email>', "attach to this Web Account merchant (default: the built-in operator account)")
     .option('--json', 'print JSON')
     .action(async (o: CreateOptions) => {
       if (!(ENVIRONMENTS as readonly string[]).includes(o.environment)) throw new CliError('--environment must be sandbox or production');
+      const publicKeys = o.jwks === undefined ? undefined : await readPublicKeysFile(o.jwks);
       await withCliContext(o, async (ctx) => {
         let merchant: MerchantRecord | undefined;
         if (o.merchant !== undefined) {
@@ -50,6 +54,7 @@ export function registerClientsCreate(clients: Command): void {
             grantTypes: o.grant,
             redirectUris: o.redirectUri,
             isPublic: o.public ?? false,
+            publicKeys,
             merchantId: merchant?.id ?? null,
           });
         } catch (err) {
@@ -72,18 +77,18 @@ export function registerClientsCreate(clients: Command): void {
             scope: client.scopes.join(' '),
             grant_types: client.grantTypes,
             redirect_uris: client.redirectUris,
-            public: client.secretHash === null,
+            public: client.secretHash === null && !publicKeys,
+            token_endpoint_auth_method: authMethodOf(client),
             resource_server: client.isResourceServer,
             merchant: merchant?.email ?? null,
           },
           () =>
             [
               `Client ID:     ${client.id}`,
-              `Client Secret: ${secret ?? '(none: public client, use PKCE)'}`,
+              `Client Secret: ${secret ?? (publicKeys ? `(none: private_key_jwt with ${publicKeys.length} public key${publicKeys.length === 1 ? '' : 's'})` : '(none: public client, use PKCE)')}`,
               `Environment:   ${client.environment}`,
               `Scope:         ${client.scopes.join(' ')}`,
-              '',
-              'The secret is shown only now. Store it safely.',
+              ...(secret === undefined ? [] : ['', 'The secret is shown only now. Store it safely.']),
             ].join('\n'),
         );
       });

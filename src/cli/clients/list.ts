@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { authMethodOf } from '../../core/client-management.js';
 import { print, withCliContext, type DbOptions } from '../context.js';
 
 /** `clients list`: every live credential; never a secret. */
@@ -18,6 +19,7 @@ export function registerClientsList(clients: Command): void {
             environment: c.environment,
             name: c.name,
             scope: c.scopes.join(' '),
+            token_endpoint_auth_method: authMethodOf(c),
             created_at: new Date(c.createdAt * 1000).toISOString(),
             active_tokens: await ctx.store.tokens.countActiveByClient(c.id, now),
           })),
@@ -25,7 +27,7 @@ export function registerClientsList(clients: Command): void {
         print(o.json ?? false, rows, () =>
           rows.length === 0
             ? 'No clients.'
-            : rows.map((r) => `${r.client_id}  ${r.environment.padEnd(10)}  ${r.name}  [${r.scope}]  tokens: ${r.active_tokens}`).join('\n'),
+            : rows.map((r) => `${r.client_id}  ${r.environment.padEnd(10)}  ${r.name}  [${r.scope}]  ${r.token_endpoint_auth_method}  tokens: ${r.active_tokens}`).join('\n'),
         );
       });
     });

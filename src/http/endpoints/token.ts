@@ -10,7 +10,7 @@ import { bodyParams, rejectQueryString } from '../request-params.js';
 
 type TokenEndpointContext = Pick<
   AppContext,
-  'environment' | 'authenticator' | 'tokenIssuer' | 'store' | 'hasher' | 'clock' | 'config' | 'metrics' | 'usage'
+  'environment' | 'authenticator' | 'issuer' | 'tokenIssuer' | 'store' | 'hasher' | 'clock' | 'config' | 'metrics' | 'usage'
 >;
 
 /** POST /oauth/token (RFC 6749 §3.2): authenticate the client, read the grant, check, issue, reply. */
