@@ -15,6 +15,8 @@ const PURGES: ReadonlyArray<{ table: string; batch: PurgeBatch }> = [
   { table: 'sessions', batch: (s, now, n) => s.sessions.purgeExpired(now, n) },
   // Once-shown secrets die after their five minutes; form nonces are kept a day.
   { table: 'secret_reveals', batch: (s, now, n) => s.secretReveals.purgeExpired(now, n) },
+  // Single-use JWT ids are kept exactly as long as their proof or assertion could still be accepted.
+  { table: 'used_jtis', batch: (s, now, n) => s.usedJtis.purgeExpired(now, n) },
   { table: 'form_submissions', batch: (s, now, n) => s.formSubmissions.purgeBefore(now - DAY, n) },
   // Usage counters are kept 35 days (the usage page shows 30); a batch is whole hours, at most a day of them.
   { table: 'usage_counters', batch: (s, now, n) => s.usage.purgeBefore(now - 35 * DAY, Math.min(n, 24)) },

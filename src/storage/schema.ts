@@ -133,6 +133,7 @@ export interface Database {
   signing_keys: SigningKeysTable;
   form_submissions: FormSubmissionsTable;
   secret_reveals: SecretRevealsTable;
+  used_jtis: UsedJtisTable;
 }
 
 // ---- 0002_accounts: the Web Account ----
@@ -215,4 +216,15 @@ interface SecretRevealsTable {
   created_at: number;
   expires_at: number;
   shown_at: number | null;
+}
+
+// ---- 0013_used_jtis ----
+
+interface UsedJtisTable {
+  /** Whose ids: one namespace per kind of signed request (a DPoP proof, a client assertion). */
+  purpose: string;
+  /** The id as its caller keys it (replay-key.ts: a keyed digest of the signer and the jti). */
+  jti_key: string;
+  /** After this the row only waits for the purge: a proof or assertion this old is refused by its time check. */
+  expires_at: number;
 }

@@ -345,6 +345,7 @@ export interface Store {
   readonly consents: ConsentRepository;
   readonly formSubmissions: FormSubmissionRepository;
   readonly secretReveals: SecretRevealRepository;
+  readonly usedJtis: UsedJtiRepository;
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -362,6 +363,20 @@ export interface FormSubmissionRepository {
   /** Forgets a claim whose action did not happen (bad input), so the form can be sent again. */
   release(nonceHash: string): Promise<void>;
   purgeBefore(before: number, limit: number): Promise<number>;
+}
+
+/**
+ * Single-use JWT ids, shared by every node: a DPoP proof (RFC 9449 §11.1) or a client assertion (RFC 7523 §3)
+ * is accepted once. Each kind of id is a `purpose` of its own; the caller keys the id (core/replay-key.ts).
+ */
+export interface UsedJtiRepository {
+  /**
+   * Records the id until `expiresAt`: true for the one caller that inserted it, false when it was already there
+   * (a replay). One conditional insert, so of any number of concurrent claims exactly one gets true.
+   */
+  claimOnce(purpose: string, jtiKey: string, expiresAt: number): Promise<boolean>;
+  /** Deletes at most `limit` ids whose `expiresAt` is before `before`; returns how many went. */
+  purgeExpired(before: number, limit: number): Promise<number>;
 }
 
 export interface SecretRevealRecord {

@@ -10,6 +10,7 @@ import * as m0006 from './0006_authorization_codes.js';
 import * as m0007 from './0007_consents.js';
 import * as m0008 from './0008_webhook_secret_overlap.js';
 import * as m0009 from './0009_web_account_forms.js';
+import * as m0013UsedJtis from './0013_used_jtis.js';
 import * as m0014 from './0014_client_public_keys.js';
 
 type Step = (db: Kysely<any>, types: ColumnTypes) => Promise<void>;
@@ -28,6 +29,7 @@ const MIGRATIONS: Record<string, { up: Step }> = {
   '0007_consents': m0007,
   '0008_webhook_secret_overlap': m0008,
   '0009_web_account_forms': m0009,
+  '0013_used_jtis': m0013UsedJtis,
   '0014_client_public_keys': m0014,
 };
 

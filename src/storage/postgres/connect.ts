@@ -5,6 +5,7 @@ import { KyselyAuthorizationCodeRepository } from '../repositories/codes.js';
 import { KyselyConsentRepository } from '../repositories/consents.js';
 import { KyselyFormSubmissionRepository } from '../repositories/form-submissions.js';
 import { KyselySecretRevealRepository } from '../repositories/secret-reveals.js';
+import { KyselyUsedJtiRepository } from '../repositories/used-jtis.js';
 import { KyselySigningKeyRepository } from '../repositories/signing-keys.js';
 import { KyselyWebhookRepository } from '../repositories/webhooks.js';
 import { KyselyMerchantRepository } from '../repositories/merchants.js';
@@ -72,6 +73,7 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
     consents: new KyselyConsentRepository(db),
     formSubmissions: new KyselyFormSubmissionRepository(db),
     secretReveals: new KyselySecretRevealRepository(db),
+    usedJtis: new KyselyUsedJtiRepository(db),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     webhooks: new KyselyWebhookRepository(db),
     merchants: new KyselyMerchantRepository(db),

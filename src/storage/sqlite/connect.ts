@@ -7,6 +7,7 @@ import { KyselyAuthorizationCodeRepository } from '../repositories/codes.js';
 import { KyselyConsentRepository } from '../repositories/consents.js';
 import { KyselyFormSubmissionRepository } from '../repositories/form-submissions.js';
 import { KyselySecretRevealRepository } from '../repositories/secret-reveals.js';
+import { KyselyUsedJtiRepository } from '../repositories/used-jtis.js';
 import { KyselyWebhookRepository } from '../repositories/webhooks.js';
 import { KyselyMerchantRepository } from '../repositories/merchants.js';
 import { KyselySessionRepository } from '../repositories/sessions.js';
@@ -67,6 +68,7 @@ export async function openSqliteStore(options: SqliteOptions): Promise<Store> {
     consents: new KyselyConsentRepository(db),
     formSubmissions: new KyselyFormSubmissionRepository(db),
     secretReveals: new KyselySecretRevealRepository(db),
+    usedJtis: new KyselyUsedJtiRepository(db),
     poolStats: () => undefined,
     webhooks: new KyselyWebhookRepository(db),
     merchants: new KyselyMerchantRepository(db),
