@@ -10,12 +10,13 @@ export const MAX_ASSERTION_LIFETIME_SECONDS = 300;
 /** Clock skew allowed on `exp`, `nbf` and `iat` (RFC 7523 §3: "some small leeway"). */
 export const ASSERTION_CLOCK_SKEW_SECONDS = 30;
 
-/** Remembers what was used, until it expires: each `jti` is accepted once (RFC 7523 §3 item 7). */
-export interface ReplayStore {
-  /** True for the first claim of (`purpose`, `jti`), false for any later one before `expiresAt`. */
-  claimOnce(purpose: string, jti: string, expiresAt: number): Promise<boolean>;
-}
+/**
+ * Records the client's `jti` until `expiresAt`: true the first time, false for a replay (RFC 7523 §3 item 7). The
+ * store is shared by every node (storage `usedJtis`, purpose CLIENT_ASSERTION_PURPOSE).
+ */
+export type ClaimJti = (jti: string, expiresAt: number) => Promise<boolean>;
 
+/** The `purpose` of client assertion ids in the single-use id store; DPoP proofs have their own. */
 export const CLIENT_ASSERTION_PURPOSE = 'client_assertion';
 const MAX_JTI_CHARS = 256;
 
@@ -36,7 +37,7 @@ export type AssertionVerdict = { ok: true } | { ok: false; reason: string };
  * `sub` the client, `aud` this server, `exp` present and near, `nbf`/`iat` not in the future, and its `jti` not seen
  * before. The `jti` is claimed last, so a forged assertion cannot use up a genuine one's `jti`.
  */
-export async function verifyClientAssertion(replay: ReplayStore, input: AssertionInput): Promise<AssertionVerdict> {
+export async function verifyClientAssertion(claimJti: ClaimJti, input: AssertionInput): Promise<AssertionVerdict> {
   let header;
   try {
     header = decodeProtectedHeader(input.assertion);
@@ -73,7 +74,7 @@ export async function verifyClientAssertion(replay: ReplayStore, input: Assertio
 
   const claims = checkClaims(payload, input);
   if (claims) return refuse(claims);
-  const claimed = await replay.claimOnce(CLIENT_ASSERTION_PURPOSE, `${input.clientId}:${payload.jti}`, payload.exp! + ASSERTION_CLOCK_SKEW_SECONDS);
+  const claimed = await claimJti(payload.jti as string, payload.exp! + ASSERTION_CLOCK_SKEW_SECONDS);
   return claimed ? { ok: true } : refuse('jti already used');
 }
 

@@ -1,9 +1,10 @@
-import type { ClientRecord, Environment } from '../storage/types.js';
-import { verifyClientAssertion, type AssertionVerdict, type ReplayStore } from './client-assertion.js';
+import type { ClientRecord, Environment, UsedJtiRepository } from '../storage/types.js';
+import { CLIENT_ASSERTION_PURPOSE, verifyClientAssertion } from './client-assertion.js';
 import type { PresentedClient } from './client-auth-parser.js';
 import type { Clock } from './clock.js';
 import { InvalidClientError, TooManyAttemptsError } from './errors.js';
 import type { AuthFailureLimiter } from './failure-limiter.js';
+import { replayKey } from './replay-key.js';
 import type { SecretHasher } from './secret-hasher.js';
 
 export interface ClientLookup {
@@ -16,7 +17,7 @@ export interface ClientAuthenticatorDeps {
   limiter: AuthFailureLimiter;
   clock: Clock;
   /** Remembers the `jti` of every accepted client assertion until it expires (RFC 7523 §3 item 7). */
-  replay?: ReplayStore;
+  usedJtis: Pick<UsedJtiRepository, 'claimOnce'>;
   /** Told of every failed authentication (metrics, audit); never given the secret. */
   onFailure?: (clientId: string, ip: string, environment: Environment) => void;
   /** Told which secret (by its stored digest) a successful authentication used: "last used" per secret. */
@@ -59,10 +60,12 @@ export class ClientAuthenticator {
     const keys = usable ? client.publicKeys : undefined;
 
     if (presented.assertion !== undefined) {
-      const replay = this.deps.replay;
-      const verdict: AssertionVerdict = keys && replay
-        ? await verifyClientAssertion(replay, { assertion: presented.assertion, clientId: presented.clientId, keys, audiences: options.audiences ?? [], now: clock.now() })
-        : { ok: false, reason: !usable ? 'unknown client' : keys ? 'no replay store' : 'client has no registered keys' };
+      const clientId = presented.clientId;
+      // Ids are kept per client (a keyed digest of client and jti), so one client's ids never block another's.
+      const claimJti = (jti: string, expiresAt: number) => this.deps.usedJtis.claimOnce(CLIENT_ASSERTION_PURPOSE, replayKey(hasher, clientId, jti), expiresAt);
+      const verdict = keys
+        ? await verifyClientAssertion(claimJti, { assertion: presented.assertion, clientId, keys, audiences: options.audiences ?? [], now: clock.now() })
+        : { ok: false as const, reason: usable ? 'client has no registered keys' : 'unknown client' };
       if (verdict.ok) return client!;
       await this.#fail(presented.clientId, ip, environment);
       throw new InvalidClientError({ basicChallenge: false, reason: verdict.reason });
