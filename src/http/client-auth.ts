@@ -40,7 +40,9 @@ export async function authenticateClient(
  * What a client assertion's `aud` may be here (RFC 7523 §3 item 3): the issuer identifier (what FAPI 2.0 and
  * RFC 8414 clients send), the URL of the endpoint called, or the token endpoint's URL, which RFC 7523 names.
  */
-function assertionAudiences(issuer: string, request: FastifyRequest): string[] {
+function assertionAudiences(issuer: string | undefined, request: FastifyRequest): string[] {
+  // Unknown until the listener is bound (in-process use without a configured issuer): nothing names this server.
+  if (!issuer) return [];
   const base = issuer.replace(/\/$/, '');
   return [...new Set([issuer, base, `${base}${request.routeOptions.url ?? ''}`, `${base}/oauth/token`])];
 }
