@@ -1,7 +1,9 @@
 import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config.js';
+import { exportJWK, generateKeyPair } from 'jose';
 import { createClient } from '../../src/core/client-management.js';
+import { parsePublicKeys } from '../../src/core/client-keys.js';
 import { systemClock } from '../../src/core/clock.js';
 import type { RunningServer } from '../../src/server.js';
 import { startServer } from '../helpers/start-server.js';
@@ -72,4 +74,32 @@ describe('interop › oauth4webapi against the server', () => {
     const introspection = await oauth.processIntrospectionResponse(as, client, await oauth.introspectionRequest(as, client, clientAuth, refreshed.access_token, insecure));
     expect(introspection.active).toBe(false);
   });
+
+  // RFC 7523 §2.2 as a third-party client library does it: aud = the issuer, a fresh jti, exp 60 s ahead.
+  for (const alg of ['ES256', 'EdDSA', 'RS256', 'PS256'] as const) {
+    it(`private_key_jwt (${alg}): client_credentials, introspection and revocation with oauth4webapi's PrivateKeyJwt`, async () => {
+      const base = server.urls.sandbox;
+      const { privateKey, publicKey } = await generateKeyPair(alg, alg === 'EdDSA' ? { crv: 'Ed25519' } : {});
+      const jwk = { ...(await exportJWK(publicKey)), kid: `${alg}-1` };
+      const { client: record, secret } = await createClient(
+        { clients: server.store.clients, hasher: server.hasher, clock: systemClock },
+        { environment: 'sandbox', name: 'Interop keys', scopes: ['webhooks'], publicKeys: await parsePublicKeys(JSON.stringify({ keys: [jwk] })) },
+      );
+      expect(secret).toBeUndefined();
+      const insecure = { [oauth.allowInsecureRequests]: true };
+      const issuer = new URL(base);
+      const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { ...insecure, algorithm: 'oauth2' }));
+      expect(as.token_endpoint_auth_methods_supported).toContain('private_key_jwt');
+      const client: oauth.Client = { client_id: record.id };
+      const clientAuth = oauth.PrivateKeyJwt({ key: privateKey, kid: jwk.kid });
+
+      const tokens = await oauth.processClientCredentialsResponse(as, client, await oauth.clientCredentialsGrantRequest(as, client, clientAuth, new URLSearchParams({ scope: 'webhooks' }), insecure));
+      expect(tokens.token_type).toBe('bearer');
+      const active = await oauth.processIntrospectionResponse(as, client, await oauth.introspectionRequest(as, client, clientAuth, tokens.access_token, insecure));
+      expect(active).toMatchObject({ active: true, client_id: record.id });
+      await oauth.processRevocationResponse(await oauth.revocationRequest(as, client, clientAuth, tokens.access_token, insecure));
+      const revoked = await oauth.processIntrospectionResponse(as, client, await oauth.introspectionRequest(as, client, clientAuth, tokens.access_token, insecure));
+      expect(revoked.active).toBe(false);
+    });
+  }
 });
