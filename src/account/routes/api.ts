@@ -7,11 +7,13 @@ import {
   expirePreviousSecret,
   describeCredential,
   codeFlowFromFields,
+  addCredentialKeys,
   generateCredential,
   listCredentials,
   ownedCredential,
   renameCredential,
   revokeCredentialTokens,
+  removeCredentialKey,
   rotateCredential,
   usageOf,
   type CredentialView,
@@ -103,7 +105,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: AccountContext): vo
     if (!isEnvironment(environment)) throw new InputError('environment must be sandbox or production');
     const scopes = scopesOf(f);
     if (environment === 'production') await requireRecentAuth(ctx, current.merchant, current.session, text(f, 'password'));
-    const { client, secret } = await generateCredential(ctx, actor(request, current), { environment, name: text(f, 'name'), scopes, codeFlow: codeFlowFromFields(f) });
+    const { client, secret } = await generateCredential(ctx, actor(request, current), { environment, name: text(f, 'name'), scopes, codeFlow: codeFlowFromFields(f), jwks: jwksOf(f) });
     const view = await describeCredential(ctx, client);
     return reply.code(201).send({ ...credentialJson(ctx, view), ...(secret !== undefined ? { client_secret: secret } : {}) });
   });
@@ -122,6 +124,24 @@ export function registerApiRoutes(app: FastifyInstance, ctx: AccountContext): vo
     if (client.environment === 'production') await requireRecentAuth(ctx, current.merchant, current.session, text(f, 'password'));
     const { secret, previousSecretExpiresAt } = await rotateCredential(ctx, actor(request, current), client, grace);
     return { client_id: client.id, client_secret: secret, previous_secret_expires_at: previousSecretExpiresAt };
+  });
+
+  app.post('/api/credentials/:id/keys/add', protect, async (request) => {
+    const current = await signedIn(request);
+    const client = await owned(request, current);
+    const f = fieldsOf(request);
+    if (client.environment === 'production') await requireRecentAuth(ctx, current.merchant, current.session, text(f, 'password'));
+    await addCredentialKeys(ctx, actor(request, current), client, jwksOf(f));
+    return credentialJson(ctx, await describeCredential(ctx, await owned(request, current)));
+  });
+
+  app.post('/api/credentials/:id/keys/remove', protect, async (request) => {
+    const current = await signedIn(request);
+    const client = await owned(request, current);
+    const f = fieldsOf(request);
+    if (client.environment === 'production') await requireRecentAuth(ctx, current.merchant, current.session, text(f, 'password'));
+    await removeCredentialKey(ctx, actor(request, current), client, text(f, 'thumbprint'));
+    return credentialJson(ctx, await describeCredential(ctx, await owned(request, current)));
   });
 
   app.post('/api/credentials/:id/rename', protect, async (request) => {
@@ -206,8 +226,16 @@ function credentialJson(ctx: AccountContext, c: CredentialView) {
     grant_types: c.grantTypes,
     redirect_uris: c.redirectUris,
     public: c.isPublic,
+    token_endpoint_auth_method: c.authMethod,
+    ...(c.authMethod === 'private_key_jwt' ? { keys: c.keys } : {}),
     token_url: tokenUrl(ctx, c.environment),
   };
+}
+
+/** `jwks`: a JWK or JWK Set, as JSON text or as a JSON object in a JSON body. */
+function jwksOf(f: Record<string, unknown>): string {
+  const v = f.jwks;
+  return typeof v === 'object' && v !== null ? JSON.stringify(v) : text(f, 'jwks');
 }
 
 function eventJson(e: AuditEvent) {
