@@ -5,7 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addClientKeys, createClient, removeClientKey } from '../../src/core/client-management.js';
 import { parsePublicKeys } from '../../src/core/client-keys.js';
 import type { Environment } from '../../src/storage/types.js';
-import { BACKENDS } from '../helpers/backends.js';
+import { Writable } from 'node:stream';
+import { resolveConfig } from '../../src/config.js';
+import { BACKENDS, sqliteBackend } from '../helpers/backends.js';
+import { startServer } from '../helpers/start-server.js';
+import { captureLogger } from '../log-safety/log-capture.js';
 import { basic, createTestServer, FORM, type TestServer } from '../helpers/test-server.js';
 
 const ISSUER = 'https://sandbox-auth.example';
@@ -260,3 +264,33 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+describe('private_key_jwt › the server log says which check failed; the client is not told', () => {
+  it('a refused assertion logs client_id and reason at info, never the assertion', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const b = await sqliteBackend.create();
+    const server = await startServer(resolveConfig({ db: b.url, serverKey: 'e'.repeat(64), sandboxIssuer: ISSUER, logLevel: 'info' }), { store: b.store, logger: captureLogger(sink), listen: false });
+    try {
+      const s = await signer('ES256', 'log-1');
+      const { client } = await createClient(
+        { clients: b.store.clients, hasher: server.hasher, clock: { now: () => Math.floor(Date.now() / 1000) } },
+        { environment: 'sandbox', name: 'logged', scopes: ['webhooks'], publicKeys: await parsePublicKeys(JSON.stringify(s.publicJwk)) },
+      );
+      const jwt = await assertion(s, client.id, Math.floor(Date.now() / 1000), { aud: 'https://other.example' });
+      const res = await server.apps.sandbox.inject({ method: 'POST', url: '/oauth/token', payload: withAssertion(jwt), headers: FORM });
+      expect(res.json()).toEqual({ error: 'invalid_client', error_description: 'Client authentication failed' });
+      const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'client authentication failed');
+      expect(logged).toMatchObject({ level: 30, client_id: client.id, reason: 'aud is not this server' });
+      expect(lines.join('')).not.toContain(jwt.split('.')[2]);
+    } finally {
+      await server.close();
+      await b.cleanup();
+    }
+  });
+});
