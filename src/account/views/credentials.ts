@@ -184,7 +184,7 @@ export function detailPage(o: Base & { credential: CredentialView; tokenUrl: str
 </section>
 ${c.authMethod === 'private_key_jwt' ? keysSection(o, c) : ''}
 <div class="grid">
-${c.authMethod !== 'client_secret_basic' ? '' : html`<section class="card" aria-labelledby="rotate-h">
+${c.authMethod === 'private_key_jwt' ? '' : html`<section class="card" aria-labelledby="rotate-h">
   <h2 id="rotate-h">Rotate the secret</h2>
   <p class="muted">A new secret is generated and shown once. The old one keeps working during the grace period, so you can roll the new one out first.</p>
   <form method="post" action="/account/credentials/${c.id}/rotate" class="stack">
