@@ -81,6 +81,7 @@ export function createServices(config: Config, store: Store, options: ServiceOpt
     hasher,
     limiter,
     clock,
+    usedJtis: store.usedJtis,
     onFailure: (clientId, ip, environment) => {
       metrics.authFailures.inc({ environment });
       usage.failed(clientId, ip);

@@ -39,8 +39,11 @@ export class PayloadTooLargeError extends InvalidRequestError {
 export class InvalidClientError extends OAuthError {
   static override readonly code = 'invalid_client';
   static override readonly status = 401;
-  constructor(options: { basicChallenge: boolean; realm?: string }) {
+  /** Why, for the server's log only: the client is never told which check failed. */
+  readonly reason: string | undefined;
+  constructor(options: { basicChallenge: boolean; realm?: string; reason?: string }) {
     super('Client authentication failed');
+    this.reason = options.reason;
     // RFC 6749 §5.2: MUST include WWW-Authenticate when the client tried the Authorization header.
     if (options.basicChallenge) this.headers['WWW-Authenticate'] = `Basic realm="${options.realm ?? 'oauth'}"`;
   }

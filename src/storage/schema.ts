@@ -24,6 +24,8 @@ export interface ClientsTable {
   require_pushed_authorization_requests: number;
   /** 0013: 1 when every token request of this client must carry a DPoP proof (RFC 9449 §5.2). */
   dpop_bound_access_tokens: number;
+  /** 0014: the public keys of a private_key_jwt client, a JWK Set in JSON (RFC 7517 §5); null otherwise. */
+  jwks: string | null;
 }
 
 export interface TokensTable {

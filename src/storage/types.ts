@@ -5,6 +5,12 @@
 export type Environment = 'sandbox' | 'production';
 export const ENVIRONMENTS: readonly Environment[] = ['sandbox', 'production'];
 
+/**
+ * A registered public JSON Web Key (RFC 7517 §4), reduced to its public members (`kty`, `crv`, `x`, `y`, `n`, `e`)
+ * and `kid`, `alg`, `use`. Private members are refused at registration and never stored.
+ */
+export type PublicJwk = Readonly<Record<string, string>>;
+
 export interface ClientRecord {
   /** The 24-character Client ID. */
   id: string;
@@ -26,6 +32,11 @@ export interface ClientRecord {
   requirePushedAuthorizationRequests?: boolean;
   /** RFC 9449 §5.2: every token request must carry a DPoP proof, so every token this client gets is key-bound. */
   dpopBoundAccessTokens: boolean;
+  /**
+   * A private_key_jwt client's public keys (RFC 7523 §2.2; at most four, so a new key can join before the old one
+   * leaves). Such a client has no secret. Absent or null for every other client.
+   */
+  publicKeys?: PublicJwk[] | null;
 }
 
 export type TokenKind = 'access' | 'refresh';
@@ -172,6 +183,12 @@ export interface ClientRepository {
    * concurrent calls one answers true; false when no previous secret was still valid.
    */
   expirePreviousSecret(id: string, now: number): Promise<boolean>;
+  /**
+   * Replaces a private_key_jwt client's public keys, if they are still `expected` (compare and set, so of two
+   * concurrent edits of the key set one wins and the other is told). False when the client is gone, has no keys,
+   * or its keys changed since they were read.
+   */
+  replacePublicKeys(id: string, expected: PublicJwk[], next: PublicJwk[]): Promise<boolean>;
   /** Replaces a live client's allowed scopes; false when there is none. */
   setScopes(id: string, scopes: string[]): Promise<boolean>;
   secretDetails(ids: string[]): Promise<Map<string, SecretDetails>>;

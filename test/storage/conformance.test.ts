@@ -3,6 +3,7 @@ import type { ClientRecord, Store, TokenRecord } from '../../src/storage/types.j
 import { BACKENDS } from '../helpers/backends.js';
 
 let seq = 0;
+const EC_KEY = { kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0', kid: 'one' };
 const client = (over: Partial<ClientRecord> = {}): ClientRecord => ({
   id: `client${String(++seq).padStart(18, '0')}`,
   environment: 'sandbox',
@@ -18,6 +19,7 @@ const client = (over: Partial<ClientRecord> = {}): ClientRecord => ({
   createdAt: 1_700_000_000,
   requirePushedAuthorizationRequests: false,
   dpopBoundAccessTokens: false,
+  publicKeys: null,
   ...over,
 });
 const token = (clientId: string, over: Partial<TokenRecord> = {}): TokenRecord => ({
@@ -52,6 +54,37 @@ for (const backend of BACKENDS) {
       const c = client({ merchantId: 'm1', isResourceServer: true, environment: 'production', requirePushedAuthorizationRequests: true, dpopBoundAccessTokens: true });
       await store.clients.create(c);
       expect(await store.clients.find(c.id)).toEqual(c);
+    });
+
+    it('a private_key_jwt client round-trips its public keys, and has no secret', async () => {
+      const c = client({ secretHash: null, publicKeys: [EC_KEY, { ...EC_KEY, kid: 'two' }] });
+      await store.clients.create(c);
+      expect(await store.clients.find(c.id)).toEqual(c);
+      expect((await store.clients.list({})).find((l) => l.id === c.id)).toEqual(c);
+    });
+
+    it('replacePublicKeys is compare-and-set: of two edits from the same read, one wins', async () => {
+      const c = client({ secretHash: null, publicKeys: [EC_KEY] });
+      await store.clients.create(c);
+      const a = [EC_KEY, { ...EC_KEY, kid: 'a' }];
+      const b = [EC_KEY, { ...EC_KEY, kid: 'b' }];
+      const results = await Promise.all([store.clients.replacePublicKeys(c.id, c.publicKeys!, a), store.clients.replacePublicKeys(c.id, c.publicKeys!, b)]);
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect((await store.clients.find(c.id))!.publicKeys).toEqual(results[0] ? a : b);
+      // A client with a secret has no keys to replace.
+      const secretClient = client();
+      await store.clients.create(secretClient);
+      expect(await store.clients.replacePublicKeys(secretClient.id, [], a)).toBe(false);
+      expect((await store.clients.find(secretClient.id))!.publicKeys).toBeNull();
+    });
+
+    it('RFC 7523 §2.2: a private_key_jwt client never gets a secret by rotation; deleting it drops its keys', async () => {
+      const c = client({ secretHash: null, publicKeys: [EC_KEY] });
+      await store.clients.create(c);
+      expect(await store.clients.rotateSecret(c.id, 'b'.repeat(64), NOW, NOW)).toBe(false);
+      expect((await store.clients.find(c.id))!.secretHash).toBeNull();
+      expect(await store.clients.delete(c.id, NOW)).toBe(true);
+      expect(await store.clients.replacePublicKeys(c.id, [EC_KEY], [{ ...EC_KEY, kid: 'x' }])).toBe(false);
     });
 
     it("findOwner gives a live client's environment and merchant, and nothing for a deleted or unknown one", async () => {

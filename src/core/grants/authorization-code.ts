@@ -40,13 +40,13 @@ export async function authorizationCodeGrant(ctx: GrantContext): Promise<TokenRe
   const audience = requestedAudience(repeatedParam(ctx.params, 'resource'), ctx.knownResources, granted);
   const binding = { grantId: record.grantId, subject: record.subject };
   const access = await ctx.issuer.mint('access', client, ctx.environment, record.scope, { ...binding, audience, jkt: ctx.dpopJkt });
-  // RFC 9449 §5: a public client's refresh token is bound to the DPoP key too; a confidential client's is
-  // already bound to the client's own authentication.
+  // RFC 9449 §5: a public client's refresh token is bound to the DPoP key too; a confidential client's (a secret
+  // or private_key_jwt) is already bound to the client's own authentication.
   const refresh = client.grantTypes.includes('refresh_token')
     ? await ctx.issuer.mint('refresh', client, ctx.environment, record.scope, {
         ...binding,
         audience: granted,
-        jkt: client.secretHash === null ? ctx.dpopJkt : null,
+        jkt: client.secretHash === null && !client.publicKeys ? ctx.dpopJkt : null,
       })
     : undefined;
   const outcome = await ctx.codes.redeem(record.hash, now, refresh ? [access.record, refresh.record] : [access.record]);

@@ -11,7 +11,7 @@ import { bodyParams, rejectQueryString } from '../request-params.js';
 
 type TokenEndpointContext = Pick<
   AppContext,
-  'environment' | 'authenticator' | 'tokenIssuer' | 'store' | 'hasher' | 'clock' | 'config' | 'metrics' | 'usage' | 'resources' | 'dpop' | 'issuer'
+  'environment' | 'authenticator' | 'issuer' | 'tokenIssuer' | 'store' | 'hasher' | 'clock' | 'config' | 'metrics' | 'usage' | 'resources' | 'dpop'
 >;
 
 /**
