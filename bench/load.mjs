@@ -1,7 +1,22 @@
 // The load generator, run as a child process (pinned to core 1 by run.mjs when taskset exists) and driven
 // over IPC: `issue` fills a token pool through a server's token endpoint; `run` does a warm-up, asks the
 // parent for the go-ahead (the parent samples the server's CPU counters then), and runs the measured window.
+import { createHash, createPrivateKey, randomUUID, sign } from 'node:crypto';
 import autocannon from 'autocannon';
+
+/**
+ * A DPoP proof (RFC 9449 §4.2), made per request as a client would: a fresh jti, the current iat, and `ath`
+ * for a resource call. ES256 over node:crypto, synchronous, so autocannon's setupRequest can make it.
+ */
+function dpopProof(dpop, token) {
+  dpop.key ??= createPrivateKey({ key: dpop.privateJwk, format: 'jwk' });
+  const b64 = (v) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  const header = b64({ typ: 'dpop+jwt', alg: 'ES256', jwk: dpop.publicJwk });
+  const claims = { jti: randomUUID(), htm: dpop.htm, htu: dpop.htu, iat: Math.floor(Date.now() / 1000) };
+  if (token !== undefined) claims.ath = createHash('sha256').update(token).digest('base64url');
+  const input = `${header}.${b64(claims)}`;
+  return `${input}.${sign('sha256', Buffer.from(input), { key: dpop.key, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
+}
 
 function cannon(opts, onLatency) {
   return new Promise((resolve, reject) => {
@@ -35,6 +50,12 @@ function requestsFor(spec, counter) {
           return { ...req, body: `token=${list[k % list.length]}` };
         case 'bearer':
           return { ...req, headers: { ...req.headers, authorization: `Bearer ${list[k % list.length]}` } };
+        case 'dpopProof':
+          return { ...req, headers: { ...req.headers, dpop: dpopProof(vary.dpop) } };
+        case 'dpopToken': {
+          const token = list[k % list.length];
+          return { ...req, headers: { ...req.headers, authorization: `DPoP ${token}`, dpop: dpopProof(vary.dpop, token) } };
+        }
         case 'wrongSecret':
           // Every tenth request carries a wrong secret for one of many client ids.
           if (k % 10 !== 9) return req;
@@ -61,12 +82,14 @@ function summary(r, latencies = []) {
   };
 }
 
-async function issue({ url, headers, body, count, connections }) {
+async function issue({ url, headers, body, count, connections, dpop }) {
   const tokens = [];
   await cannon({
     url, connections, amount: count,
     requests: [{
       method: 'POST', headers, body,
+      // A DPoP-bound pool: each token request carries a fresh proof of the bench client's key.
+      ...(dpop ? { setupRequest: (req) => ({ ...req, headers: { ...req.headers, dpop: dpopProof(dpop) } }) } : {}),
       onResponse(status, resBody) {
         if (status === 200) tokens.push(JSON.parse(resBody).access_token);
       },

@@ -6,7 +6,7 @@
 //        [--servers a,b] [--scenarios a,b] [--out DIR] [--no-postgres] [--cpu-prof] [--repeat N]
 // --repeat N makes the whole run N times in rounds and reports each figure's median (rounds.mjs).
 import { spawn, execFileSync } from 'node:child_process';
-import { randomBytes, randomInt } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomInt } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
@@ -54,6 +54,9 @@ const SCENARIOS = [
   { id: 'token', title: 'client_credentials token' },
   { id: 'introspect', title: 'introspection' },
   { id: 'webhooks', title: 'GET /v1/webhooks (bearer)' },
+  // RFC 9449: the same two requests with a fresh DPoP proof each (ES256), beside the bearer ones in one run.
+  { id: 'token-dpop', title: 'client_credentials token with a DPoP proof' },
+  { id: 'webhooks-dpop', title: 'GET /v1/webhooks (DPoP-bound token and proof)' },
   { id: 'revoke', title: 'revocation (fresh token each)' },
   { id: 'stuffing', title: 'token, 10% wrong secrets' },
 ];
@@ -244,9 +247,9 @@ class Loader {
     return new Promise((res, rej) => this.waiters.push({ type, res, rej }));
   }
 
-  async issue(server, count) {
+  async issue(server, count, dpop) {
     if (count <= 0) return [];
-    this.child.send({ type: 'issue', url: server.base + server.paths.token, ...tokenRequest(server), count, connections: settings.connections });
+    this.child.send({ type: 'issue', url: server.base + server.paths.token, ...tokenRequest(server), count, connections: settings.connections, dpop });
     return (await this.next('issued')).tokens;
   }
 
@@ -316,7 +319,7 @@ async function startOurs(name, db, env = {}, extraArgs = [], cliPath = CLI) {
   return {
     name, child, pid: child.pid, base: `http://127.0.0.1:${sandbox}`,
     paths: { token: '/oauth/token', introspect: '/oauth/introspect', revoke: '/oauth/revoke', webhooks: '/v1/webhooks' },
-    supports: { token: true, introspect: true, revoke: true, webhooks: true, stuffing: true },
+    supports: { token: true, introspect: true, revoke: true, webhooks: true, stuffing: true, 'token-dpop': true, 'webhooks-dpop': true },
     clientId: created.client_id, secret: created.client_secret,
   };
 }
@@ -459,6 +462,15 @@ for (const entry of (process.env.BENCH_ALT ?? '').split(',').filter(Boolean)) {
 
 // ------------------------------------------------------------------------------------------ scenarios
 
+/** The bench client's DPoP key (one per run), and what a proof with it is about. */
+const DPOP_KEY = (() => {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  return { privateJwk: privateKey.export({ format: 'jwk' }), publicJwk: publicKey.export({ format: 'jwk' }) };
+})();
+function dpopKey(server, htm, path) {
+  return { ...DPOP_KEY, htm, htu: server.base + path };
+}
+
 function stuffingHeaders(serverName) {
   const list = [];
   if (serverName === 'ours-sqlite-big' && existsSync(SEED_META)) {
@@ -506,6 +518,11 @@ async function runServer(def, key, ctx, loader, results) {
           }
         }
         spec = { method: 'GET', path: server.paths.webhooks, headers: {}, vary: { kind: 'bearer', list: pool } };
+      } else if (sc.id === 'token-dpop') {
+        spec = { method: 'POST', path: server.paths.token, ...tokenReq, vary: { kind: 'dpopProof', list: [], dpop: dpopKey(server, 'POST', server.paths.token) } };
+      } else if (sc.id === 'webhooks-dpop') {
+        const bound = await loader.issue(server, 1000, dpopKey(server, 'POST', server.paths.token));
+        spec = { method: 'GET', path: server.paths.webhooks, headers: {}, vary: { kind: 'dpopToken', list: bound, dpop: dpopKey(server, 'GET', server.paths.webhooks) } };
       } else if (sc.id === 'revoke') {
         // A fresh token per request: enough for the warm-up and the window at twice the measured issuance
         // rate (revocation can outrun issuance, e.g. in oidc-provider; a wrapped pool is flagged in the table).

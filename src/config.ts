@@ -141,6 +141,17 @@ export interface Config {
    * caches the JWKS, so none meets a token whose key it has not seen. Less than the rotation period.
    */
   signingKeyPublishAheadSeconds: number;
+  /**
+   * How old a DPoP proof may be, seconds (RFC 9449 §11.1: its `iat` within a window); a few seconds into the
+   * future are allowed for clock skew. Its `jti` is remembered this long, across nodes.
+   */
+  dpopProofMaxAgeSeconds: number;
+  /**
+   * Ask for server-issued nonces in DPoP proofs (RFC 9449 §8, §9): at the token endpoint and the Webhook API a
+   * proof without the current nonce gets `use_dpop_nonce` with a `DPoP-Nonce` header. Off by default: it costs
+   * a client one retry per nonce period. Flag: --dpop-nonce.
+   */
+  dpopNonce: boolean;
 }
 
 export type AccessTokenFormat = 'opaque' | 'jwt';
@@ -191,6 +202,8 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   accessTokenFormat: Object.freeze({ sandbox: 'opaque', production: 'opaque' }) as Config['accessTokenFormat'],
   signingKeyRotationSeconds: 30 * 24 * 3600,
   signingKeyPublishAheadSeconds: 24 * 3600,
+  dpopProofMaxAgeSeconds: 60,
+  dpopNonce: false,
 });
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -220,7 +233,8 @@ export function resolveConfig(partial: Record<string, unknown>): Config {
     'headersTimeoutMs', 'requestTimeoutMs', 'introspectionPerSecond', 'shutdownGraceMs', 'purgeIntervalSeconds', 'workers',
     'webhookDeliveryTimeoutMs', 'webhookMaxConcurrency', 'webhookPollIntervalMs', 'usageFlushSeconds', 'signupsPerIp',
     'loginFailuresPerAccountPerMinute', 'loginFailuresPerIpPerMinute',
-    'signingKeyRotationSeconds', 'signingKeyPublishAheadSeconds'] as const) positive(k);
+    'signingKeyRotationSeconds', 'signingKeyPublishAheadSeconds', 'dpopProofMaxAgeSeconds'] as const) positive(k);
+  if (typeof c.dpopNonce !== 'boolean') problems.push('dpopNonce must be true or false');
   if (!Number.isInteger(c.drainDelayMs) || c.drainDelayMs < 0) problems.push('drainDelayMs must be a whole number ≥ 0');
   if (!Number.isInteger(c.refreshGraceSeconds) || c.refreshGraceSeconds < 0) problems.push('refreshGraceSeconds must be a whole number ≥ 0');
   if (!Number.isInteger(c.authorizationCodeTtl) || c.authorizationCodeTtl < 1 || c.authorizationCodeTtl > 600) problems.push('authorizationCodeTtl must be 1-600 seconds (RFC 6749 §4.1.2)');

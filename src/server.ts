@@ -122,6 +122,7 @@ async function buildApps(
       authenticator: services.authenticator,
       tokenIssuer: services.tokenIssuers[environment],
       jwt: services.jwtVerifier,
+      dpop: services.dpop,
       metrics: services.metrics,
       usage: services.usage,
       issuer: () => services.issuerOf(environment),

@@ -6,6 +6,7 @@ import { DEFAULT_THROTTLE, LoginThrottle } from './account/throttle.js';
 import { UsageRecorder } from './account/usage-recorder.js';
 import { ClientAuthenticator } from './core/client-authenticator.js';
 import { systemClock, type Clock } from './core/clock.js';
+import { DpopNonces, DpopProofVerifier } from './core/dpop.js';
 import { InMemoryFailureLimiter, type AuthFailureLimiter } from './core/failure-limiter.js';
 import { SecretHasher } from './core/secret-hasher.js';
 import { SharedFailureLimiter } from './core/shared-failure-limiter.js';
@@ -37,6 +38,8 @@ export interface Services {
   tokenIssuers: Record<Environment, TokenIssuer>;
   /** Resolves presented JWT access tokens to their rows, so they are revoked and expired like opaque ones. */
   jwtVerifier: JwtAccessTokenVerifier;
+  /** Checks DPoP proofs (RFC 9449) at the token endpoint and the Webhook API; their ids are single use across nodes. */
+  dpop: DpopProofVerifier;
   /** The Webhook API's routes, delivery worker and publisher. */
   webhooks: WebhookModule;
   /** Route groups every environment's app registers besides the OAuth endpoints. */
@@ -78,6 +81,7 @@ export function createServices(config: Config, store: Store, options: ServiceOpt
     hasher,
     limiter,
     clock,
+    usedJtis: store.usedJtis,
     onFailure: (clientId, ip, environment) => {
       metrics.authFailures.inc({ environment });
       usage.failed(clientId, ip);
@@ -110,6 +114,14 @@ export function createServices(config: Config, store: Store, options: ServiceOpt
   const jwtIssuer = new JwtTokenIssuer({ tokens: store.tokens, hasher, clock, lifetimes, keys: signingKeys, issuerOf });
   const issuerFor = (environment: Environment) => (config.accessTokenFormat[environment] === 'jwt' ? jwtIssuer : opaqueIssuer);
 
+  const dpop = new DpopProofVerifier({
+    replay: store.usedJtis,
+    hasher,
+    clock,
+    maxAgeSeconds: config.dpopProofMaxAgeSeconds,
+    nonces: config.dpopNonce ? new DpopNonces(hasher) : undefined,
+  });
+
   const listeners: ListenerAddress[] = [];
   const ownListeners: OwnListeners = { addresses: () => listeners, localAddresses: machineAddresses };
   const webhooks = createWebhookModule({ store, clock, hasher, config, ownListeners, resourcesOf, logger: options.logger, ...options.webhooks });
@@ -139,6 +151,7 @@ export function createServices(config: Config, store: Store, options: ServiceOpt
     authenticator,
     tokenIssuers: { sandbox: issuerFor('sandbox'), production: issuerFor('production') },
     jwtVerifier: new JwtAccessTokenVerifier({ hasher, keys: signingKeys, issuerOf }),
+    dpop,
     webhooks,
     plugins: [account, webhooks.plugin, jwksPlugin(signingKeys)],
     urls,

@@ -1,4 +1,5 @@
-import { createClient, rotateClientSecret } from '../core/client-management.js';
+import { addClientKeys, authMethodOf, createClient, removeClientKey, rotateClientSecret } from '../core/client-management.js';
+import { algorithmOf, ClientKeyError, parsePublicKeys, thumbprintOf } from '../core/client-keys.js';
 import { KNOWN_SCOPES } from '../core/scope.js';
 import type { AppContext } from '../http/context.js';
 import type { ClientRecord, Environment } from '../storage/types.js';
@@ -24,11 +25,26 @@ export interface CredentialView {
   isPublic: boolean;
   /** Authorization requests must be pushed first (RFC 9126 §4). */
   requirePushedAuthorizationRequests: boolean;
+  /** Every token request must carry a DPoP proof (RFC 9449 §5.2). */
+  dpopBoundAccessTokens: boolean;
+  /** How it authenticates at the token endpoint (RFC 7591 §2): a secret, a signed JWT, or nothing (public). */
+  authMethod: 'client_secret_basic' | 'private_key_jwt' | 'none';
+  /** A private_key_jwt client's public keys, as the pages show them; empty for every other client. */
+  keys: KeyView[];
   /** Last four characters of the current and the previous secret (null when not recorded), and their last use. */
   secretHint: string | null;
   secretLastUsedAt: number | null;
   previousSecretHint: string | null;
   previousSecretLastUsedAt: number | null;
+}
+
+/** What is shown of a registered public key: never more than its public identity. */
+export interface KeyView {
+  kid: string | null;
+  kty: string;
+  alg: string;
+  /** RFC 7638 thumbprint (SHA-256, base64url): names a key that has no kid. */
+  thumbprint: string;
 }
 
 /** Grace periods the pages offer for rotation, seconds → label. The API takes any whole number up to 30 days. */
@@ -64,7 +80,8 @@ async function describe(deps: CredentialDeps, clients: ClientRecord[]): Promise<
   const now = deps.clock.now();
   const ids = clients.map((c) => c.id);
   const [activity, secrets] = await Promise.all([deps.store.usage.activity(ids, now), deps.store.clients.secretDetails(ids)]);
-  return clients.map((c) => ({
+  const keys = await Promise.all(clients.map((c) => keyViews(c)));
+  return clients.map((c, i) => ({
     id: c.id,
     environment: c.environment,
     name: c.name,
@@ -75,13 +92,20 @@ async function describe(deps: CredentialDeps, clients: ClientRecord[]): Promise<
     previousSecretExpiresAt: c.previousSecretHash && (c.previousSecretExpiresAt ?? 0) > now ? c.previousSecretExpiresAt : null,
     grantTypes: c.grantTypes,
     redirectUris: c.redirectUris,
-    isPublic: c.secretHash === null,
+    isPublic: c.secretHash === null && !c.publicKeys,
     requirePushedAuthorizationRequests: c.requirePushedAuthorizationRequests ?? false,
+    dpopBoundAccessTokens: c.dpopBoundAccessTokens,
+    authMethod: authMethodOf(c),
+    keys: keys[i]!,
     secretHint: secrets.get(c.id)?.hint ?? null,
     secretLastUsedAt: secrets.get(c.id)?.lastUsedAt ?? null,
     previousSecretHint: secrets.get(c.id)?.previousHint ?? null,
     previousSecretLastUsedAt: secrets.get(c.id)?.previousLastUsedAt ?? null,
   }));
+}
+
+function keyViews(c: ClientRecord): Promise<KeyView[]> {
+  return Promise.all((c.publicKeys ?? []).map(async (k) => ({ kid: k.kid ?? null, kty: k.kty!, alg: algorithmOf(k), thumbprint: await thumbprintOf(k) })));
 }
 
 function checkName(name: string): string {
@@ -113,11 +137,13 @@ interface CodeFlowInput {
   isPublic?: boolean;
   /** Authorization requests only by POST /oauth/par (RFC 9126 §4). */
   requirePushedAuthorizationRequests?: boolean;
+  /** RFC 9449 §5.2 `dpop_bound_access_tokens`: every token request must carry a DPoP proof. */
+  dpopBoundAccessTokens?: boolean;
 }
 
 /**
  * Form fields → code-flow settings: `grant_authorization_code`, `grant_refresh_token`, `public_client`,
- * `require_pushed_authorization_requests`, `redirect_uris` (one per line).
+ * `require_pushed_authorization_requests`, `redirect_uris` (one per line), and `dpop_bound_access_tokens`.
  */
 export function codeFlowFromFields(f: Record<string, unknown>): CodeFlowInput {
   const on = (name: string) => f[name] === '1' || f[name] === 'on' || f[name] === true;
@@ -128,14 +154,18 @@ export function codeFlowFromFields(f: Record<string, unknown>): CodeFlowInput {
     redirectUris: uris.split(/\r?\n/).map((u) => u.trim()).filter(Boolean),
     isPublic: on('public_client'),
     requirePushedAuthorizationRequests: on('require_pushed_authorization_requests'),
+    dpopBoundAccessTokens: on('dpop_bound_access_tokens'),
   };
 }
 
-/** A new credential; `secret` is undefined only for a public client. */
+/**
+ * A new credential; `secret` is undefined for a public client and for one registered with public keys
+ * (`jwks`: a pasted JWK or JWK Set; the credential then authenticates with private_key_jwt, RFC 7523).
+ */
 export async function generateCredential(
   deps: CredentialDeps,
   actor: Actor,
-  input: { environment: Environment; name: string; scopes: string[]; codeFlow?: CodeFlowInput },
+  input: { environment: Environment; name: string; scopes: string[]; codeFlow?: CodeFlowInput; jwks?: string },
 ): Promise<{ client: ClientRecord; secret: string | undefined }> {
   const flow = input.codeFlow ?? {};
   const grantTypes = [
@@ -145,6 +175,7 @@ export async function generateCredential(
   ];
   let created;
   try {
+    const publicKeys = input.jwks !== undefined && input.jwks.trim() !== '' ? await parsePublicKeys(input.jwks) : undefined;
     created = await createClient(
       { clients: deps.store.clients, hasher: deps.hasher, clock: deps.clock },
       {
@@ -156,6 +187,8 @@ export async function generateCredential(
         redirectUris: flow.redirectUris ?? [],
         isPublic: flow.isPublic ?? false,
         requirePushedAuthorizationRequests: flow.requirePushedAuthorizationRequests ?? false,
+        dpopBoundAccessTokens: flow.dpopBoundAccessTokens ?? false,
+        publicKeys,
       },
     );
   } catch (err) {
@@ -164,8 +197,48 @@ export async function generateCredential(
     throw new InputError((err as Error).message);
   }
   const { client, secret } = created;
-  await audit(deps, actor, 'created', { clientId: client.id, environment: client.environment, detail: { name: client.name, scopes: client.scopes, grant_types: client.grantTypes, redirect_uris: client.redirectUris, ...(client.requirePushedAuthorizationRequests ? { require_pushed_authorization_requests: true } : {}) } });
+  const keys = await keyViews(client);
+  await audit(deps, actor, 'created', {
+    clientId: client.id,
+    environment: client.environment,
+    detail: {
+      name: client.name,
+      scopes: client.scopes,
+      grant_types: client.grantTypes,
+      redirect_uris: client.redirectUris,
+      ...(client.requirePushedAuthorizationRequests ? { require_pushed_authorization_requests: true } : {}),
+      dpop_bound_access_tokens: client.dpopBoundAccessTokens,
+      token_endpoint_auth_method: authMethodOf(client),
+      ...(keys.length > 0 ? { keys: keys.map((k) => k.thumbprint) } : {}),
+    },
+  });
   return { client, secret };
+}
+
+/** Adds the pasted key (or keys) beside the credential's current ones: the first step of a key rollover. */
+export async function addCredentialKeys(deps: CredentialDeps, actor: Actor, client: ClientRecord, jwks: string): Promise<void> {
+  const before = new Set((await keyViews(client)).map((k) => k.thumbprint));
+  try {
+    await addClientKeys({ clients: deps.store.clients }, client, await parsePublicKeys(jwks));
+  } catch (err) {
+    if (err instanceof ClientKeyError) throw new InputError(err.message);
+    throw err;
+  }
+  const added = (await keyViews((await deps.store.clients.find(client.id)) ?? client)).filter((k) => !before.has(k.thumbprint));
+  await audit(deps, actor, 'key_added', { clientId: client.id, environment: client.environment, detail: { keys: added.map((k) => ({ kid: k.kid, alg: k.alg, thumbprint: k.thumbprint })) } });
+}
+
+/** Removes one key (named by its thumbprint): the last step of a key rollover. The last key stays. */
+export async function removeCredentialKey(deps: CredentialDeps, actor: Actor, client: ClientRecord, thumbprint: string): Promise<void> {
+  const key = (await keyViews(client)).find((k) => k.thumbprint === thumbprint);
+  if (!key) throw new InputError('That key is not registered for this credential (any more).');
+  try {
+    await removeClientKey({ clients: deps.store.clients }, client, thumbprint);
+  } catch (err) {
+    if (err instanceof ClientKeyError) throw new InputError(err.message);
+    throw err;
+  }
+  await audit(deps, actor, 'key_removed', { clientId: client.id, environment: client.environment, detail: { kid: key.kid, alg: key.alg, thumbprint: key.thumbprint } });
 }
 
 /** A new secret; the old one keeps working for `graceSeconds`. */
@@ -176,6 +249,7 @@ export async function rotateCredential(
   graceSeconds: number,
 ): Promise<{ secret: string; previousSecretExpiresAt: number }> {
   const grace = checkGrace(graceSeconds);
+  if (client.publicKeys) throw new InputError('This credential signs with a private key (private_key_jwt); it has no secret to rotate.');
   const secret = await rotateClientSecret({ clients: deps.store.clients, hasher: deps.hasher, clock: deps.clock }, client.id, grace);
   if (secret === undefined) throw new NotFoundError();
   const previousSecretExpiresAt = deps.clock.now() + grace;

@@ -37,6 +37,7 @@ interface ServeFlags extends KeyFlags {
   productionWebhookResource?: string;
   sandboxResourceServer?: string[];
   productionResourceServer?: string[];
+  dpopNonce?: boolean;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -74,6 +75,7 @@ export function registerServe(program: Command): void {
     .option('--login-failures-per-account-per-minute <n>', `failed Web Account logins allowed per account per minute across processes (PostgreSQL or workers; default ${D.loginFailuresPerAccountPerMinute})`)
     .option('--login-failures-per-ip-per-minute <n>', `failed Web Account logins allowed per IP per minute across processes (PostgreSQL or workers; default ${D.loginFailuresPerIpPerMinute})`)
     .option('--introspection-per-second <n>', `introspection requests allowed per resource server per second (default ${D.introspectionPerSecond})`)
+    .option('--dpop-nonce', 'require server-issued nonces in DPoP proofs (RFC 9449 §8, §9; default off)')
     .option('--dangerously-allow-any-webhook-target', 'DANGEROUS: let webhooks target http, loopback and private addresses (SSRF)');
   addServerKeyOptions(command).action(async (flags: ServeFlags) => {
     let config: Config;
@@ -210,6 +212,7 @@ function flagsToConfig(f: ServeFlags): Partial<Config> {
     productionWebhookResource: f.productionWebhookResource,
     sandboxResourceServers: f.sandboxResourceServer,
     productionResourceServers: f.productionResourceServer,
+    dpopNonce: f.dpopNonce,
   };
   for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
   return out as Partial<Config>;

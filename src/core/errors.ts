@@ -1,4 +1,5 @@
 import { ApiError } from './api-error.js';
+import { DPOP_ALGORITHMS } from './dpop.js';
 
 /**
  * The errors of RFC 6749, RFC 7009, RFC 6750 and the extensions served (RFC 8707, RFC 9101 via RFC 9126), and only
@@ -38,8 +39,11 @@ export class PayloadTooLargeError extends InvalidRequestError {
 export class InvalidClientError extends OAuthError {
   static override readonly code = 'invalid_client';
   static override readonly status = 401;
-  constructor(options: { basicChallenge: boolean; realm?: string }) {
+  /** Why, for the server's log only: the client is never told which check failed. */
+  readonly reason: string | undefined;
+  constructor(options: { basicChallenge: boolean; realm?: string; reason?: string }) {
     super('Client authentication failed');
+    this.reason = options.reason;
     // RFC 6749 §5.2: MUST include WWW-Authenticate when the client tried the Authorization header.
     if (options.basicChallenge) this.headers['WWW-Authenticate'] = `Basic realm="${options.realm ?? 'oauth'}"`;
   }
@@ -136,4 +140,52 @@ export class InsufficientScopeError extends OAuthError {
   constructor(readonly requiredScope: string) {
     super('The access token lacks the required scope');
   }
+}
+
+// ---- RFC 9449: DPoP ----
+
+/**
+ * RFC 9449 §5 (token endpoint): the DPoP proof is missing where the client must send one, malformed, or fails
+ * a check of §4.3 (replayed, wrong htm or htu, stale, bad signature, private or unsupported key).
+ */
+export class InvalidDpopProofError extends OAuthError {
+  static override readonly code = 'invalid_dpop_proof';
+  static override readonly status: number = 400;
+}
+
+/** RFC 9449 §8: the server wants a nonce in the proof; the client retries with the `DPoP-Nonce` value. */
+export class UseDpopNonceError extends OAuthError {
+  static override readonly code = 'use_dpop_nonce';
+  static override readonly status: number = 400;
+  constructor(nonce: string, description: string) {
+    super(description);
+    this.headers['DPoP-Nonce'] = nonce;
+  }
+}
+
+/** RFC 9449 §7.1 (resource server): the same code, 401 with a `WWW-Authenticate: DPoP` challenge. */
+export class ResourceInvalidDpopProofError extends InvalidDpopProofError {
+  static override readonly status = 401;
+  constructor(description: string) {
+    super(description);
+    this.headers['WWW-Authenticate'] = dpopChallenge({ error: 'invalid_dpop_proof', error_description: description });
+  }
+}
+
+/** RFC 9449 §9 (resource server): a nonce is required; 401 with the challenge and `DPoP-Nonce`. */
+export class ResourceUseDpopNonceError extends UseDpopNonceError {
+  static override readonly status = 401;
+  constructor(nonce: string, description: string) {
+    super(nonce, description);
+    this.headers['WWW-Authenticate'] = dpopChallenge({ error: 'use_dpop_nonce', error_description: description });
+  }
+}
+
+/**
+ * RFC 9449 §7.1: the `DPoP` challenge, listing the accepted algorithms. Attribute values are fixed texts of this
+ * server, never taken from the request.
+ */
+export function dpopChallenge(attrs: Record<string, string> = {}): string {
+  const parts = [...Object.entries(attrs).map(([k, v]) => `${k}="${v}"`), `algs="${DPOP_ALGORITHMS.join(' ')}"`];
+  return `DPoP ${parts.join(', ')}`;
 }

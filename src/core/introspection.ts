@@ -7,19 +7,23 @@ type IntrospectionResponse =
       active: true;
       scope: string;
       client_id: string;
-      token_type: 'Bearer' | 'refresh_token';
+      /** `DPoP` for an access token bound to a key (RFC 9449 §6.2). */
+      token_type: 'Bearer' | 'DPoP' | 'refresh_token';
       exp: number;
       iat: number;
       iss: string;
       sub?: string;
       /** RFC 7662 §2.2: the resource servers (RFC 8707) the token is restricted to; absent when unrestricted. */
       aud?: string | string[];
+      /** RFC 9449 §6.2: the thumbprint of the key a DPoP-bound token is bound to. */
+      cnf?: { jkt: string };
     };
 
 /**
  * RFC 7662 §2.2: describe a token to a caller entitled to see it. A client sees its own tokens; a client
  * registered as a resource server sees every token of its environment. Anything else, like an unknown,
- * expired or revoked token, is `{"active": false}` and nothing more.
+ * expired or revoked token, is `{"active": false}` and nothing more. A DPoP-bound token says so, with its key's
+ * thumbprint (RFC 9449 §6.2), so a resource server asks for a proof of that key.
  */
 export async function introspect(
   deps: TokenLookupDeps,
@@ -35,11 +39,12 @@ export async function introspect(
     active: true,
     scope: record.scope,
     client_id: record.clientId,
-    token_type: record.kind === 'access' ? 'Bearer' : 'refresh_token',
+    token_type: record.kind === 'access' ? (record.jkt ? 'DPoP' : 'Bearer') : 'refresh_token',
     exp: record.expiresAt,
     iat: record.issuedAt,
     iss: issuer,
     ...(record.subject ? { sub: record.subject } : {}),
     ...(record.audience ? { aud: record.audience.length === 1 ? record.audience[0]! : record.audience } : {}),
+    ...(record.jkt ? { cnf: { jkt: record.jkt } } : {}),
   };
 }

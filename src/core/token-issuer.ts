@@ -25,6 +25,8 @@ export interface GrantBinding {
   familyExpiresAt?: number;
   /** The resource servers (RFC 8707) the token may be used at; null or absent: unrestricted. */
   audience?: string[] | null;
+  /** RFC 9449 §6: the thumbprint of the DPoP key the token is bound to; absent for a bearer token. */
+  jkt?: string | null | undefined;
 }
 
 /** Mints opaque tokens and records their digests; the plaintext leaves only in the response. */
@@ -70,6 +72,7 @@ export class TokenIssuer {
       rotatedAt: null,
       familyExpiresAt,
       audience: grant.audience ?? null,
+      jkt: grant.jkt ?? null,
     };
     return { value, record, expiresIn: expiresAt - now };
   }

@@ -1,11 +1,20 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { authenticateBearer, splitScope, type BearerOptions, type BearerPrincipal, type TokenCheck, type TokenValidator } from '../core/bearer.js';
+import {
+  authenticateBearer,
+  splitScope,
+  type BearerOptions,
+  type BearerPrincipal,
+  type ResourceRequest,
+  type TokenCheck,
+  type TokenValidator,
+} from '../core/bearer.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { ApiError, NotFoundError } from '../core/api-error.js';
 import { TemporarilyUnavailableError } from '../core/errors.js';
 import { audienceAllows } from '../core/resource.js';
 import { authorizationField } from './authorization-field.js';
+import { dpopField } from './dpop-proof.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -14,15 +23,26 @@ declare module 'fastify' {
   }
 }
 
+interface BearerAuthOptions extends BearerOptions {
+  /**
+   * The public origin (and any path prefix) the client addresses, e.g. `https://api.example`: a DPoP proof's
+   * `htu` is checked against it plus the request path (RFC 9449 §4.3 check 9). Default: the request's own
+   * scheme and Host, which a proxy in front may have changed.
+   */
+  publicUrl?: () => string;
+}
+
 /**
- * RFC 6750 as a Fastify hook: checks `Authorization: Bearer …` and sets `request.bearer`, or answers with the
- * exact status, JSON body and `WWW-Authenticate` challenge itself, so it works in any Fastify app, not only
+ * RFC 6750 (and RFC 9449 §7 for DPoP-bound tokens, given `dpop`) as a Fastify hook: checks
+ * `Authorization: Bearer …` or `Authorization: DPoP …` with its proof and sets `request.bearer`, or answers with
+ * the exact status, JSON body and `WWW-Authenticate` challenge itself, so it works in any Fastify app, not only
  * ours. Use it as an `onRequest` hook, so an unauthenticated request is refused before its body is read.
  */
-export function bearerAuth(options: BearerOptions): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined> {
+export function bearerAuth(options: BearerAuthOptions): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined> {
   return async (request, reply) => {
     try {
-      request.bearer = await authenticateBearer(authorizationField(request), options);
+      const resource = options.dpop ? resourceRequest(request, options.publicUrl) : undefined;
+      request.bearer = await authenticateBearer(authorizationField(request), options, resource);
       return undefined;
     } catch (err) {
       // Anything else (a storage outage) goes to the app's error handler: ours answers 503.
@@ -38,7 +58,7 @@ export function bearerAuth(options: BearerOptions): (request: FastifyRequest, re
  */
 export async function bearerAuthPlugin(
   scope: FastifyInstance,
-  opts: { bearer: BearerOptions; routes: (scope: FastifyInstance) => void | Promise<void> },
+  opts: { bearer: BearerAuthOptions; routes: (scope: FastifyInstance) => void | Promise<void> },
 ): Promise<void> {
   const hook = bearerAuth(opts.bearer);
   scope.decorateRequest('bearer', null);
@@ -46,6 +66,13 @@ export async function bearerAuthPlugin(
   // An unknown path under the prefix answers like a known one to a caller without a good token.
   scope.setNotFoundHandler({ preHandler: hook }, async (_request, reply) => sendError(reply, new NotFoundError()));
   await opts.routes(scope);
+}
+
+/** The request as a DPoP proof describes it: method, absolute URI, and the `DPoP` field. */
+function resourceRequest(request: FastifyRequest, publicUrl: (() => string) | undefined): ResourceRequest {
+  const base = publicUrl ? publicUrl() : `${request.protocol}://${request.host}`;
+  const q = request.url.indexOf('?');
+  return { method: request.method, url: base + (q === -1 ? request.url : request.url.slice(0, q)), dpop: dpopField(request) };
 }
 
 /** Answers by itself rather than through the app's error handler, so the hook works in any Fastify app. */
@@ -87,7 +114,9 @@ interface CacheEntry {
  * Validates tokens by asking the authorization server (RFC 7662), for a resource server that does not share
  * its database. Fails closed: when the endpoint cannot answer, the request gets 503, never a pass.
  * Introspection answers `{"active": false}` alike for expired, revoked and unknown tokens (§2.2), so an
- * expired token is reported as such only when a cached answer shows its `exp` has passed.
+ * expired token is reported as such only when a cached answer shows its `exp` has passed. A DPoP-bound token
+ * (`token_type: DPoP` with `cnf.jkt`, RFC 9449 §6.2) passes only through a hook given a `dpop` verifier, with a
+ * proof of its key; as a bearer token it is refused.
  */
 export class IntrospectionTokenValidator implements TokenValidator {
   readonly #cache = new Map<string, CacheEntry>();
@@ -142,14 +171,18 @@ export class IntrospectionTokenValidator implements TokenValidator {
     const body = (await res.json().catch(() => null)) as Record<string, unknown> | null;
     if (!body || body.active !== true) return { active: false, reason: 'invalid' };
     const exp = typeof body.exp === 'number' ? body.exp : undefined;
-    // Only an access token is a bearer credential: the answer must say so itself (RFC 7662 §2.2 token_type;
-    // token types are case-insensitive, RFC 6749 §7.1). A refresh token, or an answer that does not say, is refused.
-    if (typeof body.token_type !== 'string' || body.token_type.toLowerCase() !== 'bearer') return { active: false, reason: 'invalid' };
+    // Only an access token is a credential: the answer must say so itself (RFC 7662 §2.2 token_type; token types
+    // are case-insensitive, RFC 6749 §7.1). A refresh token, or an answer that does not say, is refused.
+    const tokenType = typeof body.token_type === 'string' ? body.token_type.toLowerCase() : undefined;
+    if (tokenType !== 'bearer' && tokenType !== 'dpop') return { active: false, reason: 'invalid' };
+    // RFC 9449 §6.2: a DPoP token names its key; one that does not cannot be checked, so it is refused.
+    const jkt = (body.cnf as { jkt?: unknown } | undefined)?.jkt;
+    if (tokenType === 'dpop' && (typeof jkt !== 'string' || jkt === '')) return { active: false, reason: 'invalid' };
     if (typeof body.client_id !== 'string' || exp === undefined) return { active: false, reason: 'invalid' };
     if (exp <= now) return { active: false, reason: 'expired' };
     if (this.options.audience !== undefined && !audienceAllows(audienceOf(body.aud), this.options.audience)) return { active: false, reason: 'audience' };
     const scope = typeof body.scope === 'string' ? body.scope : '';
-    return { active: true, clientId: body.client_id, scopes: splitScope(scope), expiresAt: exp };
+    return { active: true, clientId: body.client_id, scopes: splitScope(scope), expiresAt: exp, jkt: tokenType === 'dpop' ? (jkt as string) : null };
   }
 
   #remember(key: string, check: TokenCheck, now: number): void {

@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import type { ClientAuthenticator } from '../core/client-authenticator.js';
 import type { Clock } from '../core/clock.js';
+import type { DpopProofVerifier } from '../core/dpop.js';
 import type { SecretHasher } from '../core/secret-hasher.js';
 import type { TokenIssuer } from '../core/token-issuer.js';
 import type { ResourceServers } from '../core/resource.js';
@@ -28,6 +29,8 @@ export interface AppContext {
    * (introspection, revocation, the bearer layer) so JWTs are looked up, revoked and expired like opaque tokens.
    */
   jwt?: JwtAccessTokenResolver;
+  /** Checks DPoP proofs (RFC 9449): at the token endpoint to bind tokens, at resources to check bound ones. */
+  dpop: DpopProofVerifier;
   /** The issuer identifier of this environment (RFC 8414 §2), known once the listener is bound. */
   issuer: () => string;
   /** The issuer of every environment (the Web Account shows each credential with its own environment's URL). */

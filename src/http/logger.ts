@@ -10,6 +10,7 @@ const REDACT_PATHS = [
   'req.headers.authorization',
   'headers.authorization',
   'client_secret',
+  'client_assertion',
   'password',
   'token',
   'access_token',
@@ -18,6 +19,7 @@ const REDACT_PATHS = [
   'code_verifier',
   '*.authorization',
   '*.client_secret',
+  '*.client_assertion',
   '*.password',
   '*.token',
   '*.access_token',
@@ -33,7 +35,7 @@ const CENSOR = '[redacted]';
  */
 const CREDENTIAL_TEXT: Array<[RegExp, string]> = [
   [/\b(Basic|Bearer)\s+[A-Za-z0-9\-._~+/]{8,}=*/g, `$1 ${CENSOR}`],
-  [/\b(client_secret|password|code_verifier|code|token|access_token|refresh_token)=[^&\s"']+/g, `$1=${CENSOR}`],
+  [/\b(client_secret|client_assertion|password|code_verifier|code|token|access_token|refresh_token)=[^&\s"']+/g, `$1=${CENSOR}`],
   [/eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/g, CENSOR],
   [/(?<![A-Za-z0-9])(?:[A-Za-z0-9]{48}|[A-Za-z0-9]{42})(?![A-Za-z0-9])/g, CENSOR],
 ];

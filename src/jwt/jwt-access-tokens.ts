@@ -21,7 +21,7 @@ interface Deps {
 
 /**
  * Issues RFC 9068 JWT access tokens: header `typ: at+jwt`, ES256, `kid`; claims `iss`, `aud`, `sub`, `client_id`,
- * `scope`, `jti`, `iat`, `exp`. Each token still gets a row in the tokens table, keyed by the digest of its `jti`, so
+ * `scope`, `jti`, `iat`, `exp`, and `cnf.jkt` when DPoP-bound (RFC 9449 §6.1). Each token still gets a row in the tokens table, keyed by the digest of its `jti`, so
  * introspection, revocation and the bearer layer treat it like an opaque token (a revoked JWT is inactive until it
  * expires). Refresh tokens stay opaque.
  *
@@ -49,7 +49,8 @@ export class JwtTokenIssuer extends TokenIssuer {
     const jti = randomBytes(24).toString('base64url');
     const iss = issuerOf(environment);
     const audience = grant.audience ?? null;
-    const value = await new SignJWT({ client_id: client.id, scope })
+    // RFC 9449 §6.1: a DPoP-bound token names its key's thumbprint in the confirmation claim.
+    const value = await new SignJWT({ client_id: client.id, scope, ...(grant.jkt ? { cnf: { jkt: grant.jkt } } : {}) })
       .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: record.kid })
       .setIssuer(iss)
       .setAudience(audience === null ? iss : audience.length === 1 ? audience[0]! : audience)
@@ -72,6 +73,7 @@ export class JwtTokenIssuer extends TokenIssuer {
       rotatedAt: null,
       familyExpiresAt: null,
       audience,
+      jkt: grant.jkt ?? null,
     };
     return { value, record: stored, expiresIn: expiresAt - now };
   }

@@ -9,6 +9,7 @@ import type {
   ClientRepository,
   FailureCounterRepository,
   FailureWindow,
+  PublicJwk,
   SecretDetails,
   SecretUse,
   Store,
@@ -76,6 +77,9 @@ class HotClientRepository implements ClientRepository {
   }
   expirePreviousSecret(id: string, now: number): Promise<boolean> {
     return this.shared.expirePreviousSecret(id, now);
+  }
+  replacePublicKeys(id: string, expected: PublicJwk[], next: PublicJwk[]): Promise<boolean> {
+    return this.shared.replacePublicKeys(id, expected, next);
   }
   setScopes(id: string, scopes: string[]): Promise<boolean> {
     return this.shared.setScopes(id, scopes);

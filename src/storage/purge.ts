@@ -17,6 +17,8 @@ const PURGES: ReadonlyArray<{ table: string; batch: PurgeBatch }> = [
   { table: 'sessions', batch: (s, now, n) => s.sessions.purgeExpired(now, n) },
   // Once-shown secrets die after their five minutes; form nonces are kept a day.
   { table: 'secret_reveals', batch: (s, now, n) => s.secretReveals.purgeExpired(now, n) },
+  // Single-use JWT ids are kept exactly as long as their proof or assertion could still be accepted.
+  { table: 'used_jtis', batch: (s, now, n) => s.usedJtis.purgeExpired(now, n) },
   { table: 'form_submissions', batch: (s, now, n) => s.formSubmissions.purgeBefore(now - DAY, n) },
   // A listen session nobody polled for its idle time ends as a DELETE of its webhook would; a mailbox row
   // outlives its delivery's timeout only when the process waiting for its answer died.

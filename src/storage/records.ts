@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { ClientsTable, TokensTable } from './schema.js';
-import type { ClientRecord, Environment, TokenKind, TokenRecord } from './types.js';
+import type { ClientRecord, Environment, PublicJwk, TokenKind, TokenRecord } from './types.js';
 
 /**
  * A client or token row becomes a record here, and only here.
@@ -11,11 +11,12 @@ import type { ClientRecord, Environment, TokenKind, TokenRecord } from './types.
 export const CLIENT_COLUMNS = [
   'id', 'environment', 'name', 'secret_hash', 'previous_secret_hash', 'previous_secret_expires_at', 'scopes',
   'grant_types', 'redirect_uris', 'is_resource_server', 'merchant_id', 'created_at', 'deleted_at',
-  'require_pushed_authorization_requests',
+  'require_pushed_authorization_requests', 'dpop_bound_access_tokens',
+  'grant_types', 'redirect_uris', 'is_resource_server', 'merchant_id', 'created_at', 'deleted_at', 'jwks',
 ] as const satisfies ReadonlyArray<keyof ClientsTable>;
 export const TOKEN_COLUMNS = [
   'hash', 'kind', 'client_id', 'environment', 'scope', 'issued_at', 'expires_at', 'revoked_at', 'grant_id',
-  'subject', 'rotated_at', 'family_expires_at', 'audience',
+  'subject', 'rotated_at', 'family_expires_at', 'audience', 'jkt',
 ] as const satisfies ReadonlyArray<keyof TokensTable>;
 
 export function clientFromRow(r: Selectable<ClientsTable>): ClientRecord {
@@ -33,8 +34,14 @@ export function clientFromRow(r: Selectable<ClientsTable>): ClientRecord {
     merchantId: r.merchant_id,
     createdAt: Number(r.created_at),
     requirePushedAuthorizationRequests: Number(r.require_pushed_authorization_requests) === 1,
+    dpopBoundAccessTokens: Number(r.dpop_bound_access_tokens) === 1,
+    publicKeys: r.jwks === null || r.jwks === undefined ? null : jwksFromColumn(r.jwks),
   };
 }
+
+/** The `jwks` column: a JWK Set (RFC 7517 §5), `{"keys": [...]}`. */
+export const jwksToColumn = (keys: PublicJwk[] | null | undefined): string | null => (keys ? JSON.stringify({ keys }) : null);
+const jwksFromColumn = (json: string): PublicJwk[] => (JSON.parse(json) as { keys: PublicJwk[] }).keys;
 
 export function tokenFromRow(r: Selectable<TokensTable>): TokenRecord {
   return {
@@ -51,6 +58,7 @@ export function tokenFromRow(r: Selectable<TokensTable>): TokenRecord {
     rotatedAt: numberOrNull(r.rotated_at),
     familyExpiresAt: numberOrNull(r.family_expires_at),
     audience: wordsOrNull(r.audience),
+    jkt: r.jkt ?? null,
   };
 }
 

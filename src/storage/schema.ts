@@ -22,6 +22,10 @@ export interface ClientsTable {
   previous_secret_last_used_at: number | null;
   /** 0015: 0/1, the client must push its authorization requests (RFC 9126 §4). */
   require_pushed_authorization_requests: number;
+  /** 0013: 1 when every token request of this client must carry a DPoP proof (RFC 9449 §5.2). */
+  dpop_bound_access_tokens: number;
+  /** 0014: the public keys of a private_key_jwt client, a JWK Set in JSON (RFC 7517 §5); null otherwise. */
+  jwks: string | null;
 }
 
 export interface TokensTable {
@@ -40,6 +44,8 @@ export interface TokensTable {
   family_expires_at: number | null;
   /** 0015: space-separated resource indicators (RFC 8707) the token is restricted to; null: unrestricted. */
   audience: string | null;
+  /** 0013: JWK thumbprint of the key a DPoP-bound token is bound to (RFC 9449 §6); null for a bearer token. */
+  jkt: string | null;
 }
 
 export interface AuthorizationCodesTable {
@@ -189,6 +195,7 @@ export interface Database {
   pushed_authorization_requests: PushedAuthorizationRequestsTable;
   two_factor: TwoFactorTable;
   recovery_codes: RecoveryCodesTable;
+  used_jtis: UsedJtisTable;
 }
 
 // ---- 0002_accounts: the Web Account ----
@@ -296,4 +303,15 @@ interface RecoveryCodesTable {
   merchant_id: string;
   created_at: number;
   used_at: number | null;
+}
+
+// ---- 0013_used_jtis ----
+
+interface UsedJtisTable {
+  /** Whose ids: one namespace per kind of signed request (a DPoP proof, a client assertion). */
+  purpose: string;
+  /** The id as its caller keys it (replay-key.ts: a keyed digest of the signer and the jti). */
+  jti_key: string;
+  /** After this the row only waits for the purge: a proof or assertion this old is refused by its time check. */
+  expires_at: number;
 }

@@ -5,6 +5,12 @@
 export type Environment = 'sandbox' | 'production';
 export const ENVIRONMENTS: readonly Environment[] = ['sandbox', 'production'];
 
+/**
+ * A registered public JSON Web Key (RFC 7517 §4), reduced to its public members (`kty`, `crv`, `x`, `y`, `n`, `e`)
+ * and `kid`, `alg`, `use`. Private members are refused at registration and never stored.
+ */
+export type PublicJwk = Readonly<Record<string, string>>;
+
 export interface ClientRecord {
   /** The 24-character Client ID. */
   id: string;
@@ -24,6 +30,13 @@ export interface ClientRecord {
   createdAt: number;
   /** Its authorization requests must be pushed (RFC 9126 §4); a plain one is refused with invalid_request. */
   requirePushedAuthorizationRequests?: boolean;
+  /** RFC 9449 §5.2: every token request must carry a DPoP proof, so every token this client gets is key-bound. */
+  dpopBoundAccessTokens: boolean;
+  /**
+   * A private_key_jwt client's public keys (RFC 7523 §2.2; at most four, so a new key can join before the old one
+   * leaves). Such a client has no secret. Absent or null for every other client.
+   */
+  publicKeys?: PublicJwk[] | null;
 }
 
 export type TokenKind = 'access' | 'refresh';
@@ -49,6 +62,8 @@ export interface TokenRecord {
   familyExpiresAt?: number | null;
   /** The resource indicators (RFC 8707) the token may be used at; null or absent: unrestricted. */
   audience?: string[] | null;
+  /** RFC 9449 §6: the JWK thumbprint (RFC 7638) of the key the token is bound to; null or absent for a bearer token. */
+  jkt?: string | null;
 }
 
 export interface AuthorizationCodeRecord {
@@ -168,6 +183,12 @@ export interface ClientRepository {
    * concurrent calls one answers true; false when no previous secret was still valid.
    */
   expirePreviousSecret(id: string, now: number): Promise<boolean>;
+  /**
+   * Replaces a private_key_jwt client's public keys, if they are still `expected` (compare and set, so of two
+   * concurrent edits of the key set one wins and the other is told). False when the client is gone, has no keys,
+   * or its keys changed since they were read.
+   */
+  replacePublicKeys(id: string, expected: PublicJwk[], next: PublicJwk[]): Promise<boolean>;
   /** Replaces a live client's allowed scopes; false when there is none. */
   setScopes(id: string, scopes: string[]): Promise<boolean>;
   secretDetails(ids: string[]): Promise<Map<string, SecretDetails>>;
@@ -370,6 +391,7 @@ export interface Store {
   readonly secretReveals: SecretRevealRepository;
   readonly pushedRequests: PushedAuthorizationRequestRepository;
   readonly twoFactor: TwoFactorRepository;
+  readonly usedJtis: UsedJtiRepository;
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -391,6 +413,19 @@ export interface FormSubmissionRepository {
 
 /** What a once-shown secret is: a credential's new secret, a webhook's rolled signing secret, or a merchant's new recovery codes. */
 export type SecretRevealKind = 'created' | 'rotated' | 'webhook_rolled' | 'recovery_codes';
+/**
+ * Single-use JWT ids, shared by every node: a DPoP proof (RFC 9449 §11.1) or a client assertion (RFC 7523 §3)
+ * is accepted once. Each kind of id is a `purpose` of its own; the caller keys the id (core/replay-key.ts).
+ */
+export interface UsedJtiRepository {
+  /**
+   * Records the id until `expiresAt`: true for the one caller that inserted it, false when it was already there
+   * (a replay). One conditional insert, so of any number of concurrent claims exactly one gets true.
+   */
+  claimOnce(purpose: string, jtiKey: string, expiresAt: number): Promise<boolean>;
+  /** Deletes at most `limit` ids whose `expiresAt` is before `before`; returns how many went. */
+  purgeExpired(before: number, limit: number): Promise<number>;
+}
 
 export interface SecretRevealRecord {
   refHash: string;

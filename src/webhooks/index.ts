@@ -49,7 +49,7 @@ export interface WebhookModuleOptions {
 
 export interface WebhookModule {
   /** Registers `/v1/…` on an environment's app (startServer always includes it). */
-  plugin(app: FastifyInstance, ctx: Pick<AppContext, 'environment' | 'hasher' | 'jwt'>): Promise<void>;
+  plugin(app: FastifyInstance, ctx: Pick<AppContext, 'environment' | 'hasher' | 'jwt' | 'dpop' | 'issuer'>): Promise<void>;
   worker: DeliveryWorker;
   /** A merchant's webhooks as the Web Account shows and changes them. */
   console: MerchantWebhookConsole;
@@ -94,7 +94,7 @@ export function createWebhookModule(options: WebhookModuleOptions): WebhookModul
     logger: options.logger?.child({ component: 'webhook-worker' }),
   });
 
-  async function plugin(app: FastifyInstance, ctx: Pick<AppContext, 'environment' | 'hasher' | 'jwt'>): Promise<void> {
+  async function plugin(app: FastifyInstance, ctx: Pick<AppContext, 'environment' | 'hasher' | 'jwt' | 'dpop' | 'issuer'>): Promise<void> {
     const closing = new AbortController();
     // Before the listener stops accepting: waiting long polls answer now rather than hold the shutdown.
     app.addHook('preClose', async () => closing.abort());
@@ -119,7 +119,8 @@ export function createWebhookModule(options: WebhookModuleOptions): WebhookModul
       scope.addHook('onRequest', turns.hook);
       await scope.register(bearerAuthPlugin, {
         prefix: '/v1',
-        bearer: { validator, requiredScope: 'webhooks', realm: 'api' },
+        // DPoP proofs name the URI the client used: this environment's public URL (RFC 9449 §4.3 check 9).
+        bearer: { validator, requiredScope: 'webhooks', realm: 'api', dpop: ctx.dpop, publicUrl: ctx.issuer },
         routes: (v1) => {
           v1.decorateRequest('webhookOwner', null);
           v1.addHook('onRequest', async (request) => {

@@ -7,7 +7,9 @@ import { Secret, TOTP } from 'otpauth';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config.js';
+import { exportJWK, generateKeyPair } from 'jose';
 import { createClient } from '../../src/core/client-management.js';
+import { parsePublicKeys } from '../../src/core/client-keys.js';
 import { s256 } from '../../src/core/pkce.js';
 import { systemClock } from '../../src/core/clock.js';
 import type { RunningServer } from '../../src/server.js';
@@ -192,6 +194,13 @@ describe.skipIf(!HAVE_CHROMIUM)('web account › every page at 1280 and 390 px: 
     } finally {
       await receiver.close();
     }
+    // A private_key_jwt credential: its keys table with remove forms and the add-key form.
+    const jwk = async (kid: string) => ({ ...(await exportJWK((await generateKeyPair('RS256')).publicKey)), kid });
+    const keyClient = await createClient(
+      { clients: server.store.clients, hasher: server.hasher, clock: systemClock },
+      { environment: 'sandbox', name: 'Signed backend', scopes: ['webhooks'], merchantId: merchant.id, publicKeys: await parsePublicKeys(JSON.stringify({ keys: [await jwk('2026-rsa-signing-key-with-a-long-name'), await jwk('next')] })) },
+    );
+    await visit(`/account/credentials/${keyClient.client.id}`, 'private_key_jwt credential page');
     await visit('/account/activity');
     await visit('/account/settings');
     await visit('/account/apps');

@@ -75,4 +75,20 @@ describe('cli › merchants create, merchants two-factor-off, clients create --m
       await reopened.close();
     }
   });
+
+  it('RFC 9449 §5.2: clients create --dpop-bound-access-tokens stores a client that must send DPoP proofs; list shows it', async () => {
+    const made = JSON.parse((await cli(['clients', 'create', '--environment', 'sandbox', '--dpop-bound-access-tokens', '--json'])).stdout);
+    expect(made.dpop_bound_access_tokens).toBe(true);
+    const plain = JSON.parse((await cli(['clients', 'create', '--environment', 'sandbox', '--json'])).stdout);
+    expect(plain.dpop_bound_access_tokens).toBe(false);
+    const listed = JSON.parse((await cli(['clients', 'list', '--json'])).stdout) as Array<{ client_id: string; dpop_bound_access_tokens: boolean }>;
+    expect(listed.find((c) => c.client_id === made.client_id)?.dpop_bound_access_tokens).toBe(true);
+    const store = await openSqliteStore({ path: join(dir, 'db.sqlite') });
+    try {
+      expect((await store.clients.find(made.client_id))!.dpopBoundAccessTokens).toBe(true);
+      expect((await store.clients.find(plain.client_id))!.dpopBoundAccessTokens).toBe(false);
+    } finally {
+      await store.close();
+    }
+  });
 });

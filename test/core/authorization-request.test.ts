@@ -18,6 +18,7 @@ const client: ClientRecord = {
   isResourceServer: false,
   merchantId: null,
   createdAt: 0,
+  dpopBoundAccessTokens: false,
 };
 const good = { response_type: 'code', client_id: client.id, redirect_uri: CB, scope: 'webhooks', state: 'st', code_challenge: CHALLENGE, code_challenge_method: 'S256' };
 

@@ -90,4 +90,32 @@ describe('parseClientAuth › edges of the Basic value (RFC 7617, RFC 6749 Appen
     expect(err).toBeInstanceOf(InvalidClientError);
     expect(err!.headers['WWW-Authenticate']).toBe('Basic realm="oauth"');
   });
+
+  describe('private_key_jwt (RFC 7523 §2.2)', () => {
+    const TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+    const part = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+    const jwt = (payload: Record<string, unknown>) => `${part({ alg: 'ES256' })}.${part(payload)}.c2ln`;
+
+    it('the client is the assertion\'s sub; the assertion is passed on unverified', () => {
+      const assertion = jwt({ sub: 'client1' });
+      expect(parseClientAuth(undefined, { client_assertion_type: TYPE, client_assertion: assertion })).toEqual({ clientId: 'client1', assertion, method: 'private_key_jwt' });
+    });
+
+    it('RFC 6749 §3.2: an empty client_assertion and client_assertion_type count as omitted', () => {
+      expect(parseClientAuth(undefined, { client_id: 'c', client_secret: 's', client_assertion: '', client_assertion_type: '' })).toMatchObject({ method: 'client_secret_post' });
+    });
+
+    it('no WWW-Authenticate Basic challenge on a refused assertion: the client did not try the header', () => {
+      let err: InvalidClientError | undefined;
+      try {
+        parseClientAuth(undefined, { client_assertion_type: TYPE, client_assertion: jwt({}) });
+      } catch (e) {
+        err = e as InvalidClientError;
+      }
+      expect(err).toBeInstanceOf(InvalidClientError);
+      expect(err!.headers['WWW-Authenticate']).toBeUndefined();
+      expect(err!.reason).toBe('client_assertion has no sub');
+      expect(err!.body()).toEqual({ error: 'invalid_client', error_description: 'Client authentication failed' });
+    });
+  });
 });

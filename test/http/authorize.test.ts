@@ -215,6 +215,20 @@ describe('web account › credentials for the code flow', () => {
     expect(pub.json().client_secret).toBeUndefined();
   });
 
+  it('RFC 9449 §5.2: "Require DPoP" on the credential form stores dpop_bound_access_tokens and the page says so', async () => {
+    const agent = new AccountAgent(t.app());
+    await agent.signup('dpop@example.com');
+    const form = await agent.get('/account/sandbox');
+    expect(form.body).toContain('name="dpop_bound_access_tokens"');
+    const res = await agent.followSecret(await agent.post('/account/sandbox/credentials', { name: 'Bound', scope_webhooks: '1', dpop_bound_access_tokens: '1' }));
+    const id = /<code id="client-id">([A-Za-z0-9]{24})<\/code>/.exec(res.body)![1]!;
+    expect((await t.store.clients.find(id))!.dpopBoundAccessTokens).toBe(true);
+    const page = await agent.get(`/account/credentials/${id}`);
+    expect(page.body).toContain('<dt>DPoP</dt>');
+    const api = await agent.api('POST', '/account/api/credentials', { environment: 'sandbox', name: 'Plain', scope: 'webhooks' });
+    expect(api.json().dpop_bound_access_tokens).toBe(false);
+  });
+
   it('a redirect URI that is neither https nor loopback http is refused with a clear message', async () => {
     const agent = new AccountAgent(t.app());
     await agent.signup('badredirect@example.com');

@@ -30,7 +30,7 @@ describe('revocation › the revoked-tokens counter counts only live tokens ende
   });
 
   it('a public-client attempt by a confidential client is refused with the Basic challenge, even with no onFailure hook', async () => {
-    const auth = new ClientAuthenticator({ clients: t.store.clients, hasher: t.server.hasher, limiter: new InMemoryFailureLimiter({ perClientPerMinute: 10, perIpPerMinute: 10 }), clock: t.clock });
+    const auth = new ClientAuthenticator({ clients: t.store.clients, hasher: t.server.hasher, limiter: new InMemoryFailureLimiter({ perClientPerMinute: 10, perIpPerMinute: 10 }), clock: t.clock, usedJtis: t.store.usedJtis });
     const err = await auth.authenticate({ clientId: c.id, method: 'none' }, 'sandbox', '127.0.0.1', { allowPublic: true }).catch((e: unknown) => e);
     expect(err).toMatchObject({ status: 401, code: 'invalid_client', headers: { 'WWW-Authenticate': 'Basic realm="oauth"' } });
   });
@@ -38,7 +38,7 @@ describe('revocation › the revoked-tokens counter counts only live tokens ende
   it('RFC 6749 §2.3.1: a limiter that answers asynchronously (counted in the store) still blocks, and still lets the right secret in', async () => {
     let wait = 30;
     const asyncLimiter: AuthFailureLimiter = { blockedFor: async () => wait, recordFailure: async () => {} };
-    const auth = new ClientAuthenticator({ clients: t.store.clients, hasher: t.server.hasher, limiter: asyncLimiter, clock: t.clock });
+    const auth = new ClientAuthenticator({ clients: t.store.clients, hasher: t.server.hasher, limiter: asyncLimiter, clock: t.clock, usedJtis: t.store.usedJtis });
     const presented = { clientId: c.id, clientSecret: c.secret, method: 'client_secret_basic' as const };
     const err = await auth.authenticate(presented, 'sandbox', '127.0.0.1').catch((e: unknown) => e);
     expect(err).toMatchObject({ status: 429, headers: { 'Retry-After': '30' } });

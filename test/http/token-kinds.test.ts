@@ -100,7 +100,7 @@ for (const backend of BACKENDS) {
   });
 }
 
-describe('IntrospectionTokenValidator › only an answer that itself says "Bearer" is an access token', () => {
+describe('IntrospectionTokenValidator › only an answer that itself says "Bearer" (or "DPoP" with its key) is an access token', () => {
   const clock = new TestClock();
   const answering = (body: Record<string, unknown>): typeof fetch => async () =>
     new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
@@ -112,6 +112,8 @@ describe('IntrospectionTokenValidator › only an answer that itself says "Beare
     ['"refresh_token"', { token_type: 'refresh_token' }, false],
     ['no token_type at all', {}, false],
     ['a token_type that is not a string', { token_type: ['Bearer'] }, false],
+    ['"DPoP" with cnf.jkt (RFC 9449 §6.2)', { token_type: 'DPoP', cnf: { jkt: 'k'.repeat(43) } }, true],
+    ['"DPoP" without cnf.jkt: no key to check a proof against', { token_type: 'DPoP' }, false],
   ])('token_type %s → active %s', async (_name, extra, expected) => {
     const v = new IntrospectionTokenValidator({ endpoint: 'http://auth.test/oauth/introspect', clientId: 'rs', clientSecret: 's', clock, fetch: answering({ ...active, ...extra }) });
     expect((await v.validate('t')).active).toBe(expected);
@@ -120,7 +122,7 @@ describe('IntrospectionTokenValidator › only an answer that itself says "Beare
   it('an answer without scope grants no scope at all (not one empty scope)', async () => {
     const { scope: _scope, ...noScope } = active;
     const v = new IntrospectionTokenValidator({ endpoint: 'http://auth.test/oauth/introspect', clientId: 'rs', clientSecret: 's', clock, fetch: answering({ ...noScope, token_type: 'Bearer' }) });
-    expect(await v.validate('t')).toEqual({ active: true, clientId: 'c'.repeat(24), scopes: [], expiresAt: active.exp });
+    expect(await v.validate('t')).toEqual({ active: true, clientId: 'c'.repeat(24), scopes: [], expiresAt: active.exp, jkt: null });
   });
 });
 

@@ -130,7 +130,7 @@ for (const backend of BACKENDS) {
       await t.store.clients.create({
         id, environment: 'sandbox', name: 'colon', secretHash: t.server.hasher.hash('client_secret', 'sec:ret'),
         previousSecretHash: null, previousSecretExpiresAt: null, scopes: ['webhooks'], grantTypes: ['client_credentials'],
-        redirectUris: [], isResourceServer: false, merchantId: null, createdAt: t.clock.now(),
+        redirectUris: [], isResourceServer: false, merchantId: null, createdAt: t.clock.now(), dpopBoundAccessTokens: false,
       });
       const ok = await t.app().inject(post(cc, { authorization: `Basic ${b64(`${id}:sec:ret`)}` }));
       expect(ok.statusCode).toBe(200);

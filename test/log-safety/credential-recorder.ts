@@ -3,7 +3,7 @@ import { recordSecret } from './secret-register.js';
 
 /** Body fields and JSON response fields that carry a credential, wherever they occur. */
 const CREDENTIAL_FIELDS = new Set([
-  'client_secret', 'password', 'current_password', 'new_password', 'code', 'code_verifier',
+  'client_secret', 'client_assertion', 'password', 'current_password', 'new_password', 'code', 'code_verifier',
   'token', 'access_token', 'refresh_token', 'id_token', 'secret', '_csrf', 'csrf_token',
 ]);
 

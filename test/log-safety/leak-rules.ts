@@ -22,12 +22,12 @@ const PATTERNS: Array<{ rule: string; re: RegExp; accept?: (m: RegExpMatchArray)
   { rule: 'token, code or refresh token shape (42 alphanumerics)', re: ALNUM_RUN(42) },
   { rule: 'JWT', re: /eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g },
   // A query string or form body with a credential in it (request lines log the path only).
-  { rule: 'credential parameter', re: /(?:^|[?&\s"'])(?:client_secret|password|code|code_verifier|token|access_token|refresh_token)=(?!\[redacted\])[^&\s"'#]+/g },
+  { rule: 'credential parameter', re: /(?:^|[?&\s"'])(?:client_secret|client_assertion|password|code|code_verifier|token|access_token|refresh_token)=(?!\[redacted\])[^&\s"'#]+/g },
 ];
 
 /** JSON log fields that may only ever hold the censor (src/http/logger.ts), whatever object they sit in. */
 const CREDENTIAL_KEYS = new Set([
-  'authorization', 'cookie', 'set-cookie', 'x-csrf-token', 'client_secret', 'password', 'current_password',
+  'authorization', 'cookie', 'set-cookie', 'x-csrf-token', 'client_secret', 'client_assertion', 'password', 'current_password',
   'new_password', 'code_verifier', 'access_token', 'refresh_token', 'id_token', 'token', '_csrf', 'csrf_token',
 ]);
 const CENSOR = '[redacted]';

@@ -3,6 +3,7 @@ import type { ClientRecord, Store, TokenRecord } from '../../src/storage/types.j
 import { BACKENDS } from '../helpers/backends.js';
 
 let seq = 0;
+const EC_KEY = { kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0', kid: 'one' };
 const client = (over: Partial<ClientRecord> = {}): ClientRecord => ({
   id: `client${String(++seq).padStart(18, '0')}`,
   environment: 'sandbox',
@@ -17,6 +18,8 @@ const client = (over: Partial<ClientRecord> = {}): ClientRecord => ({
   merchantId: null,
   createdAt: 1_700_000_000,
   requirePushedAuthorizationRequests: false,
+  dpopBoundAccessTokens: false,
+  publicKeys: null,
   ...over,
 });
 const token = (clientId: string, over: Partial<TokenRecord> = {}): TokenRecord => ({
@@ -33,6 +36,7 @@ const token = (clientId: string, over: Partial<TokenRecord> = {}): TokenRecord =
   rotatedAt: null,
   familyExpiresAt: null,
   audience: null,
+  jkt: null,
   ...over,
 });
 const NOW = 1_700_000_100;
@@ -47,9 +51,40 @@ for (const backend of BACKENDS) {
     afterAll(() => cleanup());
 
     it('a client round-trips every field', async () => {
-      const c = client({ merchantId: 'm1', isResourceServer: true, environment: 'production', requirePushedAuthorizationRequests: true });
+      const c = client({ merchantId: 'm1', isResourceServer: true, environment: 'production', requirePushedAuthorizationRequests: true, dpopBoundAccessTokens: true });
       await store.clients.create(c);
       expect(await store.clients.find(c.id)).toEqual(c);
+    });
+
+    it('a private_key_jwt client round-trips its public keys, and has no secret', async () => {
+      const c = client({ secretHash: null, publicKeys: [EC_KEY, { ...EC_KEY, kid: 'two' }] });
+      await store.clients.create(c);
+      expect(await store.clients.find(c.id)).toEqual(c);
+      expect((await store.clients.list({})).find((l) => l.id === c.id)).toEqual(c);
+    });
+
+    it('replacePublicKeys is compare-and-set: of two edits from the same read, one wins', async () => {
+      const c = client({ secretHash: null, publicKeys: [EC_KEY] });
+      await store.clients.create(c);
+      const a = [EC_KEY, { ...EC_KEY, kid: 'a' }];
+      const b = [EC_KEY, { ...EC_KEY, kid: 'b' }];
+      const results = await Promise.all([store.clients.replacePublicKeys(c.id, c.publicKeys!, a), store.clients.replacePublicKeys(c.id, c.publicKeys!, b)]);
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect((await store.clients.find(c.id))!.publicKeys).toEqual(results[0] ? a : b);
+      // A client with a secret has no keys to replace.
+      const secretClient = client();
+      await store.clients.create(secretClient);
+      expect(await store.clients.replacePublicKeys(secretClient.id, [], a)).toBe(false);
+      expect((await store.clients.find(secretClient.id))!.publicKeys).toBeNull();
+    });
+
+    it('RFC 7523 §2.2: a private_key_jwt client never gets a secret by rotation; deleting it drops its keys', async () => {
+      const c = client({ secretHash: null, publicKeys: [EC_KEY] });
+      await store.clients.create(c);
+      expect(await store.clients.rotateSecret(c.id, 'b'.repeat(64), NOW, NOW)).toBe(false);
+      expect((await store.clients.find(c.id))!.secretHash).toBeNull();
+      expect(await store.clients.delete(c.id, NOW)).toBe(true);
+      expect(await store.clients.replacePublicKeys(c.id, [EC_KEY], [{ ...EC_KEY, kid: 'x' }])).toBe(false);
     });
 
     it("findOwner gives a live client's environment and merchant, and nothing for a deleted or unknown one", async () => {
@@ -229,6 +264,29 @@ for (const backend of BACKENDS) {
       expect(await store.tokens.find(t.key)).toEqual(t);
       await expect(store.tokens.insert(t)).rejects.toThrow();
       expect(await store.tokens.find('nope')).toBeUndefined();
+    });
+
+    it('RFC 9449 §6: a DPoP-bound token keeps its key thumbprint through every write path (insert, insertMany, rotation)', async () => {
+      const jkt = 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs';
+      const single = token('x', { jkt });
+      await store.tokens.insert(single);
+      expect(await store.tokens.find(single.key)).toEqual(single);
+      const [a, b] = [token('x', { jkt, kind: 'refresh', grantId: 'gj' }), token('x', { jkt, grantId: 'gj' })];
+      await store.tokens.insertMany([a, b]);
+      expect((await store.tokens.find(b.key))?.jkt).toBe(jkt);
+      const successor = token('x', { jkt, grantId: 'gj' });
+      expect(await store.tokens.rotateRefresh(a.key, NOW, [successor])).toBe('rotated');
+      expect((await store.tokens.find(successor.key))?.jkt).toBe(jkt);
+    });
+
+    it('RFC 8707 with RFC 9449: a token restricted to a resource and bound to a DPoP key keeps both (insert, insertMany)', async () => {
+      const both = { audience: ['https://a.example/'], jkt: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs' };
+      const single = token('x', both);
+      await store.tokens.insert(single);
+      expect(await store.tokens.find(single.key)).toEqual(single);
+      const batch = [token('x', both), token('x', { audience: ['https://b.example/', 'https://c.example/'] }), token('x', { jkt: both.jkt })];
+      await store.tokens.insertMany(batch);
+      for (const t of batch) expect(await store.tokens.find(t.key)).toEqual(t);
     });
 
     it('RFC 7009 §2.1: revoking a refresh token revokes the access tokens of its grant, not others', async () => {

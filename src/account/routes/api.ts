@@ -8,11 +8,13 @@ import {
   expirePreviousSecret,
   describeCredential,
   codeFlowFromFields,
+  addCredentialKeys,
   generateCredential,
   listCredentials,
   ownedCredential,
   renameCredential,
   revokeCredentialTokens,
+  removeCredentialKey,
   rotateCredential,
   usageOf,
   type CredentialView,
@@ -110,7 +112,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: AccountContext): vo
     if (!isEnvironment(environment)) throw new InputError('environment must be sandbox or production');
     const scopes = scopesOf(f);
     if (environment === 'production') await requireRecentAuth(ctx, actor(request, current), current.session, reauthFields(f));
-    const { client, secret } = await generateCredential(ctx, actor(request, current), { environment, name: text(f, 'name'), scopes, codeFlow: codeFlowFromFields(f) });
+    const { client, secret } = await generateCredential(ctx, actor(request, current), { environment, name: text(f, 'name'), scopes, codeFlow: codeFlowFromFields(f), jwks: jwksOf(f) });
     const view = await describeCredential(ctx, client);
     return reply.code(201).send({ ...credentialJson(ctx, view), ...(secret !== undefined ? { client_secret: secret } : {}) });
   });
@@ -129,6 +131,24 @@ export function registerApiRoutes(app: FastifyInstance, ctx: AccountContext): vo
     if (client.environment === 'production') await requireRecentAuth(ctx, actor(request, current), current.session, reauthFields(f));
     const { secret, previousSecretExpiresAt } = await rotateCredential(ctx, actor(request, current), client, grace);
     return { client_id: client.id, client_secret: secret, previous_secret_expires_at: previousSecretExpiresAt };
+  });
+
+  app.post('/api/credentials/:id/keys/add', protect, async (request) => {
+    const current = await signedIn(request);
+    const client = await owned(request, current);
+    const f = fieldsOf(request);
+    if (client.environment === 'production') await requireRecentAuth(ctx, actor(request, current), current.session, reauthFields(f));
+    await addCredentialKeys(ctx, actor(request, current), client, jwksOf(f));
+    return credentialJson(ctx, await describeCredential(ctx, await owned(request, current)));
+  });
+
+  app.post('/api/credentials/:id/keys/remove', protect, async (request) => {
+    const current = await signedIn(request);
+    const client = await owned(request, current);
+    const f = fieldsOf(request);
+    if (client.environment === 'production') await requireRecentAuth(ctx, actor(request, current), current.session, reauthFields(f));
+    await removeCredentialKey(ctx, actor(request, current), client, text(f, 'thumbprint'));
+    return credentialJson(ctx, await describeCredential(ctx, await owned(request, current)));
   });
 
   app.post('/api/credentials/:id/rename', protect, async (request) => {
@@ -214,8 +234,17 @@ function credentialJson(ctx: AccountContext, c: CredentialView) {
     redirect_uris: c.redirectUris,
     public: c.isPublic,
     require_pushed_authorization_requests: c.requirePushedAuthorizationRequests,
+    dpop_bound_access_tokens: c.dpopBoundAccessTokens,
+    token_endpoint_auth_method: c.authMethod,
+    ...(c.authMethod === 'private_key_jwt' ? { keys: c.keys } : {}),
     token_url: tokenUrl(ctx, c.environment),
   };
+}
+
+/** `jwks`: a JWK or JWK Set, as JSON text or as a JSON object in a JSON body. */
+function jwksOf(f: Record<string, unknown>): string {
+  const v = f.jwks;
+  return typeof v === 'object' && v !== null ? JSON.stringify(v) : text(f, 'jwks');
 }
 
 function eventJson(e: AuditEvent) {

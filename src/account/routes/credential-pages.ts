@@ -4,6 +4,7 @@ import { ENVIRONMENTS, type ClientRecord } from '../../storage/types.js';
 import type { Actor } from '../accounts.js';
 import { requireRecentAuth } from '../reauth.js';
 import {
+  addCredentialKeys,
   changeScopes,
   deleteCredential,
   expirePreviousSecret,
@@ -12,6 +13,7 @@ import {
   generateCredential,
   listCredentials,
   ownedCredential,
+  removeCredentialKey,
   renameCredential,
   revokeCredentialTokens,
   rotateCredential,
@@ -33,6 +35,9 @@ const NOTICES: Record<string, string> = {
   revoked: 'Every token of this credential was revoked.',
   deleted: 'The credential was deleted and all its tokens revoked.',
   public: 'Public client created: it has no secret and must use PKCE.',
+  keys: 'Credential created. It has no secret: it signs a JWT with your private key (private_key_jwt).',
+  'key-added': 'The key was added. Both keys work until you remove the old one.',
+  'key-removed': 'The key was removed; assertions signed with it no longer work.',
   expired: 'The previous secret no longer works.',
   scopes: 'The scopes were saved. Tokens issued before keep their scope until they expire.',
 };
@@ -86,16 +91,18 @@ export function registerCredentialPages(app: FastifyInstance, ctx: AccountContex
       const f = fieldsOf(request);
       const name = text(f, 'name');
       const scopes = KNOWN_SCOPES.filter((s) => text(f, `scope_${s}`) !== '');
+      // Not shown again on an error: a private key pasted by mistake is never echoed into a page.
+      const jwks = text(f, 'jwks');
       try {
         if (environment === 'production') await requireRecentAuth(ctx, actor(request, current), current.session, reauthFields(f));
-        const { client, secret } = await generateCredential(ctx, actor(request, current), { environment, name, scopes, codeFlow: codeFlowFromFields(f) });
-        // A public client has no secret to show: straight to its page.
-        if (secret === undefined) return `/account/credentials/${client.id}?done=public`;
+        const { client, secret } = await generateCredential(ctx, actor(request, current), { environment, name, scopes, codeFlow: codeFlowFromFields(f), jwks });
+        // A public client, or one with public keys, has no secret to show: straight to its page.
+        if (secret === undefined) return `/account/credentials/${client.id}?done=${client.publicKeys ? 'keys' : 'public'}`;
         return stashSecret(ctx, request, { clientId: client.id, kind: 'created', secret });
       } catch (err) {
         if (!expected(err)) throw err;
         const credentials = await listCredentials(ctx, current.merchant.id, environment);
-        return sendPage(reply, listPage({ ...(await base(request, reply, current)), environment, credentials, error: err.message, form: { name, scopes } }), err.status);
+        return sendPage(reply, listPage({ ...(await base(request, reply, current)), environment, credentials, error: err.message, form: { name, scopes, keysOpen: jwks.trim() !== '' } }), err.status);
       }
     })));
   }
@@ -161,6 +168,32 @@ export function registerCredentialPages(app: FastifyInstance, ctx: AccountContex
       if (client.environment === 'production') await requireRecentAuth(ctx, actor(request, current), current.session, reauthFields(f));
       await changeScopes(ctx, actor(request, current), client, KNOWN_SCOPES.filter((s) => text(f, `scope_${s}`) !== ''));
       return `/account/credentials/${client.id}?done=scopes`;
+    } catch (err) {
+      if (!expected(err)) throw err;
+      return detailWithError(request, reply, current, client, err);
+    }
+  })));
+
+  app.post('/credentials/:id/keys/add', protect, signedIn((request, reply, current) => submitOnce(ctx, request, reply, async () => {
+    const client = await owned(request, current);
+    const f = fieldsOf(request);
+    try {
+      if (client.environment === 'production') await requireRecentAuth(ctx, actor(request, current), current.session, reauthFields(f));
+      await addCredentialKeys(ctx, actor(request, current), client, text(f, 'jwks'));
+      return `/account/credentials/${client.id}?done=key-added`;
+    } catch (err) {
+      if (!expected(err)) throw err;
+      return detailWithError(request, reply, current, client, err);
+    }
+  })));
+
+  app.post('/credentials/:id/keys/remove', protect, signedIn((request, reply, current) => submitOnce(ctx, request, reply, async () => {
+    const client = await owned(request, current);
+    const f = fieldsOf(request);
+    try {
+      if (client.environment === 'production') await requireRecentAuth(ctx, actor(request, current), current.session, reauthFields(f));
+      await removeCredentialKey(ctx, actor(request, current), client, text(f, 'thumbprint'));
+      return `/account/credentials/${client.id}?done=key-removed`;
     } catch (err) {
       if (!expected(err)) throw err;
       return detailWithError(request, reply, current, client, err);

@@ -9,6 +9,8 @@ import { page } from './layout.js';
 export const ACTIONS: Record<string, string> = {
   created: 'Credential created',
   rotated: 'Secret rotated',
+  key_added: 'Public key added',
+  key_removed: 'Public key removed',
   previous_secret_expired: 'Previous secret expired',
   scopes_changed: 'Scopes changed',
   renamed: 'Renamed',
@@ -51,6 +53,10 @@ export function describeEvent(e: AuditEvent): string {
       return `“${String(d.name ?? '')}” with scopes ${Array.isArray(d.scopes) ? d.scopes.join(' ') : ''}`;
     case 'rotated':
       return Number(d.grace_seconds) > 0 ? `old secret valid until ${utc(Number(d.previous_secret_expires_at))}` : 'old secret stopped at once';
+    case 'key_added':
+      return Array.isArray(d.keys) ? (d.keys as Array<{ kid: string | null; alg: string; thumbprint: string }>).map(keyName).join(', ') : '';
+    case 'key_removed':
+      return keyName(d as { kid: string | null; alg: string; thumbprint: string });
     case 'renamed':
       return `“${String(d.from ?? '')}” → “${String(d.to ?? '')}”`;
     case 'deleted':
@@ -93,6 +99,8 @@ export function describeEvent(e: AuditEvent): string {
       return '';
   }
 }
+
+const keyName = (k: { kid: string | null; alg: string; thumbprint: string }) => `${k.alg} key ${k.kid ? `“${k.kid}”` : String(k.thumbprint).slice(0, 12) + '…'}`;
 
 const words = (v: unknown) => (Array.isArray(v) && v.length > 0 ? v.join(' ') : 'none');
 

@@ -23,7 +23,7 @@ function flashOf(o: Base) {
 }
 
 
-export function listPage(o: Base & { environment: Environment; credentials: CredentialView[]; form?: { name: string; scopes: string[] } }): SafeHtml {
+export function listPage(o: Base & { environment: Environment; credentials: CredentialView[]; form?: { name: string; scopes: string[]; keysOpen?: boolean } }): SafeHtml {
   const env = o.environment;
   const chosen = o.form?.scopes ?? ['webhooks'];
   return page(
@@ -72,6 +72,13 @@ ${environmentTabs(env, 'credentials')}
       <label class="check"><input type="checkbox" name="require_pushed_authorization_requests" value="1"> Require pushed authorization requests (POST /oauth/par first, RFC 9126)</label>
       <label for="redirect_uris-${env}">Redirect URIs (one per line; https, or http to 127.0.0.1 / localhost)</label>
       <textarea id="redirect_uris-${env}" name="redirect_uris" rows="2" maxlength="4000"></textarea>
+    </details>
+    <label class="check"><input type="checkbox" name="dpop_bound_access_tokens" value="1"> Require DPoP: every token request must carry a DPoP proof, so every token is bound to the client's key (RFC 9449)</label>
+    <details${o.form?.keysOpen ? html` open` : ''}>
+      <summary>Sign with a private key instead of a secret (optional)</summary>
+      <p class="muted">private_key_jwt (RFC 7523): your system signs a short-lived JWT with its private key; we keep only the public key, and the credential has no secret. ES256, EdDSA (Ed25519), RS256 or PS256.</p>
+      <label for="jwks-${env}">Public key: a JWK or a JWK Set (JSON; never the private key)</label>
+      <textarea id="jwks-${env}" name="jwks" rows="4" maxlength="16384" spellcheck="false"></textarea>
     </details>
     ${reauthField(o, env, 'gen-password')}
     <button type="submit" class="primary">Generate credentials</button>
@@ -153,11 +160,13 @@ export function detailPage(o: Base & { credential: CredentialView; tokenUrl: str
     <dt>Scopes</dt><dd>${c.scopes.join(' ')}</dd>
     <dt>Grant types</dt><dd>${c.grantTypes.join(' ')}${c.isPublic ? ' (public client: no secret, PKCE only)' : ''}</dd>
     ${c.grantTypes.includes('authorization_code') ? html`<dt>Authorization requests</dt><dd>${c.requirePushedAuthorizationRequests ? 'Pushed only (POST /oauth/par first, RFC 9126)' : 'Pushed (POST /oauth/par) or in the authorization URL'}</dd>` : ''}
+    ${c.dpopBoundAccessTokens ? html`<dt>DPoP</dt><dd>required on every token request (RFC 9449)</dd>` : ''}
+    <dt>Client authentication</dt><dd><code id="auth-method">${c.authMethod}</code>${c.authMethod === 'private_key_jwt' ? ' (a JWT signed with your private key; no secret)' : ''}</dd>
     ${c.redirectUris.length > 0 ? html`<dt>Redirect URIs</dt><dd><ul class="plain">${c.redirectUris.map((u) => html`<li><code>${u}</code></li>`)}</ul></dd>` : ''}
     <dt>Created</dt><dd>${when(c.createdAt)}</dd>
     <dt>Last used</dt><dd>${when(c.lastUsedAt)}</dd>
     <dt>Active tokens</dt><dd>${c.activeTokens}</dd>
-    ${c.isPublic ? '' : html`<dt>Secrets</dt><dd><ul class="plain secrets">
+    ${c.authMethod !== 'client_secret_basic' ? '' : html`<dt>Secrets</dt><dd><ul class="plain secrets">
       <li id="current-secret">Current secret ${hint(c.secretHint)}: <strong>active</strong>, last used ${when(c.secretLastUsedAt)}</li>
       ${c.previousSecretExpiresAt
         ? html`<li id="previous-secret">Previous secret ${hint(c.previousSecretHint)}: works until <time datetime="${iso(c.previousSecretExpiresAt)}">${utc(c.previousSecretExpiresAt)}</time>, last used ${when(c.previousSecretLastUsedAt)}</li>`
@@ -172,8 +181,9 @@ export function detailPage(o: Base & { credential: CredentialView; tokenUrl: str
   </form>`
     : ''}
 </section>
+${c.authMethod === 'private_key_jwt' ? keysSection(o, c) : ''}
 <div class="grid">
-<section class="card" aria-labelledby="rotate-h">
+${c.authMethod === 'private_key_jwt' ? '' : html`<section class="card" aria-labelledby="rotate-h">
   <h2 id="rotate-h">Rotate the secret</h2>
   <p class="muted">A new secret is generated and shown once. The old one keeps working during the grace period, so you can roll the new one out first.</p>
   <form method="post" action="/account/credentials/${c.id}/rotate" class="stack">
@@ -185,7 +195,7 @@ export function detailPage(o: Base & { credential: CredentialView; tokenUrl: str
     ${reauthField(o, c.environment, 'rotate-password')}
     <button type="submit" class="primary">Rotate secret</button>
   </form>
-</section>
+</section>`}
 <section class="card" aria-labelledby="rename-h">
   <h2 id="rename-h">Rename</h2>
   <form method="post" action="/account/credentials/${c.id}/rename" class="stack">
@@ -225,6 +235,39 @@ export function detailPage(o: Base & { credential: CredentialView; tokenUrl: str
 </section>
 </div>`,
   );
+}
+
+/** A private_key_jwt credential's public keys: each with a remove form, and a form to add one (key rollover). */
+function keysSection(o: Base, c: CredentialView): SafeHtml {
+  return html`<section class="card" aria-labelledby="keys-h">
+  <h2 id="keys-h">Public keys</h2>
+  <p class="muted">Assertions signed with any of these keys are accepted. To roll a key over, add the new one, move your signer to it, then remove the old one.</p>
+  <div class="table-wrap"><table class="stack-on-mobile" id="keys">
+    <thead><tr><th scope="col">Key ID (kid)</th><th scope="col">Algorithm</th><th scope="col">Thumbprint (RFC 7638)</th><th scope="col"><span class="visually-hidden">Action</span></th></tr></thead>
+    <tbody>${c.keys.map(
+      (k, i) => html`<tr>
+      <td data-label="Key ID">${k.kid === null ? html`<span class="muted">none</span>` : html`<code>${k.kid}</code>`}</td>
+      <td data-label="Algorithm">${k.alg}</td>
+      <td data-label="Thumbprint"><code class="thumbprint">${k.thumbprint}</code></td>
+      <td data-label="Action">${c.keys.length > 1
+        ? html`<form method="post" action="/account/credentials/${c.id}/keys/remove" class="stack">
+          ${csrfField(o.csrf)}
+          <input type="hidden" name="thumbprint" value="${k.thumbprint}">
+          ${reauthField(o, c.environment, `remove-key-password-${i}`)}
+          <button type="submit" class="danger">Remove key${k.kid === null ? '' : html` ${k.kid}`}</button>
+        </form>`
+        : html`<span class="muted">the only key</span>`}</td>
+    </tr>`,
+    )}</tbody>
+  </table></div>
+  <form method="post" action="/account/credentials/${c.id}/keys/add" class="stack">
+    ${csrfField(o.csrf)}
+    <label for="add-jwks">Add a public key: a JWK or a JWK Set (JSON; never the private key)</label>
+    <textarea id="add-jwks" name="jwks" rows="4" maxlength="16384" spellcheck="false" required></textarea>
+    ${reauthField(o, c.environment, 'add-key-password')}
+    <button type="submit">Add key</button>
+  </form>
+</section>`;
 }
 
 export function deleteConfirmPage(o: Base & { credential: CredentialView }): SafeHtml {

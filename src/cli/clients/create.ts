@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import { createClient } from '../../core/client-management.js';
+import { authMethodOf, createClient } from '../../core/client-management.js';
 import { normalizeEmail } from '../../account/accounts.js';
 import { ENVIRONMENTS, type Environment, type MerchantRecord } from '../../storage/types.js';
 import { CliError, print, withCliContext, type DbOptions } from '../context.js';
+import { readPublicKeysFile } from './keys.js';
 
 interface CreateOptions extends DbOptions {
   environment: string;
@@ -13,7 +14,9 @@ interface CreateOptions extends DbOptions {
   grant?: string[];
   public?: boolean;
   requirePushedAuthorizationRequests?: boolean;
+  jwks?: string;
   merchant?: string;
+  dpopBoundAccessTokens?: boolean;
   json?: boolean;
 }
 
@@ -32,10 +35,13 @@ export function registerClientsCreate(clients: Command): void {
     .option('--grant <type>', 'an allowed grant type (repeatable; default client_credentials)', collect)
     .option('--public', 'a public client: no secret, PKCE only (authorization_code, refresh_token)')
     .option('--require-pushed-authorization-requests', 'authorization requests must be pushed to /oauth/par first (RFC 9126)')
+    .option('--dpop-bound-access-tokens', 'every token request must carry a DPoP proof, so every token is key-bound (RFC 9449 §5.2)')
+    .option('--jwks <file>', 'authenticate with private_key_jwt (RFC 7523) using the public JWK or JWK Set in this file; no secret')
     .option('--merchant <email>', "attach to this Web Account merchant (default: the built-in operator account)")
     .option('--json', 'print JSON')
     .action(async (o: CreateOptions) => {
       if (!(ENVIRONMENTS as readonly string[]).includes(o.environment)) throw new CliError('--environment must be sandbox or production');
+      const publicKeys = o.jwks === undefined ? undefined : await readPublicKeysFile(o.jwks);
       await withCliContext(o, async (ctx) => {
         let merchant: MerchantRecord | undefined;
         if (o.merchant !== undefined) {
@@ -53,6 +59,8 @@ export function registerClientsCreate(clients: Command): void {
             redirectUris: o.redirectUri,
             isPublic: o.public ?? false,
             requirePushedAuthorizationRequests: o.requirePushedAuthorizationRequests ?? false,
+            dpopBoundAccessTokens: o.dpopBoundAccessTokens ?? false,
+            publicKeys,
             merchantId: merchant?.id ?? null,
           });
         } catch (err) {
@@ -75,20 +83,22 @@ export function registerClientsCreate(clients: Command): void {
             scope: client.scopes.join(' '),
             grant_types: client.grantTypes,
             redirect_uris: client.redirectUris,
-            public: client.secretHash === null,
+            public: client.secretHash === null && !publicKeys,
             require_pushed_authorization_requests: client.requirePushedAuthorizationRequests ?? false,
+            token_endpoint_auth_method: authMethodOf(client),
             resource_server: client.isResourceServer,
+            dpop_bound_access_tokens: client.dpopBoundAccessTokens,
             merchant: merchant?.email ?? null,
           },
           () =>
             [
               `Client ID:     ${client.id}`,
-              `Client Secret: ${secret ?? '(none: public client, use PKCE)'}`,
+              `Client Secret: ${secret ?? (publicKeys ? `(none: private_key_jwt with ${publicKeys.length} public key${publicKeys.length === 1 ? '' : 's'})` : '(none: public client, use PKCE)')}`,
               `Environment:   ${client.environment}`,
               `Scope:         ${client.scopes.join(' ')}`,
               ...(client.requirePushedAuthorizationRequests ? ['Authorization requests: pushed only (POST /oauth/par, RFC 9126)'] : []),
-              '',
-              'The secret is shown only now. Store it safely.',
+              ...(client.dpopBoundAccessTokens ? ['DPoP:          required on every token request'] : []),
+              ...(secret === undefined ? [] : ['', 'The secret is shown only now. Store it safely.']),
             ].join('\n'),
         );
       });

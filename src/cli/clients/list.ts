@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { authMethodOf } from '../../core/client-management.js';
 import { print, withCliContext, type DbOptions } from '../context.js';
 
 /** `clients list`: every live credential; never a secret. */
@@ -20,6 +21,8 @@ export function registerClientsList(clients: Command): void {
             scope: c.scopes.join(' '),
             grant_types: c.grantTypes,
             require_pushed_authorization_requests: c.requirePushedAuthorizationRequests ?? false,
+            dpop_bound_access_tokens: c.dpopBoundAccessTokens,
+            token_endpoint_auth_method: authMethodOf(c),
             created_at: new Date(c.createdAt * 1000).toISOString(),
             active_tokens: await ctx.store.tokens.countActiveByClient(c.id, now),
           })),
@@ -27,7 +30,7 @@ export function registerClientsList(clients: Command): void {
         print(o.json ?? false, rows, () =>
           rows.length === 0
             ? 'No clients.'
-            : rows.map((r) => `${r.client_id}  ${r.environment.padEnd(10)}  ${r.name}  [${r.scope}]  tokens: ${r.active_tokens}${r.require_pushed_authorization_requests ? '  PAR only' : ''}`).join('\n'),
+            : rows.map((r) => `${r.client_id}  ${r.environment.padEnd(10)}  ${r.name}  [${r.scope}]  ${r.token_endpoint_auth_method}${r.dpop_bound_access_tokens ? '  DPoP' : ''}  tokens: ${r.active_tokens}${r.require_pushed_authorization_requests ? '  PAR only' : ''}`).join('\n'),
         );
       });
     });

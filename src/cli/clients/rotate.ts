@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { rotateClientSecret } from '../../core/client-management.js';
+import { ClientKeyError } from '../../core/client-keys.js';
 import { CliError, print, withCliContext, type DbOptions } from '../context.js';
 
 /** `clients rotate ID`: a new secret, printed once; the old one lives on for --grace-seconds (default 0). */
@@ -13,7 +14,13 @@ export function registerClientsRotate(clients: Command): void {
       const grace = Number(o.graceSeconds);
       if (!Number.isInteger(grace) || grace < 0) throw new CliError('--grace-seconds must be a whole number ≥ 0');
       await withCliContext(o, async (ctx) => {
-        const secret = await rotateClientSecret({ ...ctx, clients: ctx.store.clients }, clientId, grace);
+        let secret;
+        try {
+          secret = await rotateClientSecret({ ...ctx, clients: ctx.store.clients }, clientId, grace);
+        } catch (err) {
+          if (err instanceof ClientKeyError) throw new CliError(err.message);
+          throw err;
+        }
         if (secret === undefined) throw new CliError(`No client ${clientId}`);
         const oldUntil = new Date((ctx.clock.now() + grace) * 1000).toISOString();
         print(

@@ -2,7 +2,7 @@ import { InvalidGrantError } from '../errors.js';
 import { optionalParam, repeatedParam, requiredParam } from '../params.js';
 import { requestedAudience } from '../resource.js';
 import { assertVerifierSyntax, verifierMatches } from '../pkce.js';
-import type { TokenResponse } from '../token-response.js';
+import { tokenTypeOf, type TokenResponse } from '../token-response.js';
 import type { GrantContext } from './grant.js';
 
 /**
@@ -39,9 +39,15 @@ export async function authorizationCodeGrant(ctx: GrantContext): Promise<TokenRe
   const granted = record.resources ?? null;
   const audience = requestedAudience(repeatedParam(ctx.params, 'resource'), ctx.knownResources, granted);
   const binding = { grantId: record.grantId, subject: record.subject };
-  const access = await ctx.issuer.mint('access', client, ctx.environment, record.scope, { ...binding, audience });
+  const access = await ctx.issuer.mint('access', client, ctx.environment, record.scope, { ...binding, audience, jkt: ctx.dpopJkt });
+  // RFC 9449 §5: a public client's refresh token is bound to the DPoP key too; a confidential client's (a secret
+  // or private_key_jwt) is already bound to the client's own authentication.
   const refresh = client.grantTypes.includes('refresh_token')
-    ? await ctx.issuer.mint('refresh', client, ctx.environment, record.scope, { ...binding, audience: granted })
+    ? await ctx.issuer.mint('refresh', client, ctx.environment, record.scope, {
+        ...binding,
+        audience: granted,
+        jkt: client.secretHash === null && !client.publicKeys ? ctx.dpopJkt : null,
+      })
     : undefined;
   const outcome = await ctx.codes.redeem(record.hash, now, refresh ? [access.record, refresh.record] : [access.record]);
   if (outcome === 'already_used') {
@@ -51,7 +57,7 @@ export async function authorizationCodeGrant(ctx: GrantContext): Promise<TokenRe
   }
   return {
     access_token: access.value,
-    token_type: 'Bearer',
+    token_type: tokenTypeOf(ctx.dpopJkt),
     expires_in: access.expiresIn,
     scope: record.scope,
     ...(refresh ? { refresh_token: refresh.value } : {}),

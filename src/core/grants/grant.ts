@@ -19,6 +19,8 @@ export interface GrantContext {
   refreshGraceSeconds: number;
   /** The resource indicators (RFC 8707) a client may name in this environment. */
   knownResources: readonly string[];
+  /** The thumbprint of the key the request's DPoP proof was made with (RFC 9449 §5); absent without a proof. */
+  dpopJkt?: string | undefined;
 }
 
 export type GrantHandler = (ctx: GrantContext) => Promise<TokenResponse>;

@@ -1,8 +1,8 @@
-import { InvalidGrantError } from '../errors.js';
+import { InvalidDpopProofError, InvalidGrantError } from '../errors.js';
 import { optionalParam, repeatedParam, requiredParam } from '../params.js';
 import { requestedAudience } from '../resource.js';
 import { grantedScope } from '../scope.js';
-import type { TokenResponse } from '../token-response.js';
+import { tokenTypeOf, type TokenResponse } from '../token-response.js';
 import { findByTokenValue } from '../token-key.js';
 import type { GrantContext } from './grant.js';
 
@@ -25,6 +25,11 @@ export async function refreshTokenGrant(ctx: GrantContext): Promise<TokenRespons
   // SECURITY-CASES D3: another client's refresh token is refused and its family left alone.
   if (record.clientId !== client.id) throw invalid();
   if (record.revokedAt !== null || record.expiresAt <= now) throw invalid();
+  // RFC 9449 §5: a refresh token bound to a DPoP key (a public client's) is exchanged only with a proof of that key.
+  if (record.jkt) {
+    if (ctx.dpopJkt === undefined) throw new InvalidDpopProofError('This refresh token is DPoP-bound: send a DPoP proof of its key');
+    if (ctx.dpopJkt !== record.jkt) throw new InvalidGrantError('The refresh token is bound to another DPoP key');
+  }
 
   const inGrace = record.rotatedAt != null && now - record.rotatedAt < ctx.refreshGraceSeconds;
   if (record.rotatedAt != null && !inGrace) {
@@ -36,8 +41,9 @@ export async function refreshTokenGrant(ctx: GrantContext): Promise<TokenRespons
   const granted = record.audience ?? null;
   const audience = requestedAudience(repeatedParam(ctx.params, 'resource'), ctx.knownResources, granted);
   const binding = { grantId: record.grantId, subject: record.subject, familyExpiresAt: record.familyExpiresAt ?? record.expiresAt };
-  const access = await ctx.issuer.mint('access', client, ctx.environment, accessScope, { ...binding, audience });
-  const refresh = await ctx.issuer.mint('refresh', client, ctx.environment, record.scope, { ...binding, audience: granted });
+  // The access token is bound to this request's proof, if any; the refresh token keeps the binding it was issued with.
+  const access = await ctx.issuer.mint('access', client, ctx.environment, accessScope, { ...binding, audience, jkt: ctx.dpopJkt });
+  const refresh = await ctx.issuer.mint('refresh', client, ctx.environment, record.scope, { ...binding, audience: granted, jkt: record.jkt ?? null });
 
   if (inGrace) {
     await ctx.tokens.insertMany([access.record, refresh.record]);
@@ -46,5 +52,5 @@ export async function refreshTokenGrant(ctx: GrantContext): Promise<TokenRespons
     await ctx.tokens.revokeGrant(record.grantId, now);
     throw invalid();
   }
-  return { access_token: access.value, token_type: 'Bearer', expires_in: access.expiresIn, scope: accessScope, refresh_token: refresh.value };
+  return { access_token: access.value, token_type: tokenTypeOf(ctx.dpopJkt), expires_in: access.expiresIn, scope: accessScope, refresh_token: refresh.value };
 }

@@ -16,7 +16,7 @@ import { bodyParams, rejectQueryString } from '../request-params.js';
  */
 export function registerParEndpoint(
   app: FastifyInstance,
-  ctx: Pick<AppContext, 'environment' | 'authenticator' | 'store' | 'hasher' | 'clock' | 'config' | 'resources'>,
+  ctx: Pick<AppContext, 'environment' | 'authenticator' | 'issuer' | 'store' | 'hasher' | 'clock' | 'config' | 'resources'>,
 ): void {
   app.post('/oauth/par', async (request, reply) => {
     setNoStore(reply);

@@ -15,7 +15,7 @@ import { TurnBarrier } from '../turn-barrier.js';
  */
 export function registerRevokeEndpoint(
   app: FastifyInstance,
-  ctx: Pick<AppContext, 'environment' | 'authenticator' | 'store' | 'hasher' | 'clock' | 'jwt' | 'metrics'>,
+  ctx: Pick<AppContext, 'environment' | 'authenticator' | 'issuer' | 'store' | 'hasher' | 'clock' | 'jwt' | 'metrics'>,
 ): void {
   // The requests of a turn are handled together (turn-barrier.ts).
   app.post('/oauth/revoke', { onRequest: new TurnBarrier().hook }, async (request, reply) => {

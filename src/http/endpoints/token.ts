@@ -3,6 +3,7 @@ import { UnauthorizedClientError } from '../../core/errors.js';
 import { grantHandler, PUBLIC_CLIENT_GRANTS } from '../../core/grants/index.js';
 import { optionalParam, rejectDuplicates, requiredParam } from '../../core/params.js';
 import { authenticateClient } from '../client-auth.js';
+import { tokenRequestProof } from '../dpop-proof.js';
 import type { AppContext } from '../context.js';
 import { refuseOtherMethods } from '../post-only.js';
 import { setNoStore } from '../oauth-headers.js';
@@ -10,10 +11,13 @@ import { bodyParams, rejectQueryString } from '../request-params.js';
 
 type TokenEndpointContext = Pick<
   AppContext,
-  'environment' | 'authenticator' | 'tokenIssuer' | 'store' | 'hasher' | 'clock' | 'config' | 'metrics' | 'usage' | 'resources'
+  'environment' | 'authenticator' | 'issuer' | 'tokenIssuer' | 'store' | 'hasher' | 'clock' | 'config' | 'metrics' | 'usage' | 'resources' | 'dpop'
 >;
 
-/** POST /oauth/token (RFC 6749 §3.2): authenticate the client, read the grant, check, issue, reply. */
+/**
+ * POST /oauth/token (RFC 6749 §3.2): authenticate the client, read the grant, check it and any DPoP proof
+ * (RFC 9449 §5), issue, reply.
+ */
 export function registerTokenEndpoint(app: FastifyInstance, ctx: TokenEndpointContext): void {
   app.post('/oauth/token', async (request, reply) => {
     setNoStore(reply);
@@ -27,6 +31,7 @@ export function registerTokenEndpoint(app: FastifyInstance, ctx: TokenEndpointCo
     const handler = grantHandler(grantType);
     // RFC 6749 §5.2 / ASVS 10.4.4: a client uses only the grants it was registered for.
     if (!client.grantTypes.includes(grantType)) throw new UnauthorizedClientError('This client may not use this grant type');
+    const dpopJkt = await tokenRequestProof(ctx.dpop, request, client, `${ctx.issuer()}/oauth/token`);
     const body = await handler({
       client,
       environment: ctx.environment,
@@ -38,7 +43,11 @@ export function registerTokenEndpoint(app: FastifyInstance, ctx: TokenEndpointCo
       clock: ctx.clock,
       refreshGraceSeconds: ctx.config.refreshGraceSeconds,
       knownResources: ctx.resources().known,
+      dpopJkt,
     });
+    // RFC 9449 §8: with nonces on, every answer carries the one to use next.
+    const nonce = ctx.dpop.currentNonce();
+    if (nonce !== undefined) reply.header('DPoP-Nonce', nonce);
     ctx.metrics.tokensIssued.inc({ grant_type: grantType, environment: ctx.environment });
     ctx.usage.issued(client.id, ctx.clock.now());
     return reply.type('application/json').send(body);

@@ -13,6 +13,9 @@ import * as m0009 from './0009_web_account_forms.js';
 import * as m0010 from './0010_webhook_attempts_and_listen.js';
 import * as m0011 from './0011_webhook_pause.js';
 import * as m0012 from './0012_two_factor.js';
+import * as m0013DpopKeyBinding from './0013_dpop_key_binding.js';
+import * as m0013UsedJtis from './0013_used_jtis.js';
+import * as m0014 from './0014_client_public_keys.js';
 import * as m0015 from './0015_pushed_requests_and_resources.js';
 
 type Step = (db: Kysely<any>, types: ColumnTypes) => Promise<void>;
@@ -34,6 +37,9 @@ const MIGRATIONS: Record<string, { up: Step }> = {
   '0010_webhook_attempts_and_listen': m0010,
   '0011_webhook_pause': m0011,
   '0012_two_factor': m0012,
+  '0013_dpop_key_binding': m0013DpopKeyBinding,
+  '0013_used_jtis': m0013UsedJtis,
+  '0014_client_public_keys': m0014,
   '0015_pushed_requests_and_resources': m0015,
 };
 

@@ -8,7 +8,23 @@ import type { ClientRecord, TokenRecord } from '../types.js';
 import { ReadBatcher } from '../read-batcher.js';
 import { WriteBatcher } from '../write-batcher.js';
 
-const TYPES = ['text', 'text', 'text', 'text', 'text', 'bigint', 'bigint', 'bigint', 'text', 'text', 'bigint', 'bigint', 'text'];
+// The array type of each token column, by name: a column added to TOKEN_COLUMNS without its type does not compile.
+const TYPES: Record<(typeof TOKEN_COLUMNS)[number], 'text' | 'bigint'> = {
+  hash: 'text',
+  kind: 'text',
+  client_id: 'text',
+  environment: 'text',
+  scope: 'text',
+  issued_at: 'bigint',
+  expires_at: 'bigint',
+  revoked_at: 'bigint',
+  grant_id: 'text',
+  subject: 'text',
+  rotated_at: 'bigint',
+  family_expires_at: 'bigint',
+  audience: 'text',
+  jkt: 'text',
+};
 
 // Named statements: pg parses and plans each once per connection, then only binds and executes
 // (the Kysely path compiles the query in JavaScript and has the server parse it on every call).
@@ -32,7 +48,7 @@ type AuthRow = Selectable<ClientsTable> & FailureRow & { row_kind: string };
 // Every single-token revocation of an event-loop turn in one statement (the grant rule is hot-path.ts's).
 const REVOKE_MANY = 'update tokens set revoked_at = $2 where hash = any($1::text[]) and revoked_at is null';
 // One statement for any number of rows: each column travels as one array parameter.
-const INSERT_TOKENS = `insert into tokens (${TOKEN_COLUMNS.join(', ')}) select * from unnest(${TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})`;
+const INSERT_TOKENS = `insert into tokens (${TOKEN_COLUMNS.join(', ')}) select * from unnest(${TOKEN_COLUMNS.map((c, i) => `$${i + 1}::${TYPES[c]}[]`).join(', ')})`;
 
 /**
  * The token hot path on PostgreSQL: named prepared statements; the look-ups of an event-loop turn batched

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
-import { clientFromRow } from '../records.js';
+import { clientFromRow, jwksToColumn } from '../records.js';
 import type { Database } from '../schema.js';
-import type { ClientFilter, ClientRecord, ClientRepository, SecretDetails, SecretUse } from '../types.js';
+import type { ClientFilter, ClientRecord, ClientRepository, PublicJwk, SecretDetails, SecretUse } from '../types.js';
 
 /** Clients over Kysely; the same queries run on SQLite and PostgreSQL. The look-ups are each backend's hot path (hot-path.ts). */
 export class KyselyClientRepository implements Omit<ClientRepository, 'find' | 'findOwner'> {
@@ -26,6 +26,8 @@ export class KyselyClientRepository implements Omit<ClientRepository, 'find' | '
         deleted_at: null,
         secret_hint: secretHint,
         require_pushed_authorization_requests: c.requirePushedAuthorizationRequests ? 1 : 0,
+        dpop_bound_access_tokens: c.dpopBoundAccessTokens ? 1 : 0,
+        jwks: jwksToColumn(c.publicKeys),
       })
       .execute();
   }
@@ -65,6 +67,20 @@ export class KyselyClientRepository implements Omit<ClientRepository, 'find' | '
       }))
       .where('id', '=', id)
       .where('deleted_at', 'is', null)
+      // A private_key_jwt client never holds a shared secret (RFC 7523 §2.2).
+      .where('jwks', 'is', null)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
+  async replacePublicKeys(id: string, expected: PublicJwk[], next: PublicJwk[]): Promise<boolean> {
+    // One conditional statement: the set is replaced only if it is still the one the caller read.
+    const res = await this.db
+      .updateTable('clients')
+      .set({ jwks: jwksToColumn(next) })
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .where('jwks', '=', jwksToColumn(expected))
       .executeTakeFirst();
     return Number(res.numUpdatedRows) === 1;
   }
@@ -145,7 +161,7 @@ export class KyselyClientRepository implements Omit<ClientRepository, 'find' | '
     return this.db.transaction().execute(async (trx) => {
       const res = await trx
         .updateTable('clients')
-        .set({ deleted_at: now, secret_hash: null, previous_secret_hash: null })
+        .set({ deleted_at: now, secret_hash: null, previous_secret_hash: null, jwks: null })
         .where('id', '=', id)
         .where('deleted_at', 'is', null)
         .executeTakeFirst();

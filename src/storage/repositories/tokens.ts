@@ -100,5 +100,6 @@ export function toRow(t: TokenRecord): TokensTable {
     rotated_at: t.rotatedAt ?? null,
     family_expires_at: t.familyExpiresAt ?? null,
     audience: joinedOrNull(t.audience),
+    jkt: t.jkt ?? null,
   };
 }

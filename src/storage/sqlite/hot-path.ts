@@ -34,15 +34,18 @@ export class SqliteHotPath implements HotPath {
     this.#findClientOwner = sqlite.prepare('select environment, merchant_id from clients where id = ? and deleted_at is null');
     // Positional parameters: better-sqlite3 binds them cheaper than an object by name.
     const insert = sqlite.prepare(
-      `insert into tokens (hash, kind, client_id, environment, scope, issued_at, expires_at, revoked_at, grant_id, subject, rotated_at, family_expires_at, audience)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `insert into tokens (hash, kind, client_id, environment, scope, issued_at, expires_at, revoked_at, grant_id, subject, rotated_at, family_expires_at, audience, jkt)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     // One transaction per batch: one commit, one fsync. Run with .immediate() (BEGIN IMMEDIATE): with another
     // process on the file (--workers, the CLI), a deferred transaction that read first fails with
     // SQLITE_BUSY_SNAPSHOT when it tries to write after the other's commit; IMMEDIATE waits for the lock.
     this.#insertTokens = sqlite.transaction((tokens: TokenRecord[]) => {
       for (const t of tokens) {
-        insert.run(t.key, t.kind, t.clientId, t.environment, t.scope, t.issuedAt, t.expiresAt, t.revokedAt, t.grantId, t.subject, t.rotatedAt ?? null, t.familyExpiresAt ?? null, joinedOrNull(t.audience));
+        insert.run(
+          t.key, t.kind, t.clientId, t.environment, t.scope, t.issuedAt, t.expiresAt, t.revokedAt, t.grantId, t.subject,
+          t.rotatedAt ?? null, t.familyExpiresAt ?? null, joinedOrNull(t.audience), t.jkt ?? null,
+        );
       }
     });
     this.#inserts = new WriteBatcher((records) => this.locked(() => this.#insertTokens.immediate(records)));
