@@ -72,7 +72,9 @@ export class JwsSigner {
 export const base64url = (text: string): string => Buffer.from(text, 'utf8').toString('base64url');
 
 function isCryptoKey(key: unknown): key is webcrypto.CryptoKey {
-  return key instanceof webcrypto.CryptoKey;
+  // The global class (Node.js ≥ 22); `webcrypto.CryptoKey` is not exported at run time.
+  const CryptoKeyClass = (globalThis as { CryptoKey?: abstract new () => unknown }).CryptoKey;
+  return CryptoKeyClass !== undefined && key instanceof CryptoKeyClass;
 }
 
 /** WebCrypto names for each JWS algorithm (RFC 7518 §3.3–3.5; ECDSA output is already the JWS r‖s form). */
