@@ -52,8 +52,15 @@ export class JwsSigner {
     this.alg = keyObjectAlgorithm(option, keyObject, alg);
     const signOptions = keyObjectSignOptions(this.alg, keyObject);
     this.#sign = async (data) => signWithKeyObject(signOptions.digest, data, signOptions.key);
-    const derived = publicOnly(option, createPublicKey(keyObject).export({ format: 'jwk' }));
-    this.#publicJwk = async () => given ?? derived;
+    this.#publicJwk = async () => {
+      if (given) return given;
+      try {
+        return publicOnly(option, createPublicKey(keyObject).export({ format: 'jwk' }));
+      } catch {
+        // Node.js exports no JWK for RSA-PSS keys (RFC 7518 has no form for their parameters).
+        throw new TypeError(`${option}.publicJwk is required: the public half of this key has no JWK form`);
+      }
+    };
   }
 
   /** The public key as a JWK: only the key type's public members (RFC 9449 §4.2 `jwk` must hold no private part). */
