@@ -45,7 +45,7 @@ export interface FormResponse {
 export const DEFAULT_RETRY: Required<RetryOptions> = Object.freeze({ retries: 3, baseDelayMs: 250, maxDelayMs: 20_000 });
 
 /** One attempt's form and headers. */
-export interface FormRequest {
+interface FormRequest {
   form: URLSearchParams;
   headers: Record<string, string>;
 }

@@ -76,7 +76,7 @@ export class JwsSigner {
   }
 }
 
-export const base64url = (text: string): string => Buffer.from(text, 'utf8').toString('base64url');
+const base64url = (text: string): string => Buffer.from(text, 'utf8').toString('base64url');
 
 function isCryptoKey(key: unknown): key is webcrypto.CryptoKey {
   // The global class (Node.js ≥ 22); `webcrypto.CryptoKey` is not exported at run time.
