@@ -160,8 +160,9 @@ export class TokenClient {
   }
 
   /**
-   * An access token for `Authorization: Bearer`, from the cache while it is fresh; otherwise one request to the token
-   * endpoint, shared by every caller waiting at that moment (single flight).
+   * An access token for `Authorization: Bearer` (with `dpop`, a bound token that only `fetch`, which adds the proof, can
+   * use), from the cache while it is fresh; otherwise one request to the token endpoint, shared by every caller waiting
+   * at that moment (single flight).
    *
    * @throws {OAuthRequestError} when the server refuses (`ERR_OAUTH_RESPONSE_ERROR`) or cannot be reached after retries.
    * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.4.2
