@@ -95,6 +95,7 @@ ${FLOW}
 
 /** A TypeScript consumer; `@ts-expect-error` fails the check if the types were missing (everything \`any\`). */
 const TS = `import { AccessTokenVerifier, OAuthRequestError, TokenClient, verifyWebhookSignature, type AccessTokenClaims } from '@mypos-auth/client';
+import type { DpopOptions, PrivateKeyInput, PrivateKeyJwtOptions, SigningAlgorithm } from '@mypos-auth/client';
 
 const client = new TokenClient({ clientId: 'id', clientSecret: 'secret', environment: 'sandbox', scope: ['webhooks'] });
 
@@ -110,6 +111,15 @@ export const codeOf = (err: unknown): string | undefined => (err instanceof OAut
 
 // @ts-expect-error clientId is required
 new TokenClient({ environment: 'sandbox' });
+
+export function hardened(privateKey: PrivateKeyInput, alg: SigningAlgorithm): TokenClient {
+  const clientAuth: PrivateKeyJwtOptions = { method: 'private_key_jwt', privateKey, alg };
+  const dpop: DpopOptions = { privateKey };
+  return new TokenClient({ clientId: 'id', environment: 'sandbox', clientAuth, dpop });
+}
+
+// @ts-expect-error only private_key_jwt is a clientAuth method
+new TokenClient({ clientId: 'id', environment: 'sandbox', clientAuth: { method: 'client_secret_jwt', privateKey: {} } });
 `;
 
 describe('@mypos-auth/client › the packed package, installed offline in a project outside the repository', () => {

@@ -44,16 +44,21 @@ export interface FormResponse {
 
 export const DEFAULT_RETRY: Required<RetryOptions> = Object.freeze({ retries: 3, baseDelayMs: 250, maxDelayMs: 20_000 });
 
-/** POSTs an application/x-www-form-urlencoded body (RFC 6749 App. B), retrying transient failures per `policy`. */
-export async function postForm(
-  transport: Transport,
-  url: string,
-  form: URLSearchParams,
-  headers: Record<string, string>,
-  policy: RetryPolicy,
-): Promise<FormResponse> {
+/** One attempt's form and headers. */
+interface FormRequest {
+  form: URLSearchParams;
+  headers: Record<string, string>;
+}
+
+/**
+ * POSTs an application/x-www-form-urlencoded body (RFC 6749 App. B), retrying transient failures per `policy`.
+ * `prepare` runs before every attempt: a client assertion or DPoP proof is single use (RFC 7523 §3 item 7,
+ * RFC 9449 §11.1), so a retry carries a fresh one.
+ */
+export async function postForm(transport: Transport, url: string, prepare: () => Promise<FormRequest>, policy: RetryPolicy): Promise<FormResponse> {
   const { retry } = transport;
   for (let attempt = 0; ; attempt++) {
+    const { form, headers } = await prepare();
     let response: Response;
     try {
       response = await transport.fetch(url, {

@@ -5,6 +5,9 @@
 export { TokenClient, basicAuthorization } from './token-client.js';
 export type { Clock, IntrospectionResponse, TokenClientOptions } from './token-client.js';
 export type { TokenResponse } from './token-response.js';
+export type { PrivateKeyJwtOptions } from './client-assertion.js';
+export type { DpopOptions } from './dpop.js';
+export type { PrivateKeyInput, SigningAlgorithm } from './jws.js';
 export { AuthorizationCodeFlow } from './authorization-code.js';
 export type { AuthorizationRequest, AuthorizationUrlOptions } from './authorization-code.js';
 export { codeChallengeS256, createCodeVerifier, createState } from './pkce.js';

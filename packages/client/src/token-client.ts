@@ -1,4 +1,6 @@
 import { AuthorizationCodeFlow } from './authorization-code.js';
+import { ClientAssertionSigner, JWT_BEARER_ASSERTION_TYPE, type PrivateKeyJwtOptions } from './client-assertion.js';
+import { DpopProver, type DpopOptions } from './dpop.js';
 import { OAuthRequestError } from './errors.js';
 import { resolveEndpoints, type Endpoints, type EnvironmentOption } from './environments.js';
 import { DEFAULT_RETRY, errorFromResponse, postForm, type RetryOptions, type RetryPolicy, type Transport } from './http.js';
@@ -12,8 +14,19 @@ export interface Clock {
 export interface TokenClientOptions {
   /** The 24-character Client ID. */
   clientId: string;
-  /** The 48-character Client Secret. Omit only for a public client (authorization code with PKCE). */
+  /** The 48-character Client Secret. Omit for a public client (authorization code with PKCE) or with `clientAuth`. */
   clientSecret?: string;
+  /**
+   * Authenticate with a signed JWT instead of a secret (`private_key_jwt`, RFC 7523 §2.2): every token, revocation
+   * and introspection request carries a fresh `client_assertion`. Excludes `clientSecret` and `clientAuthMethod`.
+   */
+  clientAuth?: PrivateKeyJwtOptions;
+  /**
+   * Sender-constrained tokens (DPoP, RFC 9449): every token request carries a proof of this key, and `fetch` sends
+   * `Authorization: DPoP` with a proof per request, so a stolen token is useless without the key. `true` makes an
+   * ES256 key pair that lives as long as this client.
+   */
+  dpop?: true | DpopOptions;
   /** `'sandbox'`, `'production'` (the myPOS hosts) or explicit endpoint URLs. */
   environment: EnvironmentOption;
   /** Scope to ask for, for example `'webhooks'`. Omitted: the server grants the client's default (RFC 6749 §3.3). */
@@ -57,6 +70,8 @@ export interface IntrospectionResponse {
 
 interface CachedToken {
   accessToken: string;
+  /** `DPoP` when the server bound the token to our key (RFC 9449 §5); `fetch` then proves possession. */
+  dpopBound: boolean;
   response: TokenResponse;
   /** When to renew (clock seconds): expiry minus the skew margin. */
   renewAt: number;
@@ -86,6 +101,8 @@ export class TokenClient {
   // Private fields: the secret and tokens never show up in console.log, util.inspect or JSON.stringify.
   readonly #secret: string | undefined;
   readonly #authMethod: 'client_secret_basic' | 'client_secret_post';
+  readonly #assertions: ClientAssertionSigner | undefined;
+  readonly #dpop: DpopProver | undefined;
   readonly #renewBefore: number;
   readonly #defaultExpiresIn: number;
   readonly #clock: Clock;
@@ -108,6 +125,15 @@ export class TokenClient {
     if (this.#authMethod !== 'client_secret_basic' && this.#authMethod !== 'client_secret_post') {
       throw new TypeError('clientAuthMethod must be client_secret_basic or client_secret_post');
     }
+    if (options.clientAuth !== undefined) {
+      if (options.clientAuth?.method !== 'private_key_jwt') throw new TypeError("clientAuth.method must be 'private_key_jwt'");
+      // RFC 6749 §2.3: one authentication method per request.
+      if (options.clientSecret !== undefined || options.clientAuthMethod !== undefined) {
+        throw new TypeError('clientAuth replaces clientSecret and clientAuthMethod: give one or the other');
+      }
+      this.#assertions = new ClientAssertionSigner(this.clientId, options.clientAuth, this.endpoints.tokenUrl);
+    }
+    if (options.dpop !== undefined && (options.dpop as unknown) !== false) this.#dpop = new DpopProver(options.dpop);
     this.#renewBefore = nonNegative('renewBeforeSeconds', options.renewBeforeSeconds, 60);
     this.#defaultExpiresIn = nonNegative('defaultExpiresIn', options.defaultExpiresIn, 300);
     this.#clock = options.clock ?? systemClock;
@@ -134,16 +160,36 @@ export class TokenClient {
   }
 
   /**
-   * An access token for `Authorization: Bearer`, from the cache while it is fresh; otherwise one request to the token
-   * endpoint, shared by every caller waiting at that moment (single flight).
+   * An access token for `Authorization: Bearer` (with `dpop`, a bound token that only `fetch`, which adds the proof, can
+   * use), from the cache while it is fresh; otherwise one request to the token endpoint, shared by every caller waiting
+   * at that moment (single flight).
    *
    * @throws {OAuthRequestError} when the server refuses (`ERR_OAUTH_RESPONSE_ERROR`) or cannot be reached after retries.
    * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.4.2
    */
   async getToken(): Promise<string> {
+    return (await this.#currentToken()).accessToken;
+  }
+
+  async #currentToken(): Promise<CachedToken> {
     const cached = this.#cached;
-    if (cached && this.#clock.now() < cached.renewAt) return cached.accessToken;
-    return (await this.#renew()).accessToken;
+    if (cached && this.#clock.now() < cached.renewAt) return cached;
+    return this.#renew();
+  }
+
+  /** Sends a copy of `request` with the token (and, for a DPoP-bound one, a proof; once more on `use_dpop_nonce`). */
+  async #sendWithToken(request: Request, token: CachedToken): Promise<Response> {
+    const dpop = token.dpopBound ? this.#dpop : undefined;
+    if (!dpop) return this.#transport.fetch(withAuthorization(request.clone(), 'Bearer', token.accessToken));
+    const send = async () => {
+      const proof = await dpop.proof({ method: request.method, url: request.url, accessToken: token.accessToken }, this.#clock.now());
+      const response = await this.#transport.fetch(withAuthorization(request.clone(), 'DPoP', token.accessToken, proof));
+      return { response, nonce: dpop.rememberNonce(request.url, response.headers) };
+    };
+    const first = await send();
+    if (!(first.nonce && challengeError(first.response) === 'use_dpop_nonce')) return first.response;
+    await first.response.body?.cancel().catch(() => {});
+    return (await send()).response;
   }
 
   /**
@@ -157,20 +203,23 @@ export class TokenClient {
   }
 
   /**
-   * `fetch` with `Authorization: Bearer <token>` added. When the resource server answers 401 because the token is no
-   * longer good (RFC 6750 §3.1 `invalid_token`, or a 401 without any other error code), the token is renewed once and
-   * the request sent again. The token goes to whatever URL is given: call this only for the APIs it is meant for.
+   * `fetch` with `Authorization: Bearer <token>` added, or for a DPoP-bound token `Authorization: DPoP <token>` and a
+   * `DPoP` proof of this request's method and URL covering the token (RFC 9449 §7.1). When the resource server
+   * answers 401 because the token is no longer good (RFC 6750 §3.1 `invalid_token`, or a 401 without any other error
+   * code), the token is renewed once and the request sent again; a 401 `use_dpop_nonce` is answered once with a
+   * proof carrying the server's nonce (RFC 9449 §9). The token goes to whatever URL is given: call this only for the
+   * APIs it is meant for.
    *
    * @see https://www.rfc-editor.org/rfc/rfc6750#section-2.1
    */
   async fetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
     const request = new Request(input, init);
-    const token = await this.getToken();
-    const first = await this.#transport.fetch(withBearer(request.clone(), token));
+    const token = await this.#currentToken();
+    const first = await this.#sendWithToken(request, token);
     if (!tokenRejected(first)) return first;
     await first.body?.cancel().catch(() => {});
-    const fresh = await this.#renewAfterRejection(token);
-    return this.#transport.fetch(withBearer(request, fresh));
+    const fresh = await this.#renewAfterRejection(token.accessToken);
+    return this.#sendWithToken(request, fresh);
   }
 
   /**
@@ -236,18 +285,19 @@ export class TokenClient {
   }
 
   /** After a 401: if another caller already replaced the rejected token, use theirs; otherwise renew (single flight). */
-  async #renewAfterRejection(rejected: string): Promise<string> {
+  async #renewAfterRejection(rejected: string): Promise<CachedToken> {
     const cached = this.#cached;
-    if (cached && cached.accessToken !== rejected && this.#clock.now() < cached.renewAt) return cached.accessToken;
+    if (cached && cached.accessToken !== rejected && this.#clock.now() < cached.renewAt) return cached;
     if (cached?.accessToken === rejected) this.clearCache();
-    return (await this.#renew()).accessToken;
+    return this.#renew();
   }
 
   #toCached(response: TokenResponse, requestedAt: number): CachedToken {
     const lifetime = response.expires_in ?? this.#defaultExpiresIn;
     // Counted from when the request was sent, so request latency eats into the margin rather than past expiry.
     const margin = Math.min(this.#renewBefore, lifetime / 2);
-    return { accessToken: response.access_token, response, renewAt: requestedAt + lifetime - margin };
+    const dpopBound = response.token_type.toLowerCase() === 'dpop';
+    return { accessToken: response.access_token, dpopBound, response, renewAt: requestedAt + lifetime - margin };
   }
 
   #clientCredentialsParams(): URLSearchParams {
@@ -256,25 +306,50 @@ export class TokenClient {
     return params;
   }
 
+  /**
+   * A token request; with DPoP, proofed with our key (RFC 9449 §5), and sent once more with the server's nonce when
+   * it answers `use_dpop_nonce` (§8: the server did nothing, so a code or refresh token is not spent).
+   */
   async #tokenRequest(params: URLSearchParams, policy: RetryPolicy): Promise<TokenResponse> {
-    const response = await this.#post(this.endpoints.tokenUrl, params, policy);
-    return parseTokenResponse(response, this.#clock.now());
+    const url = this.endpoints.tokenUrl;
+    const dpop = this.#dpop;
+    let response = await this.#post(url, params, policy, dpop);
+    if (dpop) {
+      const nonce = dpop.rememberNonce(url, response.headers);
+      if (nonce && response.status === 400 && (response.json as { error?: unknown } | undefined)?.error === 'use_dpop_nonce') {
+        response = await this.#post(url, params, policy, dpop);
+        dpop.rememberNonce(url, response.headers);
+      }
+    }
+    return parseTokenResponse(response, this.#clock.now(), dpop !== undefined);
   }
 
-  /** A form POST with client authentication (RFC 6749 §2.3.1). */
-  #post(url: string, params: URLSearchParams, policy: RetryPolicy) {
-    const headers: Record<string, string> = {};
-    const body = new URLSearchParams(params);
-    if (this.#secret === undefined) {
-      // A public client identifies itself in the body (RFC 6749 §3.2.1) and proves nothing but PKCE.
-      body.set('client_id', this.clientId);
-    } else if (this.#authMethod === 'client_secret_post') {
-      body.set('client_id', this.clientId);
-      body.set('client_secret', this.#secret);
-    } else {
-      headers['authorization'] = basicAuthorization(this.clientId, this.#secret);
-    }
-    return postForm(this.#transport, url, body, headers, policy);
+  /** A form POST with client authentication (RFC 6749 §2.3.1, RFC 7523 §2.2) and, given `dpop`, a DPoP proof. */
+  #post(url: string, params: URLSearchParams, policy: RetryPolicy, dpop?: DpopProver) {
+    return postForm(
+      this.#transport,
+      url,
+      async () => {
+        const headers: Record<string, string> = {};
+        const form = new URLSearchParams(params);
+        if (this.#assertions) {
+          form.set('client_id', this.clientId);
+          form.set('client_assertion_type', JWT_BEARER_ASSERTION_TYPE);
+          form.set('client_assertion', await this.#assertions.assertion(this.#clock.now()));
+        } else if (this.#secret === undefined) {
+          // A public client identifies itself in the body (RFC 6749 §3.2.1) and proves nothing but PKCE.
+          form.set('client_id', this.clientId);
+        } else if (this.#authMethod === 'client_secret_post') {
+          form.set('client_id', this.clientId);
+          form.set('client_secret', this.#secret);
+        } else {
+          headers['authorization'] = basicAuthorization(this.clientId, this.#secret);
+        }
+        if (dpop) headers['dpop'] = await dpop.proof({ method: 'POST', url }, this.#clock.now());
+        return { form, headers };
+      },
+      policy,
+    );
   }
 }
 
@@ -287,9 +362,10 @@ export function basicAuthorization(clientId: string, secret: string): string {
   return `Basic ${btoa(`${enc(clientId)}:${enc(secret)}`)}`;
 }
 
-function withBearer(request: Request, token: string): Request {
+function withAuthorization(request: Request, scheme: 'Bearer' | 'DPoP', token: string, proof?: string): Request {
   const headers = new Headers(request.headers);
-  headers.set('authorization', `Bearer ${token}`);
+  headers.set('authorization', `${scheme} ${token}`);
+  if (proof !== undefined) headers.set('dpop', proof);
   return new Request(request, { headers });
 }
 
@@ -299,9 +375,15 @@ function withBearer(request: Request, token: string): Request {
  */
 function tokenRejected(response: Response): boolean {
   if (response.status !== 401) return false;
-  const challenge = response.headers.get('www-authenticate') ?? '';
-  const error = /\berror\s*=\s*"?([^",\s]+)"?/i.exec(challenge)?.[1];
+  const error = challengeError(response);
   return error === undefined || error === 'invalid_token';
+}
+
+/** The `error` of a 401's `WWW-Authenticate` challenge (RFC 6750 §3, RFC 9449 §7.1), if any. */
+function challengeError(response: Response): string | undefined {
+  if (response.status !== 401) return undefined;
+  const challenge = response.headers.get('www-authenticate') ?? '';
+  return /\berror\s*=\s*"?([^",\s]+)"?/i.exec(challenge)?.[1];
 }
 
 function normalizeScope(scope: string | readonly string[] | undefined): string | undefined {
