@@ -6,7 +6,7 @@ import { createHmac, createSecretKey, hkdfSync, timingSafeEqual, type KeyObject 
  * (OWASP ASVS 6.5.2) and keeps client_credentials cheap, where bcrypt caps peers at a few hundred/s.
  * The purpose prefix keeps a client secret's digest from ever matching a token's.
  */
-type HashPurpose = 'client_secret' | 'token' | 'code' | 'session' | 'jwt_id' | 'form_nonce' | 'secret_reveal' | 'request_uri' | 'recovery_code';
+type HashPurpose = 'client_secret' | 'token' | 'code' | 'session' | 'jwt_id' | 'form_nonce' | 'secret_reveal' | 'request_uri' | 'recovery_code' | 'passkey_challenge';
 
 export class SecretHasher {
   readonly #key: Buffer;

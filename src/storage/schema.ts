@@ -189,6 +189,8 @@ export interface Database {
   pushed_authorization_requests: PushedAuthorizationRequestsTable;
   two_factor: TwoFactorTable;
   recovery_codes: RecoveryCodesTable;
+  passkeys: PasskeysTable;
+  passkey_challenges: PasskeyChallengesTable;
 }
 
 // ---- 0002_accounts: the Web Account ----
@@ -296,4 +298,28 @@ interface RecoveryCodesTable {
   merchant_id: string;
   created_at: number;
   used_at: number | null;
+}
+
+// ---- 0016_passkeys ----
+
+interface PasskeysTable {
+  /** base64url credential id (WebAuthn §6.1). */
+  credential_id: string;
+  merchant_id: string;
+  /** COSE public key, base64url. */
+  public_key: string;
+  counter: number;
+  /** Comma-separated transports. */
+  transports: string;
+  name: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+interface PasskeyChallengesTable {
+  session_hash: string;
+  purpose: string;
+  /** Keyed hash of the challenge. */
+  challenge_hash: string;
+  expires_at: number;
 }

@@ -14,6 +14,7 @@ import * as m0010 from './0010_webhook_attempts_and_listen.js';
 import * as m0011 from './0011_webhook_pause.js';
 import * as m0012 from './0012_two_factor.js';
 import * as m0015 from './0015_pushed_requests_and_resources.js';
+import * as m0016 from './0016_passkeys.js';
 
 type Step = (db: Kysely<any>, types: ColumnTypes) => Promise<void>;
 
@@ -35,6 +36,7 @@ const MIGRATIONS: Record<string, { up: Step }> = {
   '0011_webhook_pause': m0011,
   '0012_two_factor': m0012,
   '0015_pushed_requests_and_resources': m0015,
+  '0016_passkeys': m0016,
 };
 
 /** The migrations with one backend's column types. */

@@ -7,6 +7,7 @@ import { KyselyPushedAuthorizationRequestRepository } from '../repositories/push
 import { KyselyFormSubmissionRepository } from '../repositories/form-submissions.js';
 import { KyselySecretRevealRepository } from '../repositories/secret-reveals.js';
 import { KyselyTwoFactorRepository } from '../repositories/two-factor.js';
+import { KyselyPasskeyRepository } from '../repositories/passkeys.js';
 import { KyselySigningKeyRepository } from '../repositories/signing-keys.js';
 import { KyselyWebhookRepository } from '../repositories/webhooks.js';
 import { KyselyListenSessionRepository } from '../repositories/listen-sessions.js';
@@ -77,6 +78,7 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
     secretReveals: new KyselySecretRevealRepository(db),
     pushedRequests: new KyselyPushedAuthorizationRequestRepository(db),
     twoFactor: new KyselyTwoFactorRepository(db),
+    passkeys: new KyselyPasskeyRepository(db),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     webhooks: new KyselyWebhookRepository(db),
     listenSessions: new KyselyListenSessionRepository(db),

@@ -9,6 +9,7 @@ import { KyselyPushedAuthorizationRequestRepository } from '../repositories/push
 import { KyselyFormSubmissionRepository } from '../repositories/form-submissions.js';
 import { KyselySecretRevealRepository } from '../repositories/secret-reveals.js';
 import { KyselyTwoFactorRepository } from '../repositories/two-factor.js';
+import { KyselyPasskeyRepository } from '../repositories/passkeys.js';
 import { KyselyWebhookRepository } from '../repositories/webhooks.js';
 import { KyselyListenSessionRepository } from '../repositories/listen-sessions.js';
 import { KyselyMerchantRepository } from '../repositories/merchants.js';
@@ -72,6 +73,7 @@ export async function openSqliteStore(options: SqliteOptions): Promise<Store> {
     secretReveals: new KyselySecretRevealRepository(db),
     pushedRequests: new KyselyPushedAuthorizationRequestRepository(db),
     twoFactor: new KyselyTwoFactorRepository(db),
+    passkeys: new KyselyPasskeyRepository(db),
     poolStats: () => undefined,
     webhooks: new KyselyWebhookRepository(db),
     listenSessions: new KyselyListenSessionRepository(db),
