@@ -16,7 +16,7 @@ import { audit, type Actor } from './accounts.js';
 import { BadSecondFactorError, InputError, TooManyAttemptsError } from './errors.js';
 import { twoFactorEnabled, type SecondFactorDeps } from './two-factor.js';
 
-export type PasskeyDeps = Pick<AppContext, 'store' | 'hasher' | 'clock' | 'issuer' | 'issuers'>;
+type PasskeyDeps = Pick<AppContext, 'store' | 'hasher' | 'clock' | 'issuer' | 'issuers'>;
 
 /** A challenge is good for one ceremony within two minutes (WebAuthn §13.4.3: single use, short-lived). */
 const CHALLENGE_LIFETIME = 120;

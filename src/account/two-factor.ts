@@ -151,8 +151,7 @@ export async function regenerateRecoveryCodes(deps: TwoFactorDeps, actor: Actor)
 /** Turns two-factor sign-in off: the secret, the recovery codes and the passkeys (a second factor beside it) are deleted. */
 export async function disableTwoFactor(deps: TwoFactorDeps, actor: Actor): Promise<void> {
   if (!(await deps.store.twoFactor.disable(actor.merchant.id))) throw new InputError('Two-factor sign-in is not on.');
-  const passkeys = await deps.store.passkeys.removeAll(actor.merchant.id);
-  await audit(deps, actor, 'two_factor_disabled', passkeys > 0 ? { detail: { passkeys } } : {});
+  await audit(deps, actor, 'two_factor_disabled');
 }
 
 function newRecoveryCodes(): string[] {

@@ -454,7 +454,7 @@ export interface TwoFactorRepository {
   replaceRecoveryCodes(merchantId: string, codeHashes: string[], now: number): Promise<void>;
   /** How many recovery codes the merchant has not used. */
   unusedRecoveryCodes(merchantId: string): Promise<number>;
-  /** Removes the merchant's secret and recovery codes; false when there was nothing enabled. */
+  /** Removes the merchant's secret, recovery codes and passkeys; false when there was nothing enabled. */
   disable(merchantId: string): Promise<boolean>;
   /** Deletes at most `limit` enrolments never finished and started before `before`. */
   purgeAbandonedSetups(before: number, limit: number): Promise<number>;
@@ -703,7 +703,6 @@ export interface PasskeyRepository {
   recordUse(merchantId: string, credentialId: string, expectedCounter: number, counter: number, now: number): Promise<boolean>;
   /** Removes one of the merchant's passkeys; false when it was not there. */
   remove(merchantId: string, credentialId: string): Promise<boolean>;
-  removeAll(merchantId: string): Promise<number>;
   /** Stores the challenge for the session and purpose, replacing any earlier one. */
   putChallenge(sessionHash: string, purpose: PasskeyChallengePurpose, challengeHash: string, expiresAt: number): Promise<void>;
   /** Takes (deletes) the session's challenge for the purpose: its hash if it had not expired at `now`. */

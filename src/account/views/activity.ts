@@ -98,8 +98,6 @@ export function describeEvent(e: AuditEvent): string {
       return typeof d.name === 'string' ? d.name : '';
     case 'passkey_failed':
       return 'wrong, replayed or unknown passkey at sign-in';
-    case 'two_factor_disabled':
-      return typeof d.passkeys === 'number' ? `${plural(d.passkeys, 'passkey')} removed too` : '';
     case 'second_factor_failed':
       return `wrong or reused code ${SECOND_FACTOR_USES[String(d.during)] ?? ''}`.trim();
     default:

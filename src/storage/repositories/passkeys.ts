@@ -53,11 +53,6 @@ export class KyselyPasskeyRepository implements PasskeyRepository {
     return Number(res.numDeletedRows) === 1;
   }
 
-  async removeAll(merchantId: string): Promise<number> {
-    const res = await this.db.deleteFrom('passkeys').where('merchant_id', '=', merchantId).executeTakeFirst();
-    return Number(res.numDeletedRows);
-  }
-
   async putChallenge(sessionHash: string, purpose: PasskeyChallengePurpose, challengeHash: string, expiresAt: number): Promise<void> {
     await this.db
       .insertInto('passkey_challenges')
