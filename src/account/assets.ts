@@ -104,7 +104,7 @@ th.num { text-align: right; }
 }
 `;
 
-/** Progressive enhancement only: copy buttons. Every action works without it. */
+/** Copy buttons (progressive enhancement) and the passkey ceremonies (WebAuthn needs a script). */
 export const APP_JS = `
 document.addEventListener('DOMContentLoaded', function () {
   document.querySelectorAll('button.copy[data-copy]').forEach(function (button) {
@@ -118,6 +118,37 @@ document.addEventListener('DOMContentLoaded', function () {
         button.setAttribute('data-copied', '');
         setTimeout(function () { button.textContent = label; button.removeAttribute('data-copied'); }, 2000);
       }, function () { button.textContent = 'Select and copy'; });
+    });
+  });
+  // Passkeys (WebAuthn): fetch the server's options, run the browser's ceremony, send its answer with the form.
+  document.querySelectorAll('form[data-passkey]').forEach(function (form) {
+    var PKC = window.PublicKeyCredential;
+    if (!PKC || !PKC.parseCreationOptionsFromJSON || !PKC.parseRequestOptionsFromJSON) return;
+    form.hidden = false;
+    var create = form.getAttribute('data-passkey') === 'create';
+    var status = form.querySelector('[data-passkey-status]');
+    var busy = false;
+    form.addEventListener('submit', function (event) {
+      if (form.elements.response.value !== '') return;
+      event.preventDefault();
+      if (busy) return;
+      busy = true;
+      status.textContent = 'Waiting for your passkey…';
+      fetch(form.getAttribute('data-options'), { method: 'POST', credentials: 'same-origin', headers: { 'X-CSRF-Token': form.elements._csrf.value, Accept: 'application/json' } })
+        .then(function (r) { if (!r.ok) throw new Error('options'); return r.json(); })
+        .then(function (options) {
+          return create
+            ? navigator.credentials.create({ publicKey: PKC.parseCreationOptionsFromJSON(options) })
+            : navigator.credentials.get({ publicKey: PKC.parseRequestOptionsFromJSON(options) });
+        })
+        .then(function (credential) {
+          form.elements.response.value = JSON.stringify(credential.toJSON());
+          form.submit();
+        })
+        .catch(function () {
+          busy = false;
+          status.textContent = create ? 'No passkey was created. Try again.' : 'The passkey was not used. Try again, or enter a code.';
+        });
     });
   });
 });

@@ -49,8 +49,8 @@ export class BadLoginError extends AccountError {
 export class BadSecondFactorError extends AccountError {
   static override readonly code = 'invalid_code';
   static override readonly status = 401;
-  constructor() {
-    super('That code is not correct. Enter the code your authenticator app shows now, or an unused recovery code.');
+  constructor(message = 'That code is not correct. Enter the code your authenticator app shows now, or an unused recovery code.') {
+    super(message);
   }
 }
 

@@ -7,6 +7,7 @@ import { registerAuthorizeEndpoint } from './routes/authorize.js';
 import { registerCredentialPages } from './routes/credential-pages.js';
 import { registerSecretPages } from './routes/secret-pages.js';
 import { registerWebhookPages } from './routes/webhook-pages.js';
+import { registerPasskeyPages } from './routes/passkey-pages.js';
 import { registerTwoFactorPages } from './routes/two-factor-pages.js';
 import { registerWebSecurity, type WebContext } from './web-security.js';
 import type { LoginThrottle } from './throttle.js';
@@ -63,6 +64,7 @@ export function accountPlugin(shared: AccountShared) {
 
         registerAuthPages(scope, ctx);
         registerTwoFactorPages(scope, ctx);
+        registerPasskeyPages(scope, ctx);
         registerCredentialPages(scope, ctx);
         registerSecretPages(scope, ctx);
         registerWebhookPages(scope, ctx);

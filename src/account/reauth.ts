@@ -27,7 +27,7 @@ export async function reauthenticate(
   actor: Actor,
   session: SessionRecord,
   presented: Reauthentication,
-  during: 'production_change' | 'disable',
+  during: 'production_change' | 'disable' | 'remove_passkey',
 ): Promise<void> {
   const twoFactor = await twoFactorEnabled(deps, actor.merchant.id);
   if (presented.password === '' || (twoFactor && presented.code.trim() === '')) throw new ReauthRequiredError(twoFactor ? 'missing_code' : 'missing');

@@ -4,6 +4,7 @@ import type { AccountContext } from './plugin.js';
 import { completeSecondStep, currentMerchant, pendingSecondStep, startSession, type MerchantSession } from './session.js';
 import type { MerchantRecord } from '../storage/types.js';
 import { checkSecondFactor, twoFactorEnabled } from './two-factor.js';
+import { checkPasskey } from './passkeys.js';
 
 /**
  * After a correct password: a fresh session (any session the browser had is deleted, ASVS 7.2.4) that is
@@ -37,5 +38,14 @@ export async function secondStepAccepted(ctx: AccountContext, request: FastifyRe
   const used = await checkSecondFactor(ctx, actor, code, 'sign_in');
   if (!(await completeSecondStep(ctx, request, pending))) return false;
   await audit(ctx, actor, 'logged_in', { detail: { second_factor: used } });
+  return true;
+}
+
+/** The second step with a passkey instead of a code: the assertion is checked against this session's challenge. */
+export async function passkeyStepAccepted(ctx: AccountContext, request: FastifyRequest, pending: MerchantSession, response: string): Promise<boolean> {
+  const actor = { merchant: pending.merchant, ip: request.ip };
+  await checkPasskey(ctx, actor, pending.session.idHash, response);
+  if (!(await completeSecondStep(ctx, request, pending))) return false;
+  await audit(ctx, actor, 'logged_in', { detail: { second_factor: 'passkey' } });
   return true;
 }

@@ -25,7 +25,7 @@ const RECOVERY_ALPHABET = '23456789abcdefghjkmnpqrstuvwxyz';
 const RECOVERY_LENGTH = 12;
 
 /** Where a second factor was asked for, as the audit trail records it. */
-type SecondFactorUse = 'sign_in' | 'production_change' | 'disable' | 'recovery_codes';
+type SecondFactorUse = 'sign_in' | 'production_change' | 'disable' | 'recovery_codes' | 'remove_passkey';
 
 function box(deps: Pick<AppContext, 'hasher'>): SecretBox {
   return new SecretBox(deps.hasher.deriveKey('web account totp secret v1'));
@@ -148,7 +148,7 @@ export async function regenerateRecoveryCodes(deps: TwoFactorDeps, actor: Actor)
   return codes;
 }
 
-/** Turns two-factor sign-in off: the secret and the recovery codes are deleted. */
+/** Turns two-factor sign-in off: the secret, the recovery codes and the passkeys (a second factor beside it) are deleted. */
 export async function disableTwoFactor(deps: TwoFactorDeps, actor: Actor): Promise<void> {
   if (!(await deps.store.twoFactor.disable(actor.merchant.id))) throw new InputError('Two-factor sign-in is not on.');
   await audit(deps, actor, 'two_factor_disabled');

@@ -16,7 +16,8 @@ type HashPurpose =
   | 'secret_reveal'
   | 'request_uri'
   | 'recovery_code'
-  | 'used_jti';
+  | 'used_jti'
+  | 'passkey_challenge';
 
 export class SecretHasher {
   readonly #key: Buffer;

@@ -26,6 +26,8 @@ const PURGES: ReadonlyArray<{ table: string; batch: PurgeBatch }> = [
   { table: 'listen_deliveries', batch: (s, now, n) => s.listenSessions.purgeDeliveries(now - DAY, n) },
   // A two-factor enrolment never finished is forgotten after a day; a finished one is kept.
   { table: 'two_factor', batch: (s, now, n) => s.twoFactor.purgeAbandonedSetups(now - DAY, n) },
+  // A passkey challenge lives a few minutes; an unused one is worthless once expired.
+  { table: 'passkey_challenges', batch: (s, now, n) => s.passkeys.purgeExpiredChallenges(now, n) },
   // Usage counters are kept 35 days (the usage page shows 30); a batch is whole hours, at most a day of them.
   { table: 'usage_counters', batch: (s, now, n) => s.usage.purgeBefore(now - 35 * DAY, Math.min(n, 24)) },
 ];

@@ -196,6 +196,8 @@ export interface Database {
   two_factor: TwoFactorTable;
   recovery_codes: RecoveryCodesTable;
   used_jtis: UsedJtisTable;
+  passkeys: PasskeysTable;
+  passkey_challenges: PasskeyChallengesTable;
 }
 
 // ---- 0002_accounts: the Web Account ----
@@ -313,5 +315,29 @@ interface UsedJtisTable {
   /** The id as its caller keys it (replay-key.ts: a keyed digest of the signer and the jti). */
   jti_key: string;
   /** After this the row only waits for the purge: a proof or assertion this old is refused by its time check. */
+  expires_at: number;
+}
+
+// ---- 0016_passkeys ----
+
+interface PasskeysTable {
+  /** base64url credential id (WebAuthn §6.1). */
+  credential_id: string;
+  merchant_id: string;
+  /** COSE public key, base64url. */
+  public_key: string;
+  counter: number;
+  /** Comma-separated transports. */
+  transports: string;
+  name: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+interface PasskeyChallengesTable {
+  session_hash: string;
+  purpose: string;
+  /** Keyed hash of the challenge. */
+  challenge_hash: string;
   expires_at: number;
 }

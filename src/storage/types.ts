@@ -392,6 +392,7 @@ export interface Store {
   readonly pushedRequests: PushedAuthorizationRequestRepository;
   readonly twoFactor: TwoFactorRepository;
   readonly usedJtis: UsedJtiRepository;
+  readonly passkeys: PasskeyRepository;
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -488,7 +489,7 @@ export interface TwoFactorRepository {
   replaceRecoveryCodes(merchantId: string, codeHashes: string[], now: number): Promise<void>;
   /** How many recovery codes the merchant has not used. */
   unusedRecoveryCodes(merchantId: string): Promise<number>;
-  /** Removes the merchant's secret and recovery codes; false when there was nothing enabled. */
+  /** Removes the merchant's secret, recovery codes and passkeys; false when there was nothing enabled. */
   disable(merchantId: string): Promise<boolean>;
   /** Deletes at most `limit` enrolments never finished and started before `before`. */
   purgeAbandonedSetups(before: number, limit: number): Promise<number>;
@@ -704,4 +705,42 @@ export interface ListenSessionRepository {
   expire(now: number, limit: number): Promise<number>;
   /** Deletes at most `limit` mailbox rows created before `before` (left by a process that died); returns how many. */
   purgeDeliveries(before: number, limit: number): Promise<number>;
+}
+
+// ---- Passkeys (0016_passkeys) ----
+
+export interface PasskeyRecord {
+  /** base64url credential id. */
+  credentialId: string;
+  merchantId: string;
+  /** COSE public key, base64url. */
+  publicKey: string;
+  counter: number;
+  transports: string[];
+  name: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+
+/** What a WebAuthn challenge was handed out for. */
+export type PasskeyChallengePurpose = 'register' | 'sign_in';
+
+export interface PasskeyRepository {
+  add(record: PasskeyRecord): Promise<void>;
+  listFor(merchantId: string): Promise<PasskeyRecord[]>;
+  /** The credential, only if it is the merchant's. */
+  findFor(merchantId: string, credentialId: string): Promise<PasskeyRecord | undefined>;
+  count(merchantId: string): Promise<number>;
+  /**
+   * Records a use: the new counter and the time, in one conditional statement that fails when the stored
+   * counter is not `expectedCounter` (a concurrent use won).
+   */
+  recordUse(merchantId: string, credentialId: string, expectedCounter: number, counter: number, now: number): Promise<boolean>;
+  /** Removes one of the merchant's passkeys; false when it was not there. */
+  remove(merchantId: string, credentialId: string): Promise<boolean>;
+  /** Stores the challenge for the session and purpose, replacing any earlier one. */
+  putChallenge(sessionHash: string, purpose: PasskeyChallengePurpose, challengeHash: string, expiresAt: number): Promise<void>;
+  /** Takes (deletes) the session's challenge for the purpose: its hash if it had not expired at `now`. */
+  takeChallenge(sessionHash: string, purpose: PasskeyChallengePurpose, now: number): Promise<string | undefined>;
+  purgeExpiredChallenges(before: number, limit: number): Promise<number>;
 }

@@ -72,7 +72,8 @@ describe.skipIf(!HAVE_CHROMIUM)('web account › every page at 1280 and 390 px: 
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'mypos-a11y-'));
-    server = await startServer(resolveConfig({ db: `sqlite:${join(dir, 'db.sqlite')}`, serverKey: 'd'.repeat(64), sandboxPort: 0, productionPort: 0, logLevel: 'silent', drainDelayMs: 0 }));
+    // localhost, not 127.0.0.1: a passkey's RP ID must be a domain (WebAuthn §5.1.3).
+    server = await startServer(resolveConfig({ db: `sqlite:${join(dir, 'db.sqlite')}`, serverKey: 'd'.repeat(64), host: 'localhost', sandboxPort: 0, productionPort: 0, logLevel: 'silent', drainDelayMs: 0 }));
     base = server.urls.sandbox;
   });
   afterAll(async () => {
@@ -81,7 +82,7 @@ describe.skipIf(!HAVE_CHROMIUM)('web account › every page at 1280 and 390 px: 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('login, sign-up, lists, credential, usage, audit, delete, activity, settings, apps, consent, new secret, secret gone, webhooks, 404, two-factor pages', async () => {
+  it('login, sign-up, lists, credential, usage, audit, delete, activity, settings, apps, consent, new secret, secret gone, webhooks, 404, two-factor and passkey pages', async () => {
     const browser = await launchChromium();
     browsers.push(browser);
     const page = browser.context.pages()[0] ?? (await browser.context.newPage());
@@ -223,12 +224,30 @@ describe.skipIf(!HAVE_CHROMIUM)('web account › every page at 1280 and 390 px: 
     await page.getByRole('heading', { name: 'These recovery codes were already shown' }).waitFor();
     await check('recovery codes already shown page');
     await visit('/account/settings', 'settings with two-factor sign-in on');
+
+    // Passkeys, with a virtual authenticator: the naming page, settings listing one, the second step offering it.
+    const cdp = await browser.context.newCDPSession(page);
+    await cdp.send('WebAuthn.enable');
+    await cdp.send('WebAuthn.addVirtualAuthenticator', { options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true } });
+    if ((await page.locator('#pk-setup-password').count()) > 0) {
+      await page.locator('#pk-setup-password').fill(PASSWORD);
+      await page.locator('#pk-setup-code').fill(new TOTP({ secret: Secret.fromBase32(key) }).generate());
+    }
+    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    await page.waitForURL(`${base}/account/passkeys/new`);
+    await check('new passkey page');
+    await page.getByLabel('Name').fill('Work laptop with a long descriptive name');
+    await page.getByRole('button', { name: 'Create passkey' }).click();
+    await page.waitForURL(`${base}/account/settings?done=passkey_added`);
+    await page.getByText('Remove Work laptop').click();
+    await check('settings with a passkey');
     await page.getByRole('button', { name: 'Log out', exact: true }).click();
     await page.waitForURL(`${base}/account/login?done=logged_out`);
     await page.getByLabel('Email').fill('a11y@example.com');
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.waitForURL(`${base}/account/login/code`);
+    await page.getByRole('button', { name: 'Use a passkey' }).waitFor();
     await check('two-factor sign-in step');
     await page.getByLabel('Authentication code').fill('000000');
     await page.getByRole('button', { name: 'Verify' }).click();

@@ -1,3 +1,4 @@
+import { passkeysOf } from '../passkeys.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { audit, changePassword, checkLogin, createMerchant } from '../accounts.js';
 import { AccountError, ConflictError, InputError, TooManyAttemptsError } from '../errors.js';
@@ -14,6 +15,8 @@ const NOTICES: Record<string, string> = {
   logged_out: 'You are logged out.',
   second_step_expired: 'The sign-in waited too long for its code. Log in again.',
   two_factor_off: 'Two-factor sign-in is off. Signing in needs only your password.',
+  passkey_added: 'Passkey added. At sign-in, after your password, you can use it instead of a code.',
+  passkey_removed: 'Passkey removed.',
   password: 'Your password was changed. Every other session was logged out.',
 };
 
@@ -137,7 +140,7 @@ export async function renderSettings(
   message: { error?: string; notice?: string },
   status = 200,
 ): Promise<FastifyReply> {
-  const twoFactor = { needsReauth: !recentlyAuthenticated(ctx, current.session), status: await twoFactorStatus(ctx, current.merchant.id) };
+  const twoFactor = { needsReauth: !recentlyAuthenticated(ctx, current.session), status: await twoFactorStatus(ctx, current.merchant.id), passkeys: await passkeysOf(ctx, current.merchant.id) };
   return sendPage(reply, settingsPage({ csrf: csrfToken(ctx, request, reply), merchant: current.merchant, twoFactor, ...message }), status);
 }
 

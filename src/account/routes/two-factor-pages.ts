@@ -8,6 +8,7 @@ import { csrfToken, fieldsOf, reauthFields, sendPage, text } from '../request.js
 import { safeReturnTo } from '../return-to.js';
 import { stashSecret } from '../secret-reveal.js';
 import { currentMerchant, pendingSecondStep, type MerchantSession } from '../session.js';
+import { hasPasskey } from '../passkeys.js';
 import { secondStepAccepted } from '../sign-in.js';
 import { checkSecondFactor, confirmEnrolment, disableTwoFactor, enrolmentSecret, regenerateRecoveryCodes, startEnrolment } from '../two-factor.js';
 import { enrolmentPage, secondStepPage } from '../views/two-factor.js';
@@ -41,8 +42,10 @@ export function registerTwoFactorPages(app: FastifyInstance, ctx: AccountContext
   app.get('/login/code', async (request, reply) => {
     const returnTo = safeReturnTo((request.query as Record<string, unknown>).return_to);
     if (await currentMerchant(ctx, request)) return reply.redirect(returnTo, 303);
-    if (!(await pendingSecondStep(ctx, request))) return reply.redirect('/account/login?done=second_step_expired', 303);
-    return sendPage(reply, secondStepPage({ csrf: csrfToken(ctx, request, reply), ...(returnTo !== '/account' ? { returnTo } : {}) }));
+    const pending = await pendingSecondStep(ctx, request);
+    if (!pending) return reply.redirect('/account/login?done=second_step_expired', 303);
+    const passkey = await hasPasskey(ctx, pending.merchant.id);
+    return sendPage(reply, secondStepPage({ csrf: csrfToken(ctx, request, reply), passkey, ...(returnTo !== '/account' ? { returnTo } : {}) }));
   });
 
   app.post('/login/code', protect, (request, reply) => submitOnce(ctx, request, reply, async () => {
@@ -55,7 +58,8 @@ export function registerTwoFactorPages(app: FastifyInstance, ctx: AccountContext
     } catch (err) {
       if (!(err instanceof BadSecondFactorError || err instanceof TooManyAttemptsError)) throw err;
       for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
-      return sendPage(reply, secondStepPage({ csrf: csrfToken(ctx, request, reply), error: err.message, ...(returnTo !== '/account' ? { returnTo } : {}) }), err.status);
+      const passkey = await hasPasskey(ctx, pending.merchant.id);
+      return sendPage(reply, secondStepPage({ csrf: csrfToken(ctx, request, reply), error: err.message, passkey, ...(returnTo !== '/account' ? { returnTo } : {}) }), err.status);
     }
   }));
 

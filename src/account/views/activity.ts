@@ -27,6 +27,10 @@ export const ACTIONS: Record<string, string> = {
   recovery_code_used: 'Recovery code used',
   recovery_codes_regenerated: 'Recovery codes replaced',
   second_factor_failed: 'Failed two-factor code',
+  passkey_added: 'Passkey added',
+  passkey_removed: 'Passkey removed',
+  passkey_used: 'Passkey used',
+  passkey_failed: 'Failed passkey',
   'consent.withdrawn': 'Consent withdrawn',
   'webhook.secret_rolled': 'Webhook secret rolled',
   'webhook.paused': 'Webhook paused',
@@ -40,6 +44,7 @@ const SECOND_FACTOR_USES: Record<string, string> = {
   production_change: 'to change production credentials',
   disable: 'to turn two-factor sign-in off',
   recovery_codes: 'to replace the recovery codes',
+  remove_passkey: 'to remove a passkey',
 };
 
 export function eventName(action: string): string {
@@ -84,7 +89,7 @@ export function describeEvent(e: AuditEvent): string {
     case 'password_changed':
       return 'other sessions ended';
     case 'logged_in':
-      return d.second_factor === 'totp' ? 'with a code from the authenticator app' : d.second_factor === 'recovery_code' ? 'with a recovery code' : '';
+      return d.second_factor === 'totp' ? 'with a code from the authenticator app' : d.second_factor === 'recovery_code' ? 'with a recovery code' : d.second_factor === 'passkey' ? 'with a passkey' : '';
     case 'two_factor_enabled':
       return `${plural(Number(d.recovery_codes ?? 0), 'recovery code')} made`;
     case 'recovery_codes_regenerated':
@@ -93,6 +98,12 @@ export function describeEvent(e: AuditEvent): string {
       const where = SECOND_FACTOR_USES[String(d.during)];
       return `${where ? `${where}; ` : ''}${plural(Number(d.remaining ?? 0), 'unused code')} left`;
     }
+    case 'passkey_added':
+    case 'passkey_removed':
+    case 'passkey_used':
+      return typeof d.name === 'string' ? d.name : '';
+    case 'passkey_failed':
+      return 'wrong, replayed or unknown passkey at sign-in';
     case 'second_factor_failed':
       return `wrong or reused code ${SECOND_FACTOR_USES[String(d.during)] ?? ''}`.trim();
     default:

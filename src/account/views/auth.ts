@@ -1,7 +1,8 @@
 import { html, type SafeHtml } from '../html.js';
 import { PASSWORD_MIN } from '../passwords.js';
-import type { MerchantRecord } from '../../storage/types.js';
+import type { MerchantRecord, PasskeyRecord } from '../../storage/types.js';
 import { csrfField, page } from './layout.js';
+import { passkeysCard } from './passkeys.js';
 import { twoFactorCard } from './two-factor.js';
 
 interface AuthForm {
@@ -55,7 +56,7 @@ export function signupPage(f: AuthForm): SafeHtml {
 export function settingsPage(o: {
   csrf: string;
   merchant: MerchantRecord;
-  twoFactor: { needsReauth: boolean; status: { enabled: boolean; recoveryCodesLeft: number } };
+  twoFactor: { needsReauth: boolean; status: { enabled: boolean; recoveryCodesLeft: number }; passkeys: PasskeyRecord[] };
   error?: string;
   notice?: string;
 }): SafeHtml {
@@ -68,7 +69,8 @@ export function settingsPage(o: {
   <p class="muted">Applications you allowed to act for you (OAuth authorization code flow).</p>
   <p><a href="/account/apps">Review or withdraw access</a></p>
 </section>
-${twoFactorCard({ csrf: o.csrf, ...o.twoFactor })}
+${twoFactorCard({ csrf: o.csrf, needsReauth: o.twoFactor.needsReauth, status: o.twoFactor.status })}
+${o.twoFactor.status.enabled ? passkeysCard({ csrf: o.csrf, needsReauth: o.twoFactor.needsReauth, passkeys: o.twoFactor.passkeys }) : ''}
 <section class="card narrow">
   <h2>Change password</h2>
   <p class="muted">Changing your password logs out every other session of this account.</p>

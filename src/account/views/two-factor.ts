@@ -2,6 +2,7 @@ import type { MerchantRecord } from '../../storage/types.js';
 import { RECOVERY_CODE_COUNT } from '../two-factor.js';
 import { html, type SafeHtml } from '../html.js';
 import { csrfField, page } from './layout.js';
+import { passkeySignInForm } from './passkeys.js';
 import { qrSvg } from './qr.js';
 
 const codeField = (id: string, label: string, help: string) => html`<label for="${id}">${label}</label>
@@ -9,7 +10,7 @@ const codeField = (id: string, label: string, help: string) => html`<label for="
     <p id="${id}-help" class="help">${help}</p>`;
 
 /** The second step of a sign-in with two-factor authentication on. */
-export function secondStepPage(o: { csrf: string; returnTo?: string; error?: string }): SafeHtml {
+export function secondStepPage(o: { csrf: string; returnTo?: string; error?: string; passkey?: boolean }): SafeHtml {
   return page(
     { title: 'Two-factor sign-in', csrf: o.csrf, ...(o.error ? { flash: { kind: 'error' as const, text: o.error } } : {}) },
     html`<section class="card narrow center">
@@ -21,6 +22,7 @@ export function secondStepPage(o: { csrf: string; returnTo?: string; error?: str
     ${codeField('code', 'Authentication code', 'Lost your phone? Enter one of your recovery codes instead; each works once.')}
     <button type="submit" class="primary">Verify</button>
   </form>
+  ${o.passkey ? passkeySignInForm(o) : ''}
   <p><a href="/account/login">Start over</a></p>
 </section>`,
   );

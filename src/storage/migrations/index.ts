@@ -17,6 +17,7 @@ import * as m0013DpopKeyBinding from './0013_dpop_key_binding.js';
 import * as m0013UsedJtis from './0013_used_jtis.js';
 import * as m0014 from './0014_client_public_keys.js';
 import * as m0015 from './0015_pushed_requests_and_resources.js';
+import * as m0016 from './0016_passkeys.js';
 
 type Step = (db: Kysely<any>, types: ColumnTypes) => Promise<void>;
 
@@ -41,6 +42,7 @@ const MIGRATIONS: Record<string, { up: Step }> = {
   '0013_used_jtis': m0013UsedJtis,
   '0014_client_public_keys': m0014,
   '0015_pushed_requests_and_resources': m0015,
+  '0016_passkeys': m0016,
 };
 
 /** The migrations with one backend's column types. */

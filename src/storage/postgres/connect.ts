@@ -8,6 +8,7 @@ import { KyselyFormSubmissionRepository } from '../repositories/form-submissions
 import { KyselySecretRevealRepository } from '../repositories/secret-reveals.js';
 import { KyselyTwoFactorRepository } from '../repositories/two-factor.js';
 import { KyselyUsedJtiRepository } from '../repositories/used-jtis.js';
+import { KyselyPasskeyRepository } from '../repositories/passkeys.js';
 import { KyselySigningKeyRepository } from '../repositories/signing-keys.js';
 import { KyselyWebhookRepository } from '../repositories/webhooks.js';
 import { KyselyListenSessionRepository } from '../repositories/listen-sessions.js';
@@ -79,6 +80,7 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
     pushedRequests: new KyselyPushedAuthorizationRequestRepository(db),
     twoFactor: new KyselyTwoFactorRepository(db),
     usedJtis: new KyselyUsedJtiRepository(db),
+    passkeys: new KyselyPasskeyRepository(db),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     webhooks: new KyselyWebhookRepository(db),
     listenSessions: new KyselyListenSessionRepository(db),

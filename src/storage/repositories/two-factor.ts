@@ -94,6 +94,8 @@ export class KyselyTwoFactorRepository implements TwoFactorRepository {
     return this.db.transaction().execute(async (trx) => {
       const res = await trx.deleteFrom('two_factor').where('merchant_id', '=', merchantId).where('enabled_at', 'is not', null).executeTakeFirst();
       await trx.deleteFrom('recovery_codes').where('merchant_id', '=', merchantId).execute();
+      // Passkeys are a second factor beside the TOTP key: they go with it (from the pages and the CLI alike).
+      if (Number(res.numDeletedRows) === 1) await trx.deleteFrom('passkeys').where('merchant_id', '=', merchantId).execute();
       return Number(res.numDeletedRows) === 1;
     });
   }

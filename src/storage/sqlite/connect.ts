@@ -10,6 +10,7 @@ import { KyselyFormSubmissionRepository } from '../repositories/form-submissions
 import { KyselySecretRevealRepository } from '../repositories/secret-reveals.js';
 import { KyselyTwoFactorRepository } from '../repositories/two-factor.js';
 import { KyselyUsedJtiRepository } from '../repositories/used-jtis.js';
+import { KyselyPasskeyRepository } from '../repositories/passkeys.js';
 import { KyselyWebhookRepository } from '../repositories/webhooks.js';
 import { KyselyListenSessionRepository } from '../repositories/listen-sessions.js';
 import { KyselyMerchantRepository } from '../repositories/merchants.js';
@@ -74,6 +75,7 @@ export async function openSqliteStore(options: SqliteOptions): Promise<Store> {
     pushedRequests: new KyselyPushedAuthorizationRequestRepository(db),
     twoFactor: new KyselyTwoFactorRepository(db),
     usedJtis: new KyselyUsedJtiRepository(db),
+    passkeys: new KyselyPasskeyRepository(db),
     poolStats: () => undefined,
     webhooks: new KyselyWebhookRepository(db),
     listenSessions: new KyselyListenSessionRepository(db),
