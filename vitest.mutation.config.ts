@@ -9,7 +9,7 @@ export default defineConfig({
   test: {
     include: [
       'test/core/**/*.test.ts',
-      'test/http/{authorize,bearer-auth,client-auth-limits,code-and-refresh,introspect,revoke,token,duplicate-authorization,token-kinds,error-bodies,revoke-counts}.test.ts',
+      'test/http/{authorize,bearer-auth,client-auth-limits,code-and-refresh,introspect,revoke,token,duplicate-authorization,token-kinds,error-bodies,revoke-counts,dpop,dpop-introspection,private-key-jwt,par,resource-indicators}.test.ts',
       'test/account/{return-to,units}.test.ts',
       'test/webhooks/{target-policy,own-listeners}.test.ts',
       'test/jwt/bearer-and-code-flow.test.ts',

@@ -19,7 +19,8 @@ export async function dpopKey(alg: DpopKey['alg'] = 'ES256'): Promise<DpopKey> {
 export interface ProofOptions {
   htm?: string;
   htu?: string;
-  iat?: number;
+  /** Unix seconds; `undefined` given explicitly leaves the claim out. */
+  iat?: number | undefined;
   jti?: string | undefined;
   /** The access token to cover with `ath`; or `ath` set by hand. */
   accessToken?: string;
@@ -39,7 +40,7 @@ export async function proof(key: DpopKey, o: ProofOptions = {}): Promise<string>
   const claims: Record<string, unknown> = {
     htm: o.htm ?? 'POST',
     htu: o.htu,
-    iat: o.iat ?? Math.floor(Date.now() / 1000),
+    ...('iat' in o && o.iat === undefined ? {} : { iat: o.iat ?? Math.floor(Date.now() / 1000) }),
     ...('jti' in o ? (o.jti === undefined ? {} : { jti: o.jti }) : { jti: randomUUID() }),
     ...(o.accessToken !== undefined ? { ath: ath(o.accessToken) } : {}),
     ...(o.ath !== undefined ? { ath: o.ath } : {}),

@@ -62,6 +62,12 @@ describe.each(BACKENDS)('DPoP (RFC 9449) on $name', (backend) => {
       }
     });
 
+    it('§4.3 check 11: the window\'s edges are accepted: iat exactly 60 s old, iat 5 s ahead (clock skew), a 256-character jti', async () => {
+      for (const o of [{ iat: now() - 60 }, { iat: now() + 5 }, { jti: 'j'.repeat(256) }]) {
+        expect((await tokenRequest({ dpop: await tokenProof(o) })).statusCode, JSON.stringify(o).slice(0, 40)).toBe(200);
+      }
+    });
+
     it('§4.3 check 9: htu is compared without query and fragment, after scheme and host normalisation', async () => {
       for (const htu of [`${TOKEN_URL}?x=1#f`, 'HTTPS://SANDBOX.example:443/oauth/token']) {
         expect((await tokenRequest({ dpop: await tokenProof({ htu }) })).statusCode, htu).toBe(200);
@@ -85,12 +91,35 @@ describe.each(BACKENDS)('DPoP (RFC 9449) on $name', (backend) => {
       ['check 9: wrong htu scheme', async () => ({ dpop: await tokenProof({ htu: 'http://sandbox.example/oauth/token' }) })],
       ['check 11: iat too old', async () => ({ dpop: await tokenProof({ iat: now() - 61 }) })],
       ['check 11: iat in the future', async () => ({ dpop: await tokenProof({ iat: now() + 30 }) })],
+      ['check 3: an empty jti', async () => ({ dpop: await tokenProof({ jti: '' }) })],
+      ['check 3: a jti of 257 characters (at most 256 are kept)', async () => ({ dpop: await tokenProof({ jti: 'j'.repeat(257) }) })],
+      ['check 11: no iat', async () => ({ dpop: await tokenProof({ iat: undefined }) })],
+      ['check 11: iat 6 s ahead, past the 5 s leeway', async () => ({ dpop: await tokenProof({ iat: now() + 6 }) })],
     ];
     it.each(refused)('§4.3 %s → 400 invalid_dpop_proof, no token', async (_name, headers) => {
       const res = await tokenRequest(await headers());
       expect(res.statusCode).toBe(400);
       expect(res.json().error).toBe('invalid_dpop_proof');
       expect(res.json()).not.toHaveProperty('access_token');
+    });
+
+    // The description names the failed check (it is safe to show: the proof is the client's own).
+    const described: Array<[string, () => Promise<Record<string, string | string[]>>]> = [
+      ['Send one DPoP header, not several', async () => ({ dpop: [await tokenProof(), await tokenProof()] })],
+      ['The DPoP proof is not a JWT', async () => ({ dpop: 'not-a-jwt' })],
+      ['The DPoP proof key must be a public key', async () => ({ dpop: await tokenProof({ jwk: { ...key.publicJwk, d: 'AAAA' } }) })],
+      ['The DPoP proof typ must be dpop+jwt', async () => ({ dpop: await tokenProof({ typ: 'JWT' }) })],
+      ['The DPoP proof must be signed with one of: ES256, EdDSA, Ed25519', async () => ({ dpop: unsecuredProof(key, TOKEN_URL, 'HS256', now()) })],
+      ['The DPoP proof signature does not verify', async () => ({ dpop: await tokenProof({ signWith: (await dpopKey()).privateKey }) })],
+      ['The DPoP proof needs a jti', async () => ({ dpop: await tokenProof({ jti: '' }) })],
+      ['The DPoP proof needs an iat', async () => ({ dpop: await tokenProof({ iat: undefined }) })],
+      ['The DPoP proof htm does not match the request method', async () => ({ dpop: await tokenProof({ htm: 'GET' }) })],
+      ['The DPoP proof htu does not match the request URI', async () => ({ dpop: await tokenProof({ htu: `${ISSUER}/oauth/revoke` }) })],
+      ['The DPoP proof iat is outside the accepted window', async () => ({ dpop: await tokenProof({ iat: now() - 61 }) })],
+    ];
+    it.each(described)('the refusal says which check failed: "%s"', async (description, headers) => {
+      const res = await tokenRequest(await headers());
+      expect(res.json()).toMatchObject({ error: 'invalid_dpop_proof', error_description: description });
     });
 
     it('§11.1: a proof is single use: the same proof again → 400 invalid_dpop_proof', async () => {

@@ -130,6 +130,13 @@ for (const backend of BACKENDS) {
         expect(after.json()).toEqual({ active: false });
       });
 
+      it('the edges are accepted: exp 5 min 30 s ahead, iat 30 s ahead, a 256-character jti', async () => {
+        const now = t.clock.now();
+        for (const claims of [{ iat: undefined, exp: now + 330 }, { iat: now + 30, exp: now + 200 }, { jti: 'j'.repeat(256) }]) {
+          expect((await post(withAssertion(await assertion(es, clientId, now, claims)))).statusCode, JSON.stringify(claims).slice(0, 40)).toBe(200);
+        }
+      });
+
       it('nbf and iat within the 30 s skew are accepted', async () => {
         const now = t.clock.now();
         expect((await post(withAssertion(await assertion(es, clientId, now, { iat: now + 20, nbf: now + 20, exp: now + 200 })))).statusCode).toBe(200);
@@ -153,6 +160,10 @@ for (const backend of BACKENDS) {
       { rule: 'RFC 7523 §3 item 1: iss ≠ sub', body: async () => withAssertion(await assertion(es, clientId, now(), { iss: otherId })) },
       { rule: 'RFC 7523 §3 item 2: sub is another client (signed with this client\'s key)', body: async () => withAssertion(await assertion(es, clientId, now(), { iss: otherId, sub: otherId })) },
       { rule: 'RFC 7523 §3 item 7: no jti', body: async () => withAssertion(await assertion(es, clientId, now(), { jti: undefined })) },
+      { rule: 'an empty jti', body: async () => withAssertion(await assertion(es, clientId, now(), { jti: '' })) },
+      { rule: 'a jti of 257 characters (at most 256 are kept)', body: async () => withAssertion(await assertion(es, clientId, now(), { jti: 'j'.repeat(257) })) },
+      { rule: 'exp 5 min 31 s ahead: one second past the lifetime and skew', body: async () => withAssertion(await assertion(es, clientId, now(), { iat: undefined, exp: now() + 331 })) },
+      { rule: 'iat 31 s ahead: one second past the skew', body: async () => withAssertion(await assertion(es, clientId, now(), { iat: now() + 31, exp: now() + 200 })) },
       { rule: 'unknown kid', body: async () => withAssertion(await assertion(es, clientId, now(), {}, { kid: 'es-2' })) },
       { rule: 'signed by a key not registered for this client (same kid)', body: async () => withAssertion(await assertion(stranger, clientId, now())) },
       { rule: 'kid of an RSA key on an ES256 assertion', body: async () => withAssertion(await assertion(es, clientId, now(), {}, { kid: 'rsa-1' })) },
