@@ -1,4 +1,4 @@
-// Issue #8's targets, checked against one run's results: each a figure from this run, its target, and
+// The performance targets, checked against one run's results: each a figure from this run, its target, and
 // whether it holds. Rows whose servers or scenarios did not run are left out. With --repeat N the run has
 // N rounds: each target's figure is computed within every round and the median decides (rounds.mjs).
 import { median } from './rounds.mjs';
