@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuditEvent, ClientRecord, Environment } from '../../storage/types.js';
-import { audit, changePassword, checkLogin, createMerchant, type Actor } from '../accounts.js';
+import { audit, changePassword, checkLogin, createMerchant } from '../accounts.js';
 import { requireRecentAuth } from '../reauth.js';
 import {
   changeScopes,
@@ -26,6 +26,7 @@ import { currentMerchant, endSession, pendingSecondStep, recentlyAuthenticated, 
 import { passwordAccepted, secondStepAccepted } from '../sign-in.js';
 import { twoFactorEnabled } from '../two-factor.js';
 import { parseGrace } from './credential-pages.js';
+import { actorOf } from './page-context.js';
 
 /**
  * The JSON API under /account/api: the same actions as the pages, authenticated by the session cookie.
@@ -38,7 +39,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: AccountContext): vo
     if (!current) throw new NotSignedInError();
     return current;
   };
-  const actor = (request: FastifyRequest, current: MerchantSession): Actor => ({ merchant: current.merchant, ip: request.ip });
+  const actor = actorOf;
   const owned = async (request: FastifyRequest, current: MerchantSession): Promise<ClientRecord> =>
     ownedCredential(ctx, current.merchant.id, (request.params as { id: string }).id);
 

@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { KNOWN_SCOPES } from '../../core/scope.js';
 import { ENVIRONMENTS, type ClientRecord } from '../../storage/types.js';
-import type { Actor } from '../accounts.js';
 import { requireRecentAuth } from '../reauth.js';
 import {
   addCredentialKeys,
@@ -24,11 +23,10 @@ import type { AccountContext } from '../plugin.js';
 import { submitOnce } from '../form-once.js';
 import { csrfToken, fieldsOf, reauthFields, sendPage, text, tokenUrl } from '../request.js';
 import { stashSecret } from '../secret-reveal.js';
-import { twoFactorEnabled } from '../two-factor.js';
-import { currentMerchant, recentlyAuthenticated, type MerchantSession } from '../session.js';
+import type { MerchantSession } from '../session.js';
 import { accountAuditPage, credentialAuditPage, usagePage } from '../views/activity.js';
 import { deleteConfirmPage, detailPage, listPage } from '../views/credentials.js';
-import { toLogin } from './auth-pages.js';
+import { signedInPage, pageBase, noticeOf, actorOf, type Handler } from './page-context.js';
 
 const NOTICES: Record<string, string> = {
   renamed: 'The credential was renamed.',
@@ -42,7 +40,6 @@ const NOTICES: Record<string, string> = {
   scopes: 'The scopes were saved. Tokens issued before keep their scope until they expire.',
 };
 
-type Handler = (request: FastifyRequest, reply: FastifyReply, current: MerchantSession) => Promise<FastifyReply>;
 
 /**
  * The credential pages: one list per environment, a detail page per credential, its usage and audit trail.
@@ -50,28 +47,10 @@ type Handler = (request: FastifyRequest, reply: FastifyReply, current: MerchantS
  */
 export function registerCredentialPages(app: FastifyInstance, ctx: AccountContext): void {
   const protect = { preHandler: app.csrfProtection };
-  // Every page here needs a signed-in merchant.
-  const signedIn = (handler: Handler) => async (request: FastifyRequest, reply: FastifyReply) => {
-    const current = await currentMerchant(ctx, request);
-    if (!current) return toLogin(request, reply);
-    return handler(request, reply, current);
-  };
-  const base = async (request: FastifyRequest, reply: FastifyReply, current: MerchantSession) => {
-    const needsReauth = !recentlyAuthenticated(ctx, current.session);
-    return {
-      csrf: csrfToken(ctx, request, reply),
-      merchant: current.merchant,
-      needsReauth,
-      // Re-authentication asks for a current code too when two-factor sign-in is on.
-      needsCode: needsReauth && (await twoFactorEnabled(ctx, current.merchant.id)),
-    };
-  };
-  const notice = (request: FastifyRequest) => {
-    const done = (request.query as Record<string, unknown>).done;
-    const n = typeof done === 'string' ? NOTICES[done] : undefined;
-    return n ? { notice: n } : {};
-  };
-  const actor = (request: FastifyRequest, current: MerchantSession): Actor => ({ merchant: current.merchant, ip: request.ip });
+  const signedIn = (handler: Handler) => signedInPage(ctx, handler);
+  const base = (request: FastifyRequest, reply: FastifyReply, current: MerchantSession) => pageBase(ctx, request, reply, current);
+  const notice = (request: FastifyRequest) => noticeOf(NOTICES, request);
+  const actor = actorOf;
   const idOf = (request: FastifyRequest) => (request.params as { id: string }).id;
   const owned = (request: FastifyRequest, current: MerchantSession) => ownedCredential(ctx, current.merchant.id, idOf(request));
   // A form on the detail page that failed: the page again, with the message, and nothing changed.

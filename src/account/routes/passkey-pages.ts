@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Actor } from '../accounts.js';
 import { BadSecondFactorError, InputError, ReauthRequiredError, TooManyAttemptsError } from '../errors.js';
 import { submitOnce } from '../form-once.js';
 import { assertionOptions, finishRegistration, registrationOptions, removePasskey } from '../passkeys.js';
@@ -12,7 +11,8 @@ import { passkeyStepAccepted } from '../sign-in.js';
 import { twoFactorEnabled } from '../two-factor.js';
 import { newPasskeyPage } from '../views/passkeys.js';
 import { secondStepPage } from '../views/two-factor.js';
-import { renderSettings, toLogin } from './auth-pages.js';
+import { renderSettings } from './auth-pages.js';
+import { signedInPage, actorOf } from './page-context.js';
 
 type Handler = (request: FastifyRequest, reply: FastifyReply, current: MerchantSession) => Promise<FastifyReply | string>;
 type Expected = InputError | ReauthRequiredError | BadSecondFactorError | TooManyAttemptsError;
@@ -24,12 +24,8 @@ type Expected = InputError | ReauthRequiredError | BadSecondFactorError | TooMan
  */
 export function registerPasskeyPages(app: FastifyInstance, ctx: AccountContext): void {
   const protect = { preHandler: app.csrfProtection };
-  const signedIn = (handler: Handler) => async (request: FastifyRequest, reply: FastifyReply) => {
-    const current = await currentMerchant(ctx, request);
-    if (!current) return toLogin(request, reply);
-    return handler(request, reply, current);
-  };
-  const actor = (request: FastifyRequest, current: MerchantSession): Actor => ({ merchant: current.merchant, ip: request.ip });
+  const signedIn = (handler: Handler) => signedInPage(ctx, handler);
+  const actor = actorOf;
   const expected = (err: unknown): err is Expected =>
     err instanceof InputError || err instanceof ReauthRequiredError || err instanceof BadSecondFactorError || err instanceof TooManyAttemptsError;
   const settingsError = (request: FastifyRequest, reply: FastifyReply, current: MerchantSession, err: Expected) => {

@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Actor } from '../accounts.js';
 import { BadSecondFactorError, InputError, ReauthRequiredError, TooManyAttemptsError } from '../errors.js';
 import type { AccountContext } from '../plugin.js';
 import { submitOnce } from '../form-once.js';
@@ -12,9 +11,9 @@ import { hasPasskey } from '../passkeys.js';
 import { secondStepAccepted } from '../sign-in.js';
 import { checkSecondFactor, confirmEnrolment, disableTwoFactor, enrolmentSecret, regenerateRecoveryCodes, startEnrolment } from '../two-factor.js';
 import { enrolmentPage, secondStepPage } from '../views/two-factor.js';
-import { renderSettings, toLogin } from './auth-pages.js';
+import { renderSettings } from './auth-pages.js';
+import { signedInPage, actorOf, type Handler } from './page-context.js';
 
-type Handler = (request: FastifyRequest, reply: FastifyReply, current: MerchantSession) => Promise<FastifyReply>;
 
 /**
  * Two-factor sign-in (TOTP, RFC 6238): the second step of a login, and enrolment, new recovery codes and
@@ -23,12 +22,8 @@ type Handler = (request: FastifyRequest, reply: FastifyReply, current: MerchantS
  */
 export function registerTwoFactorPages(app: FastifyInstance, ctx: AccountContext): void {
   const protect = { preHandler: app.csrfProtection };
-  const signedIn = (handler: Handler) => async (request: FastifyRequest, reply: FastifyReply) => {
-    const current = await currentMerchant(ctx, request);
-    if (!current) return toLogin(request, reply);
-    return handler(request, reply, current);
-  };
-  const actor = (request: FastifyRequest, current: MerchantSession): Actor => ({ merchant: current.merchant, ip: request.ip });
+  const signedIn = (handler: Handler) => signedInPage(ctx, handler);
+  const actor = actorOf;
   // A settings form that failed: the page again, with the message and its status; nothing changed.
   const settingsError = (request: FastifyRequest, reply: FastifyReply, current: MerchantSession, err: InputError | ReauthRequiredError | BadSecondFactorError | TooManyAttemptsError) => {
     for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);

@@ -1,18 +1,16 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ENVIRONMENTS, type Environment } from '../../storage/types.js';
-import type { Actor } from '../accounts.js';
 import { requireRecentAuth } from '../reauth.js';
-import { twoFactorEnabled } from '../two-factor.js';
 import { InputError, ReauthRequiredError } from '../errors.js';
 import { submitOnce } from '../form-once.js';
 import type { AccountContext } from '../plugin.js';
-import { csrfToken, fieldsOf, reauthFields, sendPage, text } from '../request.js';
+import { fieldsOf, reauthFields, sendPage, text } from '../request.js';
 import { stashSecret } from '../secret-reveal.js';
-import { currentMerchant, recentlyAuthenticated, type MerchantSession } from '../session.js';
+import type { MerchantSession } from '../session.js';
 import { deliveryPage, webhookDetailPage, webhookListPage } from '../views/webhooks.js';
 import { ownedDelivery, ownedWebhook, pauseWebhook, resendDelivery, resumeWebhook, rollWebhookSecret } from '../webhooks.js';
 import { parseGrace } from './credential-pages.js';
-import { toLogin } from './auth-pages.js';
+import { signedInPage, pageBase, noticeOf, actorOf, type Handler } from './page-context.js';
 
 const NOTICES: Record<string, string> = {
   paused: 'The webhook is paused. New events wait until you resume it.',
@@ -26,7 +24,6 @@ const DELIVERIES_PER_PAGE = 20;
 const LIST_LIMIT = 100;
 const SUBSCRIPTIONS_LIMIT = 1000;
 
-type Handler = (request: FastifyRequest, reply: FastifyReply, current: MerchantSession) => Promise<FastifyReply>;
 
 /**
  * A merchant's webhooks per environment: the list, a webhook with its subscriptions and deliveries, one
@@ -35,26 +32,10 @@ type Handler = (request: FastifyRequest, reply: FastifyReply, current: MerchantS
  */
 export function registerWebhookPages(app: FastifyInstance, ctx: AccountContext): void {
   const protect = { preHandler: app.csrfProtection };
-  const signedIn = (handler: Handler) => async (request: FastifyRequest, reply: FastifyReply) => {
-    const current = await currentMerchant(ctx, request);
-    if (!current) return toLogin(request, reply);
-    return handler(request, reply, current);
-  };
-  const base = async (request: FastifyRequest, reply: FastifyReply, current: MerchantSession) => {
-    const needsReauth = !recentlyAuthenticated(ctx, current.session);
-    return {
-      csrf: csrfToken(ctx, request, reply),
-      merchant: current.merchant,
-      needsReauth,
-      needsCode: needsReauth && (await twoFactorEnabled(ctx, current.merchant.id)),
-    };
-  };
-  const notice = (request: FastifyRequest) => {
-    const done = (request.query as Record<string, unknown>).done;
-    const n = typeof done === 'string' ? NOTICES[done] : undefined;
-    return n ? { notice: n } : {};
-  };
-  const actor = (request: FastifyRequest, current: MerchantSession): Actor => ({ merchant: current.merchant, ip: request.ip });
+  const signedIn = (handler: Handler) => signedInPage(ctx, handler);
+  const base = (request: FastifyRequest, reply: FastifyReply, current: MerchantSession) => pageBase(ctx, request, reply, current);
+  const notice = (request: FastifyRequest) => noticeOf(NOTICES, request);
+  const actor = actorOf;
   const idOf = (request: FastifyRequest) => (request.params as { id: string }).id;
   const expected = (err: unknown): err is InputError | ReauthRequiredError => err instanceof InputError || err instanceof ReauthRequiredError;
 
